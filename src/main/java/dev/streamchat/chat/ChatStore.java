@@ -1,0 +1,35 @@
+package dev.streamchat.chat;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Optional;
+
+/** Conversations and their messages. Every call is non-blocking; owners see only their own. */
+public interface ChatStore {
+
+  Future<Conversation> createConversation(String owner, String title, String model);
+
+  /** The owner's conversations, most recently updated first. */
+  Future<List<Conversation>> conversations(String owner, int limit);
+
+  Future<Optional<Conversation>> conversation(String owner, String id);
+
+  /** False when the owner has no such conversation. */
+  Future<Boolean> renameConversation(String owner, String id, String title);
+
+  /** False when the owner has no such conversation. */
+  Future<Boolean> deleteConversation(String owner, String id);
+
+  Future<List<Message>> messages(String conversationId);
+
+  /** Appends a user message and the assistant message that will hold the answer, together. */
+  Future<Void> addExchange(String conversationId, String userText, String generationId, String model);
+
+  /** Keeps the final answer of a generation with its message. */
+  Future<Void> saveAnswer(String generationId, String content, String reasoning, String state, String error);
+
+  /** Assistant messages still marked running (their process ended before they did). */
+  Future<List<Message>> runningAnswers();
+
+  Future<Void> close();
+}

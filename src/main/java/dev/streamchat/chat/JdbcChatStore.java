@@ -1,0 +1,244 @@
+package dev.streamchat.chat;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import javax.sql.DataSource;
+
+/**
+ * The chat store over JDBC, for H2 and PostgreSQL alike. Every query runs on a worker pool of
+ * its own, never on an event loop.
+ */
+public final class JdbcChatStore implements ChatStore {
+
+  /** JDBC work, given a connection. */
+  @FunctionalInterface
+  private interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private static final String MESSAGE_COLUMNS =
+      "id, conversation_id, seq, role, content, reasoning, generation_id, state, error, model, created_at";
+
+  private final DataSource ds;
+  private final AutoCloseable closer;
+  private final WorkerExecutor executor;
+
+  public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer) {
+    this.ds = ds;
+    this.closer = closer;
+    this.executor = vertx.createSharedWorkerExecutor("streamchat-db", 8);
+  }
+
+  private <T> Future<T> blocking(Work<T> work) {
+    Callable<T> task = () -> {
+      try (Connection c = ds.getConnection()) {
+        return work.run(c);
+      }
+    };
+    return executor.executeBlocking(task, false);
+  }
+
+  @Override
+  public Future<Conversation> createConversation(String owner, String title, String model) {
+    long now = System.currentTimeMillis();
+    Conversation conv = new Conversation(UUID.randomUUID().toString(), owner, title, model, now, now);
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO conversations (id, owner, title, model, created_at, updated_at) VALUES (?,?,?,?,?,?)")) {
+        ps.setString(1, conv.id());
+        ps.setString(2, owner);
+        ps.setString(3, title);
+        ps.setString(4, model);
+        ps.setLong(5, now);
+        ps.setLong(6, now);
+        ps.executeUpdate();
+      }
+      return conv;
+    });
+  }
+
+  @Override
+  public Future<List<Conversation>> conversations(String owner, int limit) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT id, owner, title, model, created_at, updated_at FROM conversations "
+              + "WHERE owner = ? ORDER BY updated_at DESC, id LIMIT ?")) {
+        ps.setString(1, owner);
+        ps.setInt(2, limit);
+        List<Conversation> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(conversation(rs));
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Future<Optional<Conversation>> conversation(String owner, String id) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT id, owner, title, model, created_at, updated_at FROM conversations WHERE id = ? AND owner = ?")) {
+        ps.setString(1, id);
+        ps.setString(2, owner);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(conversation(rs)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> renameConversation(String owner, String id, String title) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE conversations SET title = ? WHERE id = ? AND owner = ?")) {
+        ps.setString(1, title);
+        ps.setString(2, id);
+        ps.setString(3, owner);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> deleteConversation(String owner, String id) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM conversations WHERE id = ? AND owner = ?")) {
+        ps.setString(1, id);
+        ps.setString(2, owner);
+        return ps.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Future<List<Message>> messages(String conversationId) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = ? ORDER BY seq")) {
+        ps.setString(1, conversationId);
+        return messageList(ps);
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> addExchange(String conversationId, String userText, String generationId, String model) {
+    return blocking(c -> {
+      c.setAutoCommit(false);
+      try {
+        int next;
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?")) {
+          ps.setString(1, conversationId);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            next = rs.getInt(1) + 1;
+          }
+        }
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + MESSAGE_COLUMNS
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+          insertMessage(ps, conversationId, next, "user", userText, null, null, null, now);
+          insertMessage(ps, conversationId, next + 1, "assistant", "", generationId, "running", model, now);
+          ps.executeBatch();
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE conversations SET updated_at = ?, model = ? WHERE id = ?")) {
+          ps.setLong(1, now);
+          ps.setString(2, model);
+          ps.setString(3, conversationId);
+          ps.executeUpdate();
+        }
+        c.commit();
+        return null;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
+  private static void insertMessage(PreparedStatement ps, String conversationId, int seq, String role,
+      String content, String generationId, String state, String model, long now) throws SQLException {
+    ps.setString(1, UUID.randomUUID().toString());
+    ps.setString(2, conversationId);
+    ps.setInt(3, seq);
+    ps.setString(4, role);
+    ps.setString(5, content);
+    ps.setString(6, null);
+    ps.setString(7, generationId);
+    ps.setString(8, state);
+    ps.setString(9, null);
+    ps.setString(10, model);
+    ps.setLong(11, now);
+    ps.addBatch();
+  }
+
+  @Override
+  public Future<Void> saveAnswer(String generationId, String content, String reasoning, String state, String error) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE messages SET content = ?, reasoning = ?, state = ?, error = ? WHERE generation_id = ?")) {
+        ps.setString(1, content);
+        ps.setString(2, reasoning == null || reasoning.isEmpty() ? null : reasoning);
+        ps.setString(3, state);
+        ps.setString(4, error);
+        ps.setString(5, generationId);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Future<List<Message>> runningAnswers() {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE state = 'running'")) {
+        return messageList(ps);
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return executor.close().andThen(v -> {
+      try {
+        closer.close();
+      } catch (Exception ignored) {
+        // closing at shutdown: nothing left to do about it
+      }
+    });
+  }
+
+  private static Conversation conversation(ResultSet rs) throws SQLException {
+    return new Conversation(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+        rs.getLong(5), rs.getLong(6));
+  }
+
+  private static List<Message> messageList(PreparedStatement ps) throws SQLException {
+    List<Message> out = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(new Message(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
+            rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+            rs.getString(10), rs.getLong(11)));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,21 @@
+package dev.streamchat.stream;
+
+/** Event-bus addresses, each defined once. */
+public final class Addresses {
+
+  /** Request/reply: start a generation (body: {@link GenerationWorker} start request). */
+  public static final String START = "generation.start";
+
+  private Addresses() {
+  }
+
+  /** Request/reply: stop one generation; only the instance running it listens here. */
+  public static String stop(String generationId) {
+    return "generation.stop." + generationId;
+  }
+
+  /** Publish: chunks and the end of one generation, for its viewers. */
+  public static String events(String generationId) {
+    return "generation.events." + generationId;
+  }
+}

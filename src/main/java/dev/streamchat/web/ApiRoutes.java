@@ -1,0 +1,142 @@
+package dev.streamchat.web;
+
+import dev.streamchat.chat.ChatService;
+import dev.streamchat.chat.Conversation;
+import dev.streamchat.chat.Message;
+import dev.streamchat.chat.Problem;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The JSON and SSE API of shared/API.md. */
+final class ApiRoutes {
+
+  private static final int LIST_LIMIT = 500;
+
+  private final Vertx vertx;
+  private final ChatService chat;
+
+  ApiRoutes(Vertx vertx, ChatService chat) {
+    this.vertx = vertx;
+    this.chat = chat;
+  }
+
+  void mount(Router router) {
+    router.get("/api/models").handler(this::models);
+    router.post("/api/conversations").handler(this::createConversation);
+    router.get("/api/conversations").handler(this::listConversations);
+    router.get("/api/conversations/:id").handler(this::getConversation);
+    router.delete("/api/conversations/:id").handler(this::deleteConversation);
+    router.post("/api/conversations/:id/messages").handler(this::postMessage);
+    router.get("/api/generations/:gid").handler(this::getGeneration);
+    router.get("/api/generations/:gid/events").handler(this::events);
+    router.post("/api/generations/:gid/stop").handler(this::stop);
+  }
+
+  private void models(RoutingContext ctx) {
+    JsonArray out = new JsonArray();
+    chat.models().models().forEach(m ->
+        out.add(new JsonObject().put("id", m.id()).put("provider", m.provider()).put("name", m.name())));
+    Http.json(ctx, 200, out);
+  }
+
+  private void createConversation(RoutingContext ctx) {
+    String title = Http.string(Http.jsonBody(ctx), "title");
+    reply(ctx, chat.create(Sessions.owner(ctx), title), 201, c -> new JsonObject().put("id", c.id()));
+  }
+
+  private void listConversations(RoutingContext ctx) {
+    reply(ctx, chat.store().conversations(Sessions.owner(ctx), LIST_LIMIT), 200, list -> {
+      JsonArray out = new JsonArray();
+      list.forEach(c -> out.add(summary(c)));
+      return out;
+    });
+  }
+
+  private void getConversation(RoutingContext ctx) {
+    String owner = Sessions.owner(ctx);
+    Future<JsonObject> result = chat.conversation(owner, ctx.pathParam("id")).compose(c ->
+        chat.store().messages(c.id()).compose(messages -> withLiveText(owner, messages)).map(messages -> {
+          JsonArray list = new JsonArray();
+          messages.forEach(list::add);
+          return summary(c).put("messages", list);
+        }));
+    reply(ctx, result, 200, o -> o);
+  }
+
+  /** Messages as JSON; a running answer's content is read from its live log. */
+  private Future<List<JsonObject>> withLiveText(String owner, List<Message> messages) {
+    List<Future<JsonObject>> out = new ArrayList<>();
+    for (Message m : messages) {
+      JsonObject o = new JsonObject().put("role", m.role()).put("content", m.content());
+      if (m.generationId() != null) o.put("generationId", m.generationId()).put("state", m.state());
+      if (m.error() != null) o.put("error", m.error());
+      if ("running".equals(m.state())) {
+        out.add(chat.generation(owner, m.generationId())
+            .map(log -> o.put("content", log.text()).put("state", log.state().wire()))
+            .otherwise(o));
+      } else {
+        out.add(Future.succeededFuture(o));
+      }
+    }
+    return Future.all(out).map(all -> all.list());
+  }
+
+  private void deleteConversation(RoutingContext ctx) {
+    chat.store().deleteConversation(Sessions.owner(ctx), ctx.pathParam("id")).onComplete(ar -> {
+      if (ar.failed()) ctx.fail(ar.cause());
+      else if (!ar.result()) ctx.fail(Problem.notFound("conversation"));
+      else ctx.response().setStatusCode(204).end();
+    });
+  }
+
+  private void postMessage(RoutingContext ctx) {
+    JsonObject body = Http.jsonBody(ctx);
+    Future<String> sent = chat.send(Sessions.owner(ctx), ctx.pathParam("id"), Http.string(body, "content"),
+        Http.string(body, "model"), Http.integer(body, "maxTokens"));
+    reply(ctx, sent, 202, gid -> new JsonObject().put("generationId", gid)
+        .put("events", "/api/generations/" + gid + "/events"));
+  }
+
+  private void getGeneration(RoutingContext ctx) {
+    reply(ctx, chat.generation(Sessions.owner(ctx), ctx.pathParam("gid")), 200, log -> {
+      JsonObject o = new JsonObject().put("id", log.id()).put("conversationId", log.info().conversationId())
+          .put("model", log.info().model()).put("state", log.state().wire()).put("text", log.text())
+          .put("chunks", log.lastSeq());
+      if (!log.reasoning().isEmpty()) o.put("reasoning", log.reasoning());
+      if (log.error() != null) o.put("error", log.error());
+      return o;
+    });
+  }
+
+  private void events(RoutingContext ctx) {
+    long cursor = Http.cursor(ctx);
+    chat.generation(Sessions.owner(ctx), ctx.pathParam("gid")).onComplete(ar -> {
+      if (ar.failed()) ctx.fail(ar.cause());
+      else SseStream.serve(vertx, ctx.response(), ar.result(), cursor, EventFormat.JSON);
+    });
+  }
+
+  private void stop(RoutingContext ctx) {
+    reply(ctx, chat.stop(Sessions.owner(ctx), ctx.pathParam("gid")), 200,
+        state -> new JsonObject().put("state", state.wire()));
+  }
+
+  static JsonObject summary(Conversation c) {
+    return new JsonObject().put("id", c.id()).put("title", c.title()).put("model", c.model())
+        .put("updatedAt", c.updatedAt());
+  }
+
+  /** Ends the request with the future's value as JSON, or hands its failure to the error handler. */
+  static <T> void reply(RoutingContext ctx, Future<T> future, int status, java.util.function.Function<T, Object> body) {
+    future.map(body).onComplete(ar -> {
+      if (ar.failed()) ctx.fail(ar.cause());
+      else Http.json(ctx, status, ar.result());
+    });
+  }
+}

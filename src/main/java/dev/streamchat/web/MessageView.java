@@ -1,0 +1,71 @@
+package dev.streamchat.web;
+
+import dev.streamchat.chat.Message;
+import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationState;
+
+/**
+ * A message as the chat page shows it. A running answer carries the text so far and the cursor
+ * its stream resumes after; a finished one carries its Markdown rendered to safe HTML.
+ */
+public record MessageView(
+    String role,
+    String text,
+    String html,
+    String reasoning,
+    String generationId,
+    String state,
+    String error,
+    long cursor) {
+
+  public boolean isUser() {
+    return role.equals("user");
+  }
+
+  public boolean isStreaming() {
+    return "running".equals(state);
+  }
+
+  public boolean isStopped() {
+    return "stopped".equals(state);
+  }
+
+  public boolean isFailed() {
+    return "failed".equals(state) || "interrupted".equals(state);
+  }
+
+  public String domId() {
+    return "msg-" + generationId;
+  }
+
+  public String streamUrl() {
+    return "/g/" + generationId + "/stream";
+  }
+
+  public String stateLabel() {
+    return switch (state == null ? "" : state) {
+      case "stopped" -> "Stopped";
+      case "failed" -> "Failed";
+      case "interrupted" -> "Interrupted";
+      default -> "";
+    };
+  }
+
+  static MessageView user(String text) {
+    return new MessageView("user", text, null, "", null, null, null, 0);
+  }
+
+  /** An answer from its live log (running, or ended but not yet saved with the message). */
+  static MessageView answer(GenerationLog log) {
+    GenerationState s = log.state();
+    String text = log.text();
+    return new MessageView("assistant", text, s.isFinal() ? Markdown.toHtml(text) : null,
+        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq());
+  }
+
+  /** An answer from the database, final. */
+  static MessageView saved(Message m) {
+    return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
+        m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.streamchat.web;
+
+import java.util.regex.Pattern;
+
+/** The Server-Sent Events wire format. */
+final class Sse {
+
+  private static final Pattern LINE_BREAK = Pattern.compile("\r\n|\r|\n");
+
+  private Sse() {
+  }
+
+  /** One event; every line of {@code data} becomes its own {@code data:} field. */
+  static String event(String name, long id, String data) {
+    StringBuilder sb = new StringBuilder(data.length() + 48);
+    if (id > 0) sb.append("id: ").append(id).append('\n');
+    sb.append("event: ").append(name).append('\n');
+    for (String line : LINE_BREAK.split(data, -1)) sb.append("data: ").append(line).append('\n');
+    return sb.append('\n').toString();
+  }
+}

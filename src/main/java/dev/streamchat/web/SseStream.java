@@ -1,0 +1,125 @@
+package dev.streamchat.web;
+
+import dev.streamchat.stream.Addresses;
+import dev.streamchat.stream.Chunk;
+import dev.streamchat.stream.Delta;
+import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.LiveEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * One viewer of one generation over SSE. It subscribes to live chunks first, then replays the
+ * log after its cursor, then forwards only live chunks numbered above the last one it sent, so
+ * nothing is lost or sent twice whatever the timing. While the client is behind (its write queue
+ * is full) nothing is written; when it drains, everything pending goes out as one event read
+ * from the log. All of it runs on the event loop of the viewer's connection.
+ */
+final class SseStream {
+
+  /** The most text one event carries when replaying a long log. */
+  private static final int MAX_EVENT_CHARS = 16 * 1024;
+  private static final long KEEP_ALIVE_MS = 15_000;
+
+  private final Vertx vertx;
+  private final HttpServerResponse response;
+  private final GenerationLog log;
+  private final EventFormat format;
+  private long lastSent;
+  private boolean replayed;
+  private boolean waitingForDrain;
+  private boolean closed;
+  private MessageConsumer<JsonObject> consumer;
+  private long keepAliveTimer = -1;
+
+  private SseStream(Vertx vertx, HttpServerResponse response, GenerationLog log, long cursor, EventFormat format) {
+    this.vertx = vertx;
+    this.response = response;
+    this.log = log;
+    this.format = format;
+    this.lastSent = cursor;
+  }
+
+  /** Streams the generation's events after chunk {@code cursor} on this response. */
+  static void serve(Vertx vertx, HttpServerResponse response, GenerationLog log, long cursor, EventFormat format) {
+    new SseStream(vertx, response, log, cursor, format).start();
+  }
+
+  private void start() {
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache, no-transform")
+        .putHeader("X-Accel-Buffering", "no");
+    response.closeHandler(v -> close());
+    response.exceptionHandler(err -> close());
+    // Send the headers now: the client knows the stream is open before the first chunk.
+    response.write("retry: 1000\n\n");
+    log.viewerJoined();
+    consumer = vertx.eventBus().consumer(Addresses.events(log.id()), msg -> onLive(msg.body()));
+    consumer.completion().onComplete(registered -> {
+      replayed = true;
+      pump();
+    });
+    keepAliveTimer = vertx.setPeriodic(KEEP_ALIVE_MS, t -> {
+      if (!closed && !response.writeQueueFull()) response.write(": keep-alive\n\n");
+    });
+  }
+
+  private void onLive(JsonObject event) {
+    if (closed || !replayed) return;
+    if (LiveEvent.isEnd(event)) {
+      pump();
+      return;
+    }
+    Chunk chunk = LiveEvent.toChunk(event);
+    if (chunk.seq() <= lastSent) return;
+    if (chunk.seq() == lastSent + 1 && !waitingForDrain && !response.writeQueueFull()) {
+      response.write(format.chunk(Delta.of(List.of(chunk))));
+      lastSent = chunk.seq();
+    } else {
+      pump();
+    }
+  }
+
+  /** Sends everything the log has after the last chunk sent, then the end if the log has ended. */
+  private void pump() {
+    while (!closed) {
+      if (response.writeQueueFull()) {
+        awaitDrain();
+        return;
+      }
+      GenerationLog.Slice slice = log.after(lastSent, MAX_EVENT_CHARS);
+      if (!slice.chunks().isEmpty()) {
+        Delta delta = Delta.of(slice.chunks());
+        response.write(format.chunk(delta));
+        lastSent = delta.lastSeq();
+      }
+      if (slice.ended()) {
+        response.end(format.end(log));
+        close();
+        return;
+      }
+      if (slice.chunks().isEmpty()) return;
+    }
+  }
+
+  private void awaitDrain() {
+    if (waitingForDrain) return;
+    waitingForDrain = true;
+    response.drainHandler(v -> {
+      waitingForDrain = false;
+      pump();
+    });
+  }
+
+  private void close() {
+    if (closed) return;
+    closed = true;
+    if (consumer != null) consumer.unregister();
+    vertx.cancelTimer(keepAliveTimer);
+    log.viewerLeft();
+  }
+}

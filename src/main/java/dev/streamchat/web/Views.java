@@ -1,0 +1,57 @@
+package dev.streamchat.web;
+
+import dev.streamchat.stream.Delta;
+import dev.streamchat.stream.GenerationLog;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.templ.thymeleaf.ThymeleafTemplateEngine;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.thymeleaf.TemplateEngine;
+import org.thymeleaf.context.Context;
+
+/**
+ * Renders the Thymeleaf templates under {@code templates/}: whole pages, and the fragments that
+ * go over SSE or answer htmx requests, chosen by selector.
+ */
+final class Views {
+
+  static final String CHAT = "templates/chat.html";
+  static final String ERROR = "templates/error.html";
+
+  private final TemplateEngine engine;
+
+  Views(Vertx vertx) {
+    this.engine = ThymeleafTemplateEngine.create(vertx).unwrap();
+  }
+
+  String page(String template, Map<String, Object> vars) {
+    return engine.process(template, context(vars));
+  }
+
+  String fragment(String template, String selector, Map<String, Object> vars) {
+    return engine.process(template, Set.of(selector), context(vars));
+  }
+
+  private static Context context(Map<String, Object> vars) {
+    Context ctx = new Context(Locale.ENGLISH);
+    ctx.setVariables(vars);
+    return ctx;
+  }
+
+  /** The chat page's events: token fragments appended in place, then the finished message. */
+  EventFormat pageEvents(String generationId) {
+    return new EventFormat() {
+      @Override
+      public String chunk(Delta d) {
+        return Sse.event("chunk", d.lastSeq(),
+            fragment(CHAT, "chunk", Map.of("text", d.text(), "reasoning", d.reasoning(), "gid", generationId)));
+      }
+
+      @Override
+      public String end(GenerationLog log) {
+        return Sse.event("end", 0, fragment(CHAT, "assistant", Map.of("m", MessageView.answer(log))));
+      }
+    };
+  }
+}

@@ -1,0 +1,60 @@
+package dev.streamchat.web;
+
+import dev.streamchat.app.Config;
+import dev.streamchat.chat.ChatService;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+
+/** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
+public final class WebVerticle extends VerticleBase {
+
+  private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
+      + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+  private final Config config;
+  private final ChatService chat;
+  private HttpServer server;
+
+  public WebVerticle(Config config, ChatService chat) {
+    this.config = config;
+    this.chat = chat;
+  }
+
+  @Override
+  public Future<?> start() {
+    Views views = new Views(vertx);
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff")
+          .putHeader("Referrer-Policy", "same-origin")
+          .putHeader("X-Frame-Options", "DENY")
+          .putHeader("Content-Security-Policy", CSP);
+      ctx.next();
+    });
+    router.route("/static/*").handler(StaticHandler.create("webroot"));
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.route().handler(new Sessions());
+    router.route().handler(new Origins(config.publicUrl()));
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    new ApiRoutes(vertx, chat).mount(router);
+    new PageRoutes(vertx, chat, views).mount(router);
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.route().failureHandler(new Failures(views, config.maxBodyBytes()));
+
+    // Port 0 asks for any free port; -1 lets every instance of this verticle share that one port.
+    int port = config.port() == 0 ? -1 : config.port();
+    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+        .requestHandler(router)
+        .listen(port)
+        .onSuccess(s -> server = s);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+}
