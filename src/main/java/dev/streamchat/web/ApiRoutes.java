@@ -107,7 +107,9 @@ final class ApiRoutes {
     reply(ctx, chat.generation(Sessions.owner(ctx), ctx.pathParam("gid")), 200, log -> {
       JsonObject o = new JsonObject().put("id", log.id()).put("conversationId", log.info().conversationId())
           .put("model", log.info().model()).put("state", log.state().wire()).put("text", log.text())
-          .put("chunks", log.lastSeq());
+          .put("chunks", log.lastSeq()).put("startedAt", log.info().startedAt());
+      if (log.ttftMs() >= 0) o.put("ttftMs", log.ttftMs());
+      if (log.state().isFinal()) o.put("endedAt", log.endedAt());
       if (!log.reasoning().isEmpty()) o.put("reasoning", log.reasoning());
       if (log.error() != null) o.put("error", log.error());
       return o;

@@ -1,0 +1,124 @@
+package dev.streamchat.testing;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A program using the JSON/SSE API over real HTTP, with its own cookie jar (its own session). */
+public final class ApiClient {
+
+  /** A response: status and body text. */
+  public record Reply(int status, String body) {
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    public JsonArray array() {
+      return new JsonArray(body);
+    }
+  }
+
+  private final String base;
+  private final HttpClient http;
+
+  ApiClient(String base) {
+    this.base = base;
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  public Reply get(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET());
+  }
+
+  public Reply post(String path, String body) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  public Reply post(String path, JsonObject body) {
+    return post(path, body.encode());
+  }
+
+  public Reply delete(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+  }
+
+  public Reply send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Reply(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Makes a conversation and returns its id. */
+  public String newConversation() {
+    Reply r = post("/api/conversations", new JsonObject());
+    if (r.status() != 201) throw new AssertionError("create conversation: " + r);
+    return r.json().getString("id");
+  }
+
+  /** Sends a message and returns the generation's id. */
+  public String ask(String conversationId, String content, Integer maxTokens) {
+    JsonObject body = new JsonObject().put("content", content);
+    if (maxTokens != null) body.put("maxTokens", maxTokens);
+    Reply r = post("/api/conversations/" + conversationId + "/messages", body);
+    if (r.status() != 202) throw new AssertionError("send message: " + r);
+    return r.json().getString("generationId");
+  }
+
+  public JsonObject generation(String gid) {
+    Reply r = get("/api/generations/" + gid);
+    if (r.status() != 200) throw new AssertionError("get generation: " + r);
+    return r.json();
+  }
+
+  /** Opens the event stream; {@code lastEventId} and {@code after} may be null. */
+  public SseConnection events(String gid, Long lastEventId, Long after) {
+    return open("/api/generations/" + gid + "/events" + (after == null ? "" : "?after=" + after), lastEventId);
+  }
+
+  public SseConnection open(String path, Long lastEventId) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream");
+    if (lastEventId != null) b.header("Last-Event-ID", String.valueOf(lastEventId));
+    try {
+      HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return new SseConnection(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a whole stream to its end. */
+  public List<SseEvent> readAll(String gid, Long lastEventId, Long after) {
+    try (SseConnection c = events(gid, lastEventId, after)) {
+      if (c.status() != 200) throw new AssertionError("events status " + c.status());
+      List<SseEvent> out = new ArrayList<>();
+      for (SseEvent e; (e = c.next()) != null; ) out.add(e);
+      return out;
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create(base + path);
+  }
+}

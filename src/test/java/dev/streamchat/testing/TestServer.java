@@ -1,0 +1,77 @@
+package dev.streamchat.testing;
+
+import dev.streamchat.app.App;
+import dev.streamchat.app.Config;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** The whole app, in this JVM, on a random port, with its own data dir. */
+public final class TestServer implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final App app;
+  private final Path dataDir;
+  private final boolean ownsDataDir;
+
+  private TestServer(Map<String, String> env, Path dataDir, boolean ownsDataDir) throws Exception {
+    this.dataDir = dataDir;
+    this.ownsDataDir = ownsDataDir;
+    Map<String, String> all = new HashMap<>(env);
+    all.put("STREAMCHAT_PORT", "0");
+    all.put("STREAMCHAT_DATA_DIR", dataDir.toString());
+    this.vertx = Vertx.vertx();
+    this.app = new App(Config.from(all));
+    vertx.deployVerticle(app).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** A server with the given environment variables over the defaults (port 0, a fresh data dir). */
+  public static TestServer start(Map<String, String> env) throws Exception {
+    return new TestServer(env, Files.createTempDirectory("streamchat-test"), true);
+  }
+
+  /** A server on an existing data dir, which it leaves in place when closed. */
+  public static TestServer startOn(Path dataDir, Map<String, String> env) throws Exception {
+    return new TestServer(env, dataDir, false);
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public String url(String path) {
+    return "http://127.0.0.1:" + port() + path;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** A new client: its own cookie jar, so its own session. */
+  public ApiClient client() {
+    return new ApiClient(url(""));
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (ownsDataDir) deleteTree(dataDir);
+  }
+
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
