@@ -29,12 +29,13 @@ public final class ApiClient {
   }
 
   private final String base;
+  private final CookieManager cookies = new CookieManager();
   private final HttpClient http;
 
   ApiClient(String base) {
     this.base = base;
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-        .cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(5)).build();
+        .cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   public Reply get(String path) {
@@ -116,6 +117,12 @@ public final class ApiClient {
       for (SseEvent e; (e = c.next()) != null; ) out.add(e);
       return out;
     }
+  }
+
+  /** The Cookie header this client sends, for raw-socket clients of the same session. */
+  public String cookieHeader() {
+    return String.join("; ", cookies.getCookieStore().getCookies().stream()
+        .map(c -> c.getName() + "=" + c.getValue()).toList());
   }
 
   private URI uri(String path) {
