@@ -72,6 +72,7 @@
     if (t.name === 'content') {
       t.style.height = 'auto';
       t.style.height = Math.min(t.scrollHeight, 240) + 'px';
+      t.style.overflowY = t.scrollHeight > 240 ? 'auto' : 'hidden';
     }
   });
 

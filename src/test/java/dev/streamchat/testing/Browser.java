@@ -1,0 +1,70 @@
+package dev.streamchat.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** Headless Debian Chromium driven by Selenium, with a fresh profile; skips where it is absent. */
+public final class Browser implements AutoCloseable {
+
+  private static final String CHROMIUM = "/usr/bin/chromium";
+  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
+  private final ChromeDriver driver;
+  private final Path profile;
+
+  private Browser(int width, int height) throws IOException {
+    profile = Files.createTempDirectory("streamchat-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM);
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
+    driver = new ChromeDriver(service, options);
+  }
+
+  /** A desktop-sized browser; the test is skipped (with the reason) where Chromium is absent. */
+  public static Browser open() throws IOException {
+    return open(1200, 900);
+  }
+
+  public static Browser open(int width, int height) throws IOException {
+    assumeTrue(new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
+        "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
+    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
+    return new Browser(width, height);
+  }
+
+  public ChromeDriver driver() {
+    return driver;
+  }
+
+  public WebDriverWait waitUpTo(Duration d) {
+    return new WebDriverWait(driver, d, Duration.ofMillis(20));
+  }
+
+  /** Saves a screenshot under target/screenshots for a person to look at. */
+  public void screenshot(String name) throws IOException {
+    Path dir = Path.of("target", "screenshots");
+    Files.createDirectories(dir);
+    Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Override
+  public void close() throws IOException {
+    driver.quit();
+    TestServer.deleteTree(profile);
+  }
+}
