@@ -201,6 +201,29 @@ class StreamingApiTest {
   }
 
   @Test
+  void viewersJoiningWhileChunksPourInMissNothing() throws Exception {
+    try (TestServer fast = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "200000",
+        "STREAMCHAT_MAX_ANSWER_TOKENS", "100000"))) {
+      ApiClient c = fast.client();
+      String gid = c.ask(c.newConversation(), "pour", 60_000);
+      List<Thread> viewers = new ArrayList<>();
+      List<String> texts = java.util.Collections.synchronizedList(new ArrayList<>());
+      Random random = new Random(7);
+      for (int i = 0; i < 12; i++) {
+        Thread.sleep(random.nextInt(40));
+        Thread t = new Thread(() -> texts.add(textOf(c.readAll(gid, null, null), 0)));
+        t.start();
+        viewers.add(t);
+      }
+      for (Thread t : viewers) t.join(60_000);
+      JsonObject g = c.generation(gid);
+      assertEquals("done", g.getString("state"));
+      assertEquals(12, texts.size());
+      for (String t : texts) assertEquals(g.getString("text"), t, "a viewer that joined mid-append got it all once");
+    }
+  }
+
+  @Test
   void theConversationKeepsBothTurns() throws Exception {
     String cid = client.newConversation();
     String gid = client.ask(cid, "  What is streaming?  ", 10);
