@@ -78,25 +78,44 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
-      if (history.stream().anyMatch(m -> "running".equals(m.state()))) {
+    return conversation(owner, conversationId).compose(conv -> {
+      if (streams.running().stream().anyMatch(log -> log.info().conversationId().equals(conv.id()))) {
         return Future.failedFuture(new Problem(409, "An answer is still being written in this conversation; stop it first."));
       }
-      String modelId = model != null ? model
-          : models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
-      GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
-          System.currentTimeMillis());
-      List<ChatMessage> turns = new ArrayList<>();
-      for (Message m : history) {
-        if (!m.content().isEmpty()) turns.add(new ChatMessage(m.role(), m.content()));
+      return chats.messages(conv.id()).compose(this::withFinalText).compose(history -> {
+        String modelId = model != null ? model
+            : models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
+        GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
+            System.currentTimeMillis());
+        List<ChatMessage> turns = new ArrayList<>();
+        for (ChatMessage m : history) {
+          if (!m.content().isEmpty()) turns.add(m);
+        }
+        turns.add(new ChatMessage("user", text));
+        Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
+            ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
+        return titled
+            .compose(v -> chats.addExchange(conv.id(), text, info.id(), modelId))
+            .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, turns));
+      });
+    });
+  }
+
+  /**
+   * The conversation's turns. An answer that has just ended may not be saved with its message
+   * yet (that happens right after its end event): its text is read from its stream log.
+   */
+  private Future<List<ChatMessage>> withFinalText(List<Message> messages) {
+    List<Future<ChatMessage>> turns = new ArrayList<>();
+    for (Message m : messages) {
+      if (m.generationId() != null && "running".equals(m.state())) {
+        turns.add(streams.find(m.generationId()).map(log -> new ChatMessage(m.role(), log.text()))
+            .otherwise(new ChatMessage(m.role(), m.content())));
+      } else {
+        turns.add(Future.succeededFuture(new ChatMessage(m.role(), m.content())));
       }
-      turns.add(new ChatMessage("user", text));
-      Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
-          ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
-      return titled
-          .compose(v -> chats.addExchange(conv.id(), text, info.id(), modelId))
-          .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, turns));
-    }));
+    }
+    return Future.all(turns).map(all -> all.list());
   }
 
   private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns) {
