@@ -52,7 +52,9 @@ public final class Browser implements AutoCloseable {
   }
 
   public WebDriverWait waitUpTo(Duration d) {
-    return new WebDriverWait(driver, d, Duration.ofMillis(20));
+    // An answer's element is replaced when it ends: a stale reference just means "look again".
+    return (WebDriverWait) new WebDriverWait(driver, d, Duration.ofMillis(20))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
   }
 
   /** Saves a screenshot under target/screenshots for a person to look at. */
