@@ -44,9 +44,24 @@ class ChatPageBrowserTest {
           "the server rendered the text so far: " + rendered);
       browser.screenshot("chat-streaming");
 
+      // Drop the stream twice the way a network does: htmx's SSE extension then opens a new
+      // EventSource (with no Last-Event-ID) on the connect URL, which must carry the cursor.
+      for (int drop = 0; drop < 2; drop++) {
+        browser.waitUpTo(Duration.ofSeconds(5)).until(d -> answerText(d).length() > rendered.length() + 10 * 2);
+        ((org.openqa.selenium.JavascriptExecutor) page).executeScript(
+            "var el = document.querySelector('[sse-connect]');"
+            + "var src = el['htmx-internal-data'].sseEventSource; src.close(); src.onerror(new Event('error'));");
+      }
+      browser.waitUpTo(Duration.ofSeconds(5)).until(d -> answerText(d).length() > rendered.length() + 60);
+      String midStream = answerText(page);
+      assertEquals("running", answer(page).getAttribute("data-state"), "sampled while streaming");
+
       browser.waitUpTo(Duration.ofSeconds(20)).until(d -> "done".equals(answer(d).getAttribute("data-state")));
       JsonObject conversation = api(page, "/api/conversations/" + conversationId(page));
       String stored = conversation.getJsonArray("messages").getJsonObject(1).getString("content");
+      assertTrue(stored.replaceAll("\\s+", " ").startsWith(midStream.replaceAll("\\s+", " ").strip()),
+          "while streaming, after two dropped connections, the page showed a prefix of the answer, nothing twice:\n"
+              + midStream);
       String shown = answer(page).findElement(By.cssSelector(".body")).getText();
       assertEquals(plain(stored), plain(shown), "the page shows the stored answer, whole and once");
       String lastSentence = stored.substring(stored.lastIndexOf(' ', stored.length() - 25)).strip();
