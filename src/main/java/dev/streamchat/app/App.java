@@ -7,6 +7,7 @@ import dev.streamchat.chat.JdbcChatStore;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
+import dev.streamchat.model.llama.LlamaProvider;
 import dev.streamchat.stream.FileStreamStore;
 import dev.streamchat.stream.GenerationLog;
 import dev.streamchat.stream.GenerationState;
@@ -36,6 +37,7 @@ public final class App extends VerticleBase {
   private final AtomicReference<WebVerticle> firstWeb = new AtomicReference<>();
   private ChatStore chats;
   private StreamStore streams;
+  private LlamaProvider gguf;
 
   public App(Config config) {
     this.config = config;
@@ -52,6 +54,7 @@ public final class App extends VerticleBase {
           return null;
         })
         .compose(v -> settleAnswers())
+        .compose(v -> loadGguf())
         .compose(v -> {
           ModelRegistry models = new ModelRegistry(providers());
           return models.refresh().map(list -> {
@@ -65,7 +68,17 @@ public final class App extends VerticleBase {
   private List<ModelProvider> providers() {
     List<ModelProvider> list = new ArrayList<>();
     list.add(new DemoProvider(vertx, config.demoTokensPerSecond(), config.demoTokens()));
+    if (gguf != null) list.add(gguf);
     return list;
+  }
+
+  /**
+   * Loads STREAMCHAT_GGUF on a worker thread. A file that cannot be used fails the start: the
+   * operator asked for this model, and serving the demo in its place would hide the mistake.
+   */
+  private Future<Void> loadGguf() {
+    if (config.gguf().isEmpty()) return Future.succeededFuture();
+    return LlamaProvider.load(vertx, config.gguf().get()).onSuccess(p -> gguf = p).mapEmpty();
   }
 
   /** Answers still marked running in the database take the final state their stream log has. */
@@ -106,7 +119,14 @@ public final class App extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (streams != null) streams.close();
-    return chats == null ? Future.succeededFuture() : chats.close();
+    // The model goes first: its generation thread may still be writing to the stream store.
+    Future<?> model = gguf == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      gguf.close();
+      return null;
+    });
+    return model.eventually(() -> {
+      if (streams != null) streams.close();
+      return chats == null ? Future.succeededFuture() : chats.close();
+    });
   }
 }

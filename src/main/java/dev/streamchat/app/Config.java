@@ -18,7 +18,8 @@ public record Config(
     int maxBodyBytes,
     int maxMessageChars,
     int maxAnswerTokens,
-    Optional<String> publicUrl) {
+    Optional<String> publicUrl,
+    Optional<Path> gguf) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -44,7 +45,8 @@ public record Config(
         e.integer("STREAMCHAT_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS, 1, 16 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_ANSWER_TOKENS", DEFAULT_MAX_ANSWER_TOKENS, 1, 10_000_000),
-        e.string("STREAMCHAT_PUBLIC_URL"));
+        e.string("STREAMCHAT_PUBLIC_URL"),
+        e.string("STREAMCHAT_GGUF").map(Path::of));
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */

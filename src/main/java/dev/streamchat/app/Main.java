@@ -29,7 +29,8 @@ public final class Main {
         LOG.info("listening on port {}", app.port());
       } else {
         LOG.error("streamchat could not start: {}", ar.cause().getMessage(), ar.cause());
-        System.exit(1);
+        // Not on this event loop: exit runs the shutdown hook, whose vertx.close() needs this loop.
+        new Thread(() -> System.exit(1), "streamchat-exit").start();
       }
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
