@@ -95,6 +95,8 @@ public final class Telemetry {
     private final Counter chunks;
     private final Counter completionTokens;
     private final Counter promptTokens;
+    private final Counter startFailures;
+    private final Counter modelFailures;
 
     Metered(ModelProvider provider) {
       this.provider = provider;
@@ -109,6 +111,8 @@ public final class Telemetry {
           .description("Chunks received from models").register(registry);
       completionTokens = tokens(name, "completion");
       promptTokens = tokens(name, "prompt");
+      startFailures = failures(name, "start");
+      modelFailures = failures(name, "model");
     }
 
     private Counter tokens(String provider, String type) {
@@ -116,9 +120,10 @@ public final class Telemetry {
           .description("Tokens as the models report them").register(registry);
     }
 
-    private void failure(String kind) {
-      Counter.builder("streamchat.generation.failures").tag("provider", provider.name()).tag("kind", kind)
-          .description("Generations that failed, by kind").register(registry).increment();
+    /** {@code start}: the provider threw when asked; {@code model}: the model reported an error. */
+    private Counter failures(String provider, String kind) {
+      return Counter.builder("streamchat.generation.failures").tag("provider", provider).tag("kind", kind)
+          .description("Generations that failed, by kind").register(registry);
     }
 
     @Override
@@ -136,7 +141,7 @@ public final class Telemetry {
       try {
         return provider.stream(request, new Listener(listener));
       } catch (RuntimeException e) {
-        failure("start");
+        startFailures.increment();
         throw e;
       }
     }
@@ -185,7 +190,7 @@ public final class Telemetry {
 
       @Override
       public void onError(String message) {
-        failure("model");
+        modelFailures.increment();
         target.onError(message);
       }
     }
