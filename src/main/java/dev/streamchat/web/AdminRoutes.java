@@ -29,7 +29,7 @@ final class AdminRoutes {
   static final String LOGIN = "templates/admin-login.html";
   private static final String COOKIE = "streamchat_admin";
   /** The admin stream looks for changes this often and sends only the parts that changed. */
-  static final long REFRESH_MS = 500;
+  static final long REFRESH_MS = 1000;
   private static final long KEEP_ALIVE_MS = 15_000;
 
   private final Vertx vertx;
