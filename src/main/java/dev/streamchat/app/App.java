@@ -8,6 +8,12 @@ import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
 import dev.streamchat.model.llama.LlamaProvider;
+import dev.streamchat.ops.AdminAccess;
+import dev.streamchat.ops.EndedGenerations;
+import dev.streamchat.ops.Health;
+import dev.streamchat.ops.Operations;
+import dev.streamchat.ops.Telemetry;
+import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.FileStreamStore;
 import dev.streamchat.stream.GenerationLog;
 import dev.streamchat.stream.GenerationState;
@@ -38,6 +44,8 @@ public final class App extends VerticleBase {
   private ChatStore chats;
   private StreamStore streams;
   private LlamaProvider gguf;
+  private Telemetry telemetry;
+  private EndedGenerations endedGenerations;
 
   public App(Config config) {
     this.config = config;
@@ -55,8 +63,9 @@ public final class App extends VerticleBase {
         })
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())
+        .andThen(v -> telemetry = new Telemetry(Telemetry.registry(vertx), streams))
         .compose(v -> {
-          ModelRegistry models = new ModelRegistry(providers());
+          ModelRegistry models = new ModelRegistry(telemetry.metered(providers()));
           return models.refresh().map(list -> {
             LOG.info("models: {}", list.stream().map(m -> m.id()).toList());
             return models;
@@ -100,13 +109,25 @@ public final class App extends VerticleBase {
         .onFailure(err -> LOG.error("generation {}: could not save its answer", log.id(), err));
   }
 
+  /** A generation ended: keep its answer, count it, list it on the admin page. */
+  private void ended(GenerationLog log) {
+    saveAnswer(log);
+    telemetry.ended(log);
+    endedGenerations.add(log);
+  }
+
   private Future<?> deploy(ModelRegistry models) {
     ChatService service = new ChatService(vertx, chats, streams, models,
         config.maxMessageChars(), config.maxAnswerTokens());
-    GenerationWorker worker = new GenerationWorker(streams, models, this::saveAnswer);
+    Viewers viewers = new Viewers(telemetry.registry());
+    viewers.install(vertx);
+    endedGenerations = new EndedGenerations(viewers);
+    Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
+        endedGenerations, new Health(chats, streams), telemetry.registry());
+    GenerationWorker worker = new GenerationWorker(streams, models, this::ended);
     return vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {
-          WebVerticle web = new WebVerticle(config, service);
+          WebVerticle web = new WebVerticle(config, service, ops);
           firstWeb.compareAndSet(null, web);
           return web;
         }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))));

@@ -1,5 +1,6 @@
 package dev.streamchat.app;
 
+import dev.streamchat.ops.Telemetry;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -22,7 +23,7 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(Telemetry.vertxOptions());
     App app = new App(config);
     vertx.deployVerticle(app).onComplete(ar -> {
       if (ar.succeeded()) {

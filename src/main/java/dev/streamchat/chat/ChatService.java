@@ -141,13 +141,22 @@ public final class ChatService {
 
   /** Stops a generation wherever it runs; answers its state, which is final unless it had ended. */
   public Future<GenerationState> stop(String owner, String generationId) {
-    return generation(owner, generationId).compose(log -> {
-      if (log.state().isFinal()) return Future.succeededFuture(log.state());
-      return vertx.eventBus().<JsonObject>request(Addresses.stop(generationId), null)
-          .map(reply -> GenerationState.fromWire(reply.body().getString("state")))
-          .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-              ? Future.succeededFuture(log.state()) : Future.failedFuture(err));
-    });
+    return generation(owner, generationId).compose(this::stop);
+  }
+
+  /** Stops any session's generation: the admin's Stop, with no owner check. */
+  public Future<GenerationState> stopAny(String generationId) {
+    return streams.find(generationId)
+        .recover(err -> Future.failedFuture(err instanceof StreamStore.NotFound ? Problem.notFound("generation") : err))
+        .compose(this::stop);
+  }
+
+  private Future<GenerationState> stop(GenerationLog log) {
+    if (log.state().isFinal()) return Future.succeededFuture(log.state());
+    return vertx.eventBus().<JsonObject>request(Addresses.stop(log.id()), null)
+        .map(reply -> GenerationState.fromWire(reply.body().getString("state")))
+        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? Future.succeededFuture(log.state()) : Future.failedFuture(err));
   }
 
   private String checkMessage(String content) {

@@ -31,5 +31,8 @@ public interface ChatStore {
   /** Assistant messages still marked running (their process ended before they did). */
   Future<List<Message>> runningAnswers();
 
+  /** Succeeds when the database answers a trivial query (for the readiness check). */
+  Future<Void> ping();
+
   Future<Void> close();
 }

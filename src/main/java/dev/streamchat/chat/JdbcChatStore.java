@@ -215,6 +215,16 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<Void> ping() {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) throw new SQLException("SELECT 1 returned no row");
+      }
+      return null;
+    });
+  }
+
+  @Override
   public Future<Void> close() {
     return executor.close().andThen(v -> {
       try {

@@ -114,6 +114,15 @@ public final class FileStreamStore implements StreamStore {
   }
 
   @Override
+  public Future<Void> ping() {
+    return vertx.executeBlocking(() -> {
+      Path probe = Files.createTempFile(dir, ".ping-", ".tmp");
+      Files.delete(probe);
+      return null;
+    }, false);
+  }
+
+  @Override
   public void close() {
     running.values().forEach(log ->
         log.finish(GenerationState.INTERRUPTED, "The server was shut down while this answer was being written."));

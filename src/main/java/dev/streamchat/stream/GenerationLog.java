@@ -41,6 +41,7 @@ public final class GenerationLog {
   private GenerationState state = GenerationState.RUNNING;
   private String error;
   private long firstChunkAt;
+  private long lastChunkAt;
   private long endedAt;
   private long promptTokens = -1;
   private long completionTokens = -1;
@@ -73,7 +74,8 @@ public final class GenerationLog {
   }
 
   private void add(Chunk chunk) {
-    if (chunks.isEmpty()) firstChunkAt = System.currentTimeMillis();
+    lastChunkAt = System.currentTimeMillis();
+    if (chunks.isEmpty()) firstChunkAt = lastChunkAt;
     chunks.add(chunk);
     (chunk.kind() == Chunk.Kind.TEXT ? text : reasoning).append(chunk.text());
   }
@@ -136,6 +138,11 @@ public final class GenerationLog {
 
   public synchronized long firstChunkAt() {
     return firstChunkAt;
+  }
+
+  /** When the last chunk was appended (0 before the first). */
+  public synchronized long lastChunkAt() {
+    return lastChunkAt;
   }
 
   public synchronized long endedAt() {

@@ -22,6 +22,9 @@ public interface StreamStore {
   /** Ends as interrupted every log that was running when the process last died. Blocking. */
   List<GenerationLog> recoverInterrupted();
 
+  /** Succeeds when new logs can be written (for the readiness check). */
+  Future<Void> ping();
+
   void close();
 
   final class NotFound extends RuntimeException {

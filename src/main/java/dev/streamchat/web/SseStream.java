@@ -1,11 +1,13 @@
 package dev.streamchat.web;
 
+import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.Addresses;
 import dev.streamchat.stream.Chunk;
 import dev.streamchat.stream.Delta;
 import dev.streamchat.stream.GenerationLog;
 import dev.streamchat.stream.LiveEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -33,6 +35,7 @@ final class SseStream {
   private boolean waitingForDrain;
   private boolean closed;
   private MessageConsumer<JsonObject> consumer;
+  private Viewers.Viewer viewer;
   private long keepAliveTimer = -1;
 
   private SseStream(Vertx vertx, HttpServerResponse response, GenerationLog log, long cursor, EventFormat format) {
@@ -49,6 +52,7 @@ final class SseStream {
   }
 
   private void start() {
+    viewer = Viewers.of(vertx).join(log, lastSent);
     response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache, no-transform")
@@ -56,15 +60,14 @@ final class SseStream {
     response.closeHandler(v -> close());
     response.exceptionHandler(err -> close());
     // Send the headers now: the client knows the stream is open before the first chunk.
-    response.write("retry: 1000\n\n");
-    log.viewerJoined();
+    write("retry: 1000\n\n", 0);
     consumer = vertx.eventBus().consumer(Addresses.events(log.id()), msg -> onLive(msg.body()));
     consumer.completion().onComplete(registered -> {
       replayed = true;
       pump();
     });
     keepAliveTimer = vertx.setPeriodic(KEEP_ALIVE_MS, t -> {
-      if (!closed && !response.writeQueueFull()) response.write(": keep-alive\n\n");
+      if (!closed && !response.writeQueueFull()) write(": keep-alive\n\n", 0);
     });
   }
 
@@ -77,7 +80,7 @@ final class SseStream {
     Chunk chunk = LiveEvent.toChunk(event);
     if (chunk.seq() <= lastSent) return;
     if (chunk.seq() == lastSent + 1 && !waitingForDrain && !response.writeQueueFull()) {
-      response.write(format.chunk(Delta.of(List.of(chunk))));
+      write(format.chunk(Delta.of(List.of(chunk))), chunk.seq());
       lastSent = chunk.seq();
     } else {
       pump();
@@ -94,16 +97,25 @@ final class SseStream {
       GenerationLog.Slice slice = log.after(lastSent, MAX_EVENT_CHARS);
       if (!slice.chunks().isEmpty()) {
         Delta delta = Delta.of(slice.chunks());
-        response.write(format.chunk(delta));
+        write(format.chunk(delta), delta.lastSeq());
         lastSent = delta.lastSeq();
       }
       if (slice.ended()) {
-        response.end(format.end(log));
+        Buffer end = Buffer.buffer(format.end(log));
+        viewer.sent(0, end.length());
+        response.end(end);
         close();
         return;
       }
       if (slice.chunks().isEmpty()) return;
     }
+  }
+
+  /** Writes an event; the viewer registry learns how far this viewer got and what it cost. */
+  private void write(String event, long seq) {
+    Buffer bytes = Buffer.buffer(event);
+    response.write(bytes);
+    viewer.sent(seq, bytes.length());
   }
 
   private void awaitDrain() {
@@ -120,6 +132,6 @@ final class SseStream {
     closed = true;
     if (consumer != null) consumer.unregister();
     vertx.cancelTimer(keepAliveTimer);
-    log.viewerLeft();
+    viewer.leave();
   }
 }

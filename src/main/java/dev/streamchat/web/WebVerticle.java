@@ -2,6 +2,7 @@ package dev.streamchat.web;
 
 import dev.streamchat.app.Config;
 import dev.streamchat.chat.ChatService;
+import dev.streamchat.ops.Operations;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -18,11 +19,13 @@ public final class WebVerticle extends VerticleBase {
 
   private final Config config;
   private final ChatService chat;
+  private final Operations ops;
   private HttpServer server;
 
-  public WebVerticle(Config config, ChatService chat) {
+  public WebVerticle(Config config, ChatService chat, Operations ops) {
     this.config = config;
     this.chat = chat;
+    this.ops = ops;
   }
 
   @Override
@@ -38,11 +41,14 @@ public final class WebVerticle extends VerticleBase {
     });
     router.route("/static/*").handler(StaticHandler.create("webroot"));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    AdminRoutes admin = new AdminRoutes(vertx, ops, views);
+    admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
     router.route().handler(new Sessions());
     router.route().handler(new Origins(config.publicUrl()));
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     new ApiRoutes(vertx, chat).mount(router);
     new PageRoutes(vertx, chat, views).mount(router);
+    admin.mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));
 

@@ -2,6 +2,7 @@ package dev.streamchat.testing;
 
 import dev.streamchat.app.App;
 import dev.streamchat.app.Config;
+import dev.streamchat.ops.Telemetry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +27,7 @@ public final class TestServer implements AutoCloseable {
     Map<String, String> all = new HashMap<>(env);
     all.put("STREAMCHAT_PORT", "0");
     all.put("STREAMCHAT_DATA_DIR", dataDir.toString());
-    this.vertx = Vertx.vertx();
+    this.vertx = Vertx.vertx(Telemetry.vertxOptions());
     this.app = new App(Config.from(all));
     vertx.deployVerticle(app).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }

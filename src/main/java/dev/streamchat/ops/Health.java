@@ -1,0 +1,63 @@
+package dev.streamchat.ops;
+
+import dev.streamchat.chat.ChatStore;
+import dev.streamchat.stream.StreamStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Readiness: the database answers {@code SELECT 1} (on the chat store's worker pool) and the
+ * stream store can write a file. Each check has a deadline, so a hung database reads as down.
+ */
+public final class Health {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Health.class);
+  private static final long DEADLINE_MS = 3_000;
+
+  private final ChatStore chats;
+  private final StreamStore streams;
+
+  public Health(ChatStore chats, StreamStore streams) {
+    this.chats = chats;
+    this.streams = streams;
+  }
+
+  /** {"status": "UP"|"DOWN", "checks": {"database": {...}, "streamStore": {...}}}; never fails. */
+  public Future<JsonObject> readiness() {
+    Future<JsonObject> database = check("database", chats::ping);
+    Future<JsonObject> streamStore = check("streamStore", streams::ping);
+    return Future.join(database, streamStore).transform(ignored -> {
+      boolean up = isUp(database.result()) && isUp(streamStore.result());
+      return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN")
+          .put("checks", new JsonObject().put("database", database.result())
+              .put("streamStore", streamStore.result())));
+    });
+  }
+
+  private static boolean isUp(JsonObject check) {
+    return "UP".equals(check.getString("status"));
+  }
+
+  private static Future<JsonObject> check(String name, Supplier<Future<Void>> probe) {
+    long started = System.nanoTime();
+    Future<Void> running;
+    try {
+      running = probe.get();
+    } catch (RuntimeException e) {
+      running = Future.failedFuture(e);
+    }
+    return running.timeout(DEADLINE_MS, TimeUnit.MILLISECONDS).transform(ar -> {
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      JsonObject out = new JsonObject().put("status", ar.succeeded() ? "UP" : "DOWN").put("ms", ms);
+      if (ar.failed()) {
+        LOG.warn("health check {} failed: {}", name, ar.cause().toString());
+        out.put("error", ms >= DEADLINE_MS ? "no answer within " + DEADLINE_MS + " ms" : "unavailable");
+      }
+      return Future.succeededFuture(out);
+    });
+  }
+}
