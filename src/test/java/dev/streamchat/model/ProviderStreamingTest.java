@@ -40,6 +40,10 @@ class ProviderStreamingTest {
   }
 
   static JsonObject awaitFinal(String gid) throws InterruptedException {
+    return awaitFinalWith(client, gid);
+  }
+
+  static JsonObject awaitFinalWith(ApiClient client, String gid) throws InterruptedException {
     for (int i = 0; i < 1000; i++) {
       JsonObject g = client.generation(gid);
       if (!g.getString("state").equals("running")) return g;
