@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -69,7 +70,8 @@ class ReasoningPageTest {
     browser.findElement(By.name("content")).sendKeys("Think first");
     browser.findElement(By.cssSelector("#composer button.send")).click();
 
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+    // The finished answer replaces its element (outerHTML swap): an element found just before may go stale.
+    var wait = new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class);
     WebElement answer = wait.until(d -> d.findElement(By.cssSelector("article.msg.assistant")));
     // Live: the reasoning is complete and visible while the answer is still being written.
     wait.until(d -> reasoningText(d).equals(reasoning));
