@@ -3,6 +3,7 @@ package dev.streamchat.app;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
+import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
@@ -68,6 +69,7 @@ public final class App extends VerticleBase {
           ModelRegistry models = new ModelRegistry(telemetry.metered(providers()));
           return models.refresh().map(list -> {
             LOG.info("models: {}", list.stream().map(m -> m.id()).toList());
+            HttpProviders.refreshPeriodically(vertx, config.upstreams(), models);
             return models;
           });
         })
@@ -78,6 +80,7 @@ public final class App extends VerticleBase {
     List<ModelProvider> list = new ArrayList<>();
     list.add(new DemoProvider(vertx, config.demoTokensPerSecond(), config.demoTokens()));
     if (gguf != null) list.add(gguf);
+    list.addAll(HttpProviders.create(vertx, config.upstreams()));
     return list;
   }
 
@@ -118,7 +121,8 @@ public final class App extends VerticleBase {
 
   private Future<?> deploy(ModelRegistry models) {
     ChatService service = new ChatService(vertx, chats, streams, models,
-        config.maxMessageChars(), config.maxAnswerTokens());
+        config.maxMessageChars(), config.maxAnswerTokens(),
+        new HistoryWindow(config.systemPrompt(), config.historyChars()));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);

@@ -32,9 +32,11 @@ public final class ChatService {
   private final ModelRegistry models;
   private final int maxMessageChars;
   private final int maxAnswerTokens;
+  private final HistoryWindow history;
 
   public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
-      int maxMessageChars, int maxAnswerTokens) {
+      int maxMessageChars, int maxAnswerTokens, HistoryWindow history) {
+    this.history = history;
     this.vertx = vertx;
     this.chats = chats;
     this.streams = streams;
@@ -49,6 +51,11 @@ public final class ChatService {
 
   public ModelRegistry models() {
     return models;
+  }
+
+  /** What of a conversation the model is sent. */
+  public HistoryWindow history() {
+    return history;
   }
 
   public Future<Conversation> create(String owner, String title) {
@@ -66,6 +73,26 @@ public final class ChatService {
    * {@code model} and {@code maxTokens} may be null (the conversation's model, the model's default).
    */
   public Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens) {
+    return send(owner, conversationId, content, model, maxTokens, false);
+  }
+
+  /**
+   * Sends the conversation's last message again as a new answer, with the conversation's model;
+   * the exchange being retried is left out of what the model is sent.
+   */
+  public Future<String> retry(String owner, String conversationId) {
+    return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id())).compose(history -> {
+      for (int i = history.size() - 1; i >= 0; i--) {
+        if (history.get(i).role().equals("user")) {
+          return send(owner, conversationId, history.get(i).content(), null, null, true);
+        }
+      }
+      return Future.failedFuture(Problem.badRequest("There is no message to retry."));
+    });
+  }
+
+  private Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
+      boolean retry) {
     String text;
     try {
       text = checkMessage(content);
@@ -87,35 +114,42 @@ public final class ChatService {
             : models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
         GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
             System.currentTimeMillis());
-        List<ChatMessage> turns = new ArrayList<>();
-        for (ChatMessage m : history) {
-          if (!m.content().isEmpty()) turns.add(m);
-        }
+        List<Message> before = retry ? history.subList(0, lastUserIndex(history)) : history;
+        List<ChatMessage> turns = new ArrayList<>(HistoryWindow.turns(before));
         turns.add(new ChatMessage("user", text));
         Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
             ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
         return titled
             .compose(v -> chats.addExchange(conv.id(), text, info.id(), modelId))
-            .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, turns));
+            .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, this.history.fit(turns).messages()));
       });
     });
   }
 
   /**
-   * The conversation's turns. An answer that has just ended may not be saved with its message
-   * yet (that happens right after its end event): its text is read from its stream log.
+   * The conversation's messages with final text. An answer that has just ended may not be saved
+   * with its message yet (that happens right after its end event): its text is read from its log.
    */
-  private Future<List<ChatMessage>> withFinalText(List<Message> messages) {
-    List<Future<ChatMessage>> turns = new ArrayList<>();
+  private Future<List<Message>> withFinalText(List<Message> messages) {
+    List<Future<Message>> out = new ArrayList<>();
     for (Message m : messages) {
       if (m.generationId() != null && "running".equals(m.state())) {
-        turns.add(streams.find(m.generationId()).map(log -> new ChatMessage(m.role(), log.text()))
-            .otherwise(new ChatMessage(m.role(), m.content())));
+        out.add(streams.find(m.generationId()).map(log -> new Message(m.id(), m.conversationId(), m.seq(),
+                m.role(), log.text(), log.reasoning(), m.generationId(), log.state().wire(), log.error(), m.model(),
+                m.createdAt()))
+            .otherwise(m));
       } else {
-        turns.add(Future.succeededFuture(new ChatMessage(m.role(), m.content())));
+        out.add(Future.succeededFuture(m));
       }
     }
-    return Future.all(turns).map(all -> all.list());
+    return Future.all(out).map(all -> all.list());
+  }
+
+  private static int lastUserIndex(List<Message> history) {
+    for (int i = history.size() - 1; i >= 0; i--) {
+      if (history.get(i).role().equals("user")) return i;
+    }
+    return history.size();
   }
 
   private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns) {

@@ -77,7 +77,13 @@ public final class ApiClient {
 
   /** Sends a message and returns the generation's id. */
   public String ask(String conversationId, String content, Integer maxTokens) {
+    return ask(conversationId, content, null, maxTokens);
+  }
+
+  /** Sends a message to a named model ({@code model} null: the conversation's) and returns the generation's id. */
+  public String ask(String conversationId, String content, String model, Integer maxTokens) {
     JsonObject body = new JsonObject().put("content", content);
+    if (model != null) body.put("model", model);
     if (maxTokens != null) body.put("maxTokens", maxTokens);
     Reply r = post("/api/conversations/" + conversationId + "/messages", body);
     if (r.status() != 202) throw new AssertionError("send message: " + r);
