@@ -19,6 +19,12 @@
     source.setAttribute('sse-connect', source.dataset.stream + '?after=' + seq);
   });
 
+  // Every htmx request carries the page's CSRF token; the server refuses page POSTs without it.
+  document.addEventListener('htmx:configRequest', function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) e.detail.headers['X-CSRF-Token'] = meta.content;
+  });
+
   function nearBottom() {
     var el = document.scrollingElement;
     return el.scrollHeight - el.scrollTop - el.clientHeight < 160;

@@ -32,15 +32,21 @@ public final class ChatService {
   private final ModelRegistry models;
   private final int maxMessageChars;
   private final int maxAnswerTokens;
+  private final Quotas quotas;
 
   public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
-      int maxMessageChars, int maxAnswerTokens) {
+      int maxMessageChars, int maxAnswerTokens, Quotas quotas) {
     this.vertx = vertx;
     this.chats = chats;
     this.streams = streams;
     this.models = models;
     this.maxMessageChars = maxMessageChars;
     this.maxAnswerTokens = maxAnswerTokens;
+    this.quotas = quotas;
+  }
+
+  public Quotas quotas() {
+    return quotas;
   }
 
   public ChatStore store() {
@@ -67,6 +73,7 @@ public final class ChatService {
    */
   public Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens) {
     String text;
+    Quotas.Slot slot;
     try {
       text = checkMessage(content);
       if (maxTokens != null && (maxTokens < 1 || maxTokens > maxAnswerTokens)) {
@@ -75,9 +82,15 @@ public final class ChatService {
       if (model != null && models.resolve(model).isEmpty()) {
         throw Problem.badRequest("unknown model: " + clip(model, 100));
       }
+      quotas.countMessage(owner);
+      slot = quotas.reserveGeneration(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
+    return startAnswer(owner, conversationId, text, model, maxTokens).onComplete(ar -> slot.release());
+  }
+
+  private Future<String> startAnswer(String owner, String conversationId, String text, String model, Integer maxTokens) {
     return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
       if (history.stream().anyMatch(m -> "running".equals(m.state()))) {
         return Future.failedFuture(new Problem(409, "An answer is still being written in this conversation; stop it first."));

@@ -33,6 +33,9 @@ final class Failures implements Handler<RoutingContext> {
     if (failure instanceof Problem p) {
       status = p.status();
       message = p.getMessage();
+      if (p.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
+        ctx.response().putHeader("Retry-After", String.valueOf(p.retryAfterSeconds()));
+      }
     } else if (failure instanceof DecodeException) {
       status = 400;
       message = "The body is not valid JSON.";

@@ -27,6 +27,10 @@ public final class WebVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    return vertx.executeBlocking(() -> Csrf.secret(config.dataDir())).compose(secret -> listen(new Csrf(secret)));
+  }
+
+  private Future<?> listen(Csrf csrf) {
     Views views = new Views(vertx);
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -38,17 +42,22 @@ public final class WebVerticle extends VerticleBase {
     });
     router.route("/static/*").handler(StaticHandler.create("webroot"));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
-    router.route().handler(new Sessions());
+    router.route().handler(new Sessions(config.limits().sessionDays()));
     router.route().handler(new Origins(config.publicUrl()));
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
-    new PageRoutes(vertx, chat, views).mount(router);
+    new PageRoutes(vertx, chat, views, csrf).mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));
 
     // Port 0 asks for any free port; -1 lets every instance of this verticle share that one port.
     int port = config.port() == 0 ? -1 : config.port();
-    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+    // Oversized request lines and headers are answered by Vert.x itself: 414 and 431.
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(false)
+        .setMaxHeaderSize(config.limits().maxHeaderBytes())
+        .setMaxInitialLineLength(config.limits().maxUrlChars());
+    return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(port)
         .onSuccess(s -> server = s);
