@@ -4,6 +4,7 @@ import dev.streamchat.app.Config;
 import dev.streamchat.chat.ChatService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
@@ -44,7 +45,10 @@ public final class WebVerticle extends VerticleBase {
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     router.route().handler(new Sessions(config.limits().sessionDays()));
     router.route().handler(new Origins(config.publicUrl()));
-    router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    // Only methods that carry a body: Vert.x's BodyHandler throws (a 500) on a GET that claims
+    // a form content type.
+    router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH).method(HttpMethod.DELETE)
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
     new PageRoutes(vertx, chat, views, csrf).mount(router);
