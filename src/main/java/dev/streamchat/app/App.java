@@ -57,6 +57,7 @@ public final class App extends VerticleBase {
           ModelRegistry models = new ModelRegistry(providers());
           return models.refresh().map(list -> {
             LOG.info("models: {}", list.stream().map(m -> m.id()).toList());
+            HttpProviders.refreshPeriodically(vertx, config.upstreams(), models);
             return models;
           });
         })
@@ -66,6 +67,7 @@ public final class App extends VerticleBase {
   private List<ModelProvider> providers() {
     List<ModelProvider> list = new ArrayList<>();
     list.add(new DemoProvider(vertx, config.demoTokensPerSecond(), config.demoTokens()));
+    list.addAll(HttpProviders.create(vertx, config.upstreams()));
     return list;
   }
 

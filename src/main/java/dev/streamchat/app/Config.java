@@ -19,6 +19,9 @@ public record Config(
     int maxMessageChars,
     int maxAnswerTokens,
     Optional<String> publicUrl,
+    Upstreams upstreams,
+    Optional<String> systemPrompt,
+    int historyChars,
     Limits limits) {
 
   public static final int DEFAULT_PORT = 8080;
@@ -28,6 +31,7 @@ public record Config(
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024;
   public static final int DEFAULT_MAX_ANSWER_TOKENS = 32 * 1024;
+  public static final int DEFAULT_HISTORY_CHARS = 24_000;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -46,6 +50,9 @@ public record Config(
         e.integer("STREAMCHAT_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS, 1, 16 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_ANSWER_TOKENS", DEFAULT_MAX_ANSWER_TOKENS, 1, 10_000_000),
         e.string("STREAMCHAT_PUBLIC_URL"),
+        Upstreams.from(e),
+        e.string("STREAMCHAT_SYSTEM_PROMPT"),
+        e.integer("STREAMCHAT_HISTORY_CHARS", DEFAULT_HISTORY_CHARS, 1000, 16 * 1024 * 1024),
         new Limits(
             e.integer("STREAMCHAT_MAX_HEADER_BYTES", 8 * 1024, 1024, 1024 * 1024),
             e.integer("STREAMCHAT_MAX_URL_CHARS", 4096, 256, 64 * 1024),
@@ -72,7 +79,7 @@ public record Config(
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */
-  private record Env(Map<String, String> env) {
+  record Env(Map<String, String> env) {
     Optional<String> string(String name) {
       return Optional.ofNullable(env.get(name)).map(String::trim).filter(s -> !s.isEmpty());
     }
