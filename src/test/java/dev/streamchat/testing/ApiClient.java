@@ -67,6 +67,18 @@ public final class ApiClient {
     }
   }
 
+  /** Sends a request and returns the whole response (headers too). */
+  public HttpResponse<String> sendRaw(HttpRequest.Builder request) {
+    try {
+      return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Makes a conversation and returns its id. */
   public String newConversation() {
     Reply r = post("/api/conversations", new JsonObject());
