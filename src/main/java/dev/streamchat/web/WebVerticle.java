@@ -4,11 +4,9 @@ import dev.streamchat.app.Config;
 import dev.streamchat.chat.ChatService;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
 /** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
@@ -45,10 +43,7 @@ public final class WebVerticle extends VerticleBase {
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     router.route().handler(new Sessions(config.limits().sessionDays()));
     router.route().handler(new Origins(config.publicUrl()));
-    // Only methods that carry a body: Vert.x's BodyHandler throws (a 500) on a GET that claims
-    // a form content type.
-    router.route().method(HttpMethod.POST).method(HttpMethod.PUT).method(HttpMethod.PATCH).method(HttpMethod.DELETE)
-        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    Bodies.mount(router, config.maxBodyBytes());
     router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
     new PageRoutes(vertx, chat, views, csrf).mount(router);
@@ -60,7 +55,9 @@ public final class WebVerticle extends VerticleBase {
     // Oversized request lines and headers are answered by Vert.x itself: 414 and 431.
     HttpServerOptions options = new HttpServerOptions().setCompressionSupported(false)
         .setMaxHeaderSize(config.limits().maxHeaderBytes())
-        .setMaxInitialLineLength(config.limits().maxUrlChars());
+        .setMaxInitialLineLength(config.limits().maxUrlChars())
+        // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).
+        .setMaxFormAttributeSize(config.maxBodyBytes());
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(port)
