@@ -3,6 +3,7 @@ package dev.streamchat.security;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.testing.Browser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -13,25 +14,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.UnexpectedAlertBehaviour;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * A model that streams every hostile payload we know (through a fake OpenAI-compatible server on
@@ -77,13 +71,13 @@ class HostileOutputBrowserTest {
   private static final AtomicInteger foreignRequests = new AtomicInteger();
   private static int foreignPort;
   private static TestServer server;
+  private static Browser browser;
   private static WebDriver driver;
-  private static Path profile;
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
-        "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver)");
+    browser = Browser.start();
+    driver = browser.driver();
     fakes = Vertx.vertx();
     HttpServer foreign = await(fakes.createHttpServer().requestHandler(req -> {
       foreignRequests.incrementAndGet();
@@ -102,16 +96,6 @@ class HostileOutputBrowserTest {
     }).listen(0));
     server = TestServer.start(Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + model.actualPort() + "/v1",
         "OPENAI_API_KEY", "test"));
-
-    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-    profile = Files.createTempDirectory("chrome-profile");
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium")
-        .addArguments("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--user-data-dir=" + profile);
-    options.setUnhandledPromptBehaviour(UnexpectedAlertBehaviour.IGNORE);
-    driver = new ChromeDriver(options);
-    driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
   }
 
   /** The fake model's answer: reasoning, then every text chunk, 60 ms apart, then [DONE]. */
@@ -137,10 +121,9 @@ class HostileOutputBrowserTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (driver != null) driver.quit();
+    if (browser != null) browser.close();
     if (server != null) server.close();
     if (fakes != null) await(fakes.close());
-    if (profile != null) TestServer.deleteTree(profile);
   }
 
   private static <T> T await(io.vertx.core.Future<T> f) throws Exception {
