@@ -25,6 +25,18 @@
     if (meta) e.detail.headers['X-CSRF-Token'] = meta.content;
   });
 
+  // Plain forms that post (Retry) carry the token as a field.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta || form.method.toLowerCase() !== 'post' || form.elements.namedItem('csrf')) return;
+    var input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = 'csrf';
+    input.value = meta.content;
+    form.appendChild(input);
+  });
+
   function nearBottom() {
     var el = document.scrollingElement;
     return el.scrollHeight - el.scrollTop - el.clientHeight < 160;

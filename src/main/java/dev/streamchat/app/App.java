@@ -3,6 +3,7 @@ package dev.streamchat.app;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
+import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
 import dev.streamchat.chat.Quotas;
 import dev.streamchat.model.ModelProvider;
@@ -92,7 +93,8 @@ public final class App extends VerticleBase {
 
   private Future<?> deploy(ModelRegistry models) {
     ChatService service = new ChatService(vertx, chats, streams, models,
-        config.maxMessageChars(), config.maxAnswerTokens(), new Quotas(config.limits(), streams));
+        config.maxMessageChars(), config.maxAnswerTokens(),
+        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams));
     GenerationWorker worker = new GenerationWorker(streams, models, this::saveAnswer);
     return vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {

@@ -32,16 +32,18 @@ public final class ChatService {
   private final ModelRegistry models;
   private final int maxMessageChars;
   private final int maxAnswerTokens;
+  private final HistoryWindow history;
   private final Quotas quotas;
 
   public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
-      int maxMessageChars, int maxAnswerTokens, Quotas quotas) {
+      int maxMessageChars, int maxAnswerTokens, HistoryWindow history, Quotas quotas) {
     this.vertx = vertx;
     this.chats = chats;
     this.streams = streams;
     this.models = models;
     this.maxMessageChars = maxMessageChars;
     this.maxAnswerTokens = maxAnswerTokens;
+    this.history = history;
     this.quotas = quotas;
   }
 
@@ -55,6 +57,11 @@ public final class ChatService {
 
   public ModelRegistry models() {
     return models;
+  }
+
+  /** What of a conversation the model is sent. */
+  public HistoryWindow history() {
+    return history;
   }
 
   public Future<Conversation> create(String owner, String title) {
@@ -72,6 +79,26 @@ public final class ChatService {
    * {@code model} and {@code maxTokens} may be null (the conversation's model, the model's default).
    */
   public Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens) {
+    return send(owner, conversationId, content, model, maxTokens, false);
+  }
+
+  /**
+   * Sends the conversation's last message again as a new answer, with the conversation's model;
+   * the exchange being retried is left out of what the model is sent.
+   */
+  public Future<String> retry(String owner, String conversationId) {
+    return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id())).compose(history -> {
+      for (int i = history.size() - 1; i >= 0; i--) {
+        if (history.get(i).role().equals("user")) {
+          return send(owner, conversationId, history.get(i).content(), null, null, true);
+        }
+      }
+      return Future.failedFuture(Problem.badRequest("There is no message to retry."));
+    });
+  }
+
+  private Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
+      boolean retry) {
     String text;
     Quotas.Slot slot;
     try {
@@ -87,10 +114,11 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return startAnswer(owner, conversationId, text, model, maxTokens).onComplete(ar -> slot.release());
+    return startAnswer(owner, conversationId, text, model, maxTokens, retry).onComplete(ar -> slot.release());
   }
 
-  private Future<String> startAnswer(String owner, String conversationId, String text, String model, Integer maxTokens) {
+  private Future<String> startAnswer(String owner, String conversationId, String text, String model, Integer maxTokens,
+      boolean retry) {
     return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
       if (history.stream().anyMatch(m -> "running".equals(m.state()))) {
         return Future.failedFuture(new Problem(409, "An answer is still being written in this conversation; stop it first."));
@@ -99,17 +127,22 @@ public final class ChatService {
           : models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
       GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
           System.currentTimeMillis());
-      List<ChatMessage> turns = new ArrayList<>();
-      for (Message m : history) {
-        if (!m.content().isEmpty()) turns.add(new ChatMessage(m.role(), m.content()));
-      }
+      List<Message> before = retry ? history.subList(0, lastUserIndex(history)) : history;
+      List<ChatMessage> turns = new ArrayList<>(HistoryWindow.turns(before));
       turns.add(new ChatMessage("user", text));
       Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
           ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
       return titled
           .compose(v -> chats.addExchange(conv.id(), text, info.id(), modelId))
-          .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, turns));
+          .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, this.history.fit(turns).messages()));
     }));
+  }
+
+  private static int lastUserIndex(List<Message> history) {
+    for (int i = history.size() - 1; i >= 0; i--) {
+      if (history.get(i).role().equals("user")) return i;
+    }
+    return history.size();
   }
 
   private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns) {

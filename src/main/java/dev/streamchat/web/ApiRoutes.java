@@ -33,6 +33,7 @@ final class ApiRoutes {
     router.get("/api/conversations/:id").handler(this::getConversation);
     router.delete("/api/conversations/:id").handler(this::deleteConversation);
     router.post("/api/conversations/:id/messages").handler(this::postMessage);
+    router.post("/api/conversations/:id/retry").handler(this::retry);
     router.get("/api/generations/:gid").handler(this::getGeneration);
     router.get("/api/generations/:gid/events").handler(this::events);
     router.post("/api/generations/:gid/stop").handler(this::stop);
@@ -101,6 +102,12 @@ final class ApiRoutes {
         Http.string(body, "model"), Http.integer(body, "maxTokens"));
     reply(ctx, sent, 202, gid -> new JsonObject().put("generationId", gid)
         .put("events", "/api/generations/" + gid + "/events"));
+  }
+
+  /** Sends the conversation's last message again as a new answer (after a failed one). */
+  private void retry(RoutingContext ctx) {
+    reply(ctx, chat.retry(Sessions.owner(ctx), ctx.pathParam("id")), 202, gid -> new JsonObject()
+        .put("generationId", gid).put("events", "/api/generations/" + gid + "/events"));
   }
 
   private void getGeneration(RoutingContext ctx) {

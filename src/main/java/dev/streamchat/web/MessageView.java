@@ -16,7 +16,10 @@ public record MessageView(
     String generationId,
     String state,
     String error,
-    long cursor) {
+    long cursor,
+    String conversationId,
+    boolean historyTrimmed,
+    boolean latest) {
 
   public boolean isUser() {
     return role.equals("user");
@@ -42,6 +45,20 @@ public record MessageView(
     return "/g/" + generationId + "/stream";
   }
 
+  /** A failed last answer can be tried again (the conversation's last message is sent anew). */
+  public boolean isRetryable() {
+    return latest && isFailed();
+  }
+
+  public String retryUrl() {
+    return "/c/" + conversationId + "/retry";
+  }
+
+  /** The same message, noting whether older turns were left out of what the model was sent. */
+  MessageView withContext(boolean trimmed, boolean last) {
+    return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId, trimmed, last);
+  }
+
   public String stateLabel() {
     return switch (state == null ? "" : state) {
       case "stopped" -> "Stopped";
@@ -52,7 +69,7 @@ public record MessageView(
   }
 
   static MessageView user(String text) {
-    return new MessageView("user", text, null, "", null, null, null, 0);
+    return new MessageView("user", text, null, "", null, null, null, 0, null, false, false);
   }
 
   /** An answer from its live log (running, or ended but not yet saved with the message). */
@@ -60,12 +77,13 @@ public record MessageView(
     GenerationState s = log.state();
     String text = log.text();
     return new MessageView("assistant", text, s.isFinal() ? Markdown.toHtml(text) : null,
-        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq());
+        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), log.info().conversationId(), false, true);
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
     return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
-        m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0);
+        m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
+        false, false);
   }
 }

@@ -2,6 +2,7 @@ package dev.streamchat.web;
 
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.Conversation;
+import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.Message;
 import dev.streamchat.model.ModelInfo;
 import io.vertx.core.Future;
@@ -38,6 +39,7 @@ final class PageRoutes {
     router.get("/c/:id").handler(this::conversationPage);
     router.post("/chat").handler(this::startChat);
     router.post("/c/:id/messages").handler(this::sendMessage);
+    router.post("/c/:id/retry").handler(this::retry);
     router.post("/g/:gid/stop").handler(this::stop);
     router.get("/g/:gid/stream").handler(this::stream);
   }
@@ -56,17 +58,25 @@ final class PageRoutes {
 
   private Future<List<MessageView>> views(String owner, List<Message> messages) {
     List<Future<MessageView>> out = new ArrayList<>();
-    for (Message m : messages) {
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      boolean trimmed = m.isAssistant() && historyTrimmed(messages, i);
+      boolean last = i == messages.size() - 1;
       if (!m.isAssistant()) {
         out.add(Future.succeededFuture(MessageView.user(m.content())));
       } else if ("running".equals(m.state())) {
         out.add(chat.generation(owner, m.generationId()).map(MessageView::answer)
-            .otherwise(MessageView.saved(m)));
+            .otherwise(MessageView.saved(m)).map(v -> v.withContext(trimmed, last)));
       } else {
-        out.add(Future.succeededFuture(MessageView.saved(m)));
+        out.add(Future.succeededFuture(MessageView.saved(m).withContext(trimmed, last)));
       }
     }
     return Future.all(out).map(all -> all.list());
+  }
+
+  /** Whether the answer at {@code index} was asked with older turns left out (by today's budget). */
+  private boolean historyTrimmed(List<Message> messages, int index) {
+    return chat.history().fit(HistoryWindow.turns(messages.subList(0, index))).dropped() > 0;
   }
 
   private void renderPage(RoutingContext ctx, Conversation conversation, List<MessageView> messages) {
@@ -106,12 +116,22 @@ final class PageRoutes {
     String model = blankToNull(ctx.request().getFormAttribute("model"));
     chat.send(owner, id, content, model, null)
         .compose(gid -> chat.generation(owner, gid))
-        .map(log -> views.fragment(Views.CHAT, "user", Map.of("m", MessageView.user(content.strip())))
-            + views.fragment(Views.CHAT, "assistant", Map.of("m", MessageView.answer(log))))
+        .compose(log -> chat.store().messages(id).map(ms -> MessageView.answer(log)
+            .withContext(historyTrimmed(ms, ms.size() - 1), true)))
+        .map(answer -> views.fragment(Views.CHAT, "user", Map.of("m", MessageView.user(content.strip())))
+            + views.fragment(Views.CHAT, "assistant", Map.of("m", answer)))
         .onSuccess(fragments -> {
           if (isHtmx(ctx)) html(ctx, 200, fragments);
           else redirect(ctx, "/c/" + id);
         })
+        .onFailure(ctx::fail);
+  }
+
+  /** The Retry button of a failed answer: the last message is sent again, then the page shows it. */
+  private void retry(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    chat.retry(Sessions.owner(ctx), id)
+        .onSuccess(gid -> redirect(ctx, "/c/" + id))
         .onFailure(ctx::fail);
   }
 

@@ -18,16 +18,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Pages' CSRF token, security headers, cookies, 404 across sessions and cursors, over real HTTP. */
 class HardeningTest {
-
-  private static final Pattern CSRF_META = Pattern.compile("<meta name=\"csrf-token\" content=\"([^\"]+)\"");
 
   private static TestServer server;
 
@@ -39,14 +35,6 @@ class HardeningTest {
   @AfterAll
   static void stop() throws Exception {
     server.close();
-  }
-
-  static String csrfToken(TestServer server, ApiClient client) {
-    Reply page = client.get("/");
-    assertEquals(200, page.status());
-    Matcher m = CSRF_META.matcher(page.body());
-    assertTrue(m.find(), "the page carries its CSRF token in a meta tag");
-    return m.group(1);
   }
 
   static Reply form(TestServer server, ApiClient client, String path, String body, String... headers) {
@@ -83,7 +71,7 @@ class HardeningTest {
   @Test
   void pagePostsNeedTheSessionsCsrfTokenAndACrossSiteFormIsRefused() {
     ApiClient alice = server.client();
-    String token = csrfToken(server, alice);
+    String token = alice.csrfToken();
 
     // A cross-site form (what evil.example's auto-submitting <form> sends): the cookie rides
     // along under SameSite=Lax only for top-level GETs, but even if it did, it has no token.
@@ -95,7 +83,7 @@ class HardeningTest {
     assertTrue(noToken.body().contains("reload the page"), noToken.body());
     Reply wrongToken = form(server, alice, "/chat", "content=hi", "X-CSRF-Token", token + "x");
     assertEquals(403, wrongToken.status());
-    Reply othersToken = form(server, alice, "/chat", "content=hi", "X-CSRF-Token", csrfToken(server, server.client()));
+    Reply othersToken = form(server, alice, "/chat", "content=hi", "X-CSRF-Token", server.client().csrfToken());
     assertEquals(403, othersToken.status(), "a token is bound to its session");
     assertEquals(0, alice.get("/api/conversations").array().size(), "nothing was made");
 
@@ -105,7 +93,7 @@ class HardeningTest {
     assertEquals(303, withField.status(), "a plain form may carry the token as a field");
     assertEquals(2, alice.get("/api/conversations").array().size());
 
-    assertEquals(token, csrfToken(server, alice), "one token per session, stable across page loads");
+    assertEquals(token, alice.csrfToken(), "one token per session, stable across page loads");
   }
 
   @Test
@@ -130,7 +118,7 @@ class HardeningTest {
     String gid = alice.ask(cid, "secret", 5);
     alice.readAll(gid, null, null);
     ApiClient mallory = server.client();
-    String token = csrfToken(server, mallory);
+    String token = mallory.csrfToken();
     String[][] calls = {
         {"GET", "/api/conversations/" + cid}, {"DELETE", "/api/conversations/" + cid},
         {"POST", "/api/conversations/" + cid + "/messages"}, {"GET", "/api/generations/" + gid},

@@ -79,6 +79,21 @@ public final class ApiClient {
     }
   }
 
+  /** The CSRF token the chat page carries for this session (in {@code <meta name="csrf-token">}). */
+  public String csrfToken() {
+    Reply page = get("/");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<meta name=\"csrf-token\" content=\"([^\"]+)\"")
+        .matcher(page.body());
+    if (page.status() != 200 || !m.find()) throw new AssertionError("no CSRF token in the page: " + page.status());
+    return m.group(1);
+  }
+
+  /** A page's form POST carrying the session's CSRF token, as the page's own script sends it. */
+  public Reply pagePost(String path, String formBody) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-CSRF-Token", csrfToken()).POST(HttpRequest.BodyPublishers.ofString(formBody)));
+  }
+
   /** Makes a conversation and returns its id. */
   public String newConversation() {
     Reply r = post("/api/conversations", new JsonObject());
@@ -88,7 +103,13 @@ public final class ApiClient {
 
   /** Sends a message and returns the generation's id. */
   public String ask(String conversationId, String content, Integer maxTokens) {
+    return ask(conversationId, content, null, maxTokens);
+  }
+
+  /** Sends a message to a named model ({@code model} null: the conversation's) and returns the generation's id. */
+  public String ask(String conversationId, String content, String model, Integer maxTokens) {
     JsonObject body = new JsonObject().put("content", content);
+    if (model != null) body.put("model", model);
     if (maxTokens != null) body.put("maxTokens", maxTokens);
     Reply r = post("/api/conversations/" + conversationId + "/messages", body);
     if (r.status() != 202) throw new AssertionError("send message: " + r);
