@@ -311,6 +311,13 @@ class ApiFuzzTest {
   }
 
   @Property(tries = TRIES)
+  void retry(@ForAll("ids") String id, @ForAll("bodies") byte[] body) {
+    HttpResponse<String> r = send("POST /api/conversations/{id}/retry", "POST", "/api/conversations/" + id + "/retry",
+        body, "application/json", null);
+    assertTrue(r.statusCode() != 202 || id.equals(ownConversation), "no answer starts elsewhere: " + id);
+  }
+
+  @Property(tries = TRIES)
   void getGeneration(@ForAll("ids") String id) {
     HttpResponse<String> r = send("GET /api/generations/{gid}", "GET", "/api/generations/" + id, null, null, null);
     assertTrue(r.statusCode() != 200 || id.equals(ownGeneration), "only the own generation is found: " + id);
@@ -339,14 +346,15 @@ class ApiFuzzTest {
 
   @Property(tries = TRIES)
   void pagePosts(@ForAll("ids") String id, @ForAll("bodies") byte[] body, @ForAll("contentTypes") String type) {
-    String[] paths = {"/chat", "/c/" + id + "/messages", "/g/" + id + "/stop"};
+    String[] paths = {"/chat", "/c/" + id + "/messages", "/g/" + id + "/stop", "/c/" + id + "/retry"};
     String path = paths[Math.floorMod(id.hashCode(), paths.length)];
     send("POST pages (no token)", "POST", path, body, type, null);
   }
 
   @Property(tries = TRIES)
   void pagePostsWithToken(@ForAll("ids") String id, @ForAll("bodies") byte[] body, @ForAll("contentTypes") String type) {
-    String[] paths = {"/chat", "/c/" + id + "/messages", "/g/" + id + "/stop", "/c/" + ownConversation + "/messages"};
+    String[] paths = {"/chat", "/c/" + id + "/messages", "/g/" + id + "/stop", "/c/" + ownConversation + "/messages",
+        "/c/" + id + "/retry", "/c/" + ownConversation + "/retry"};
     String path = paths[Math.floorMod(id.hashCode(), paths.length)];
     Map<String, String> headers = Math.floorMod(body.length, 2) == 0 ? Map.of("X-CSRF-Token", csrfToken, "HX-Request", "true")
         : Map.of("X-CSRF-Token", csrfToken);
