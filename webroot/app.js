@@ -19,6 +19,24 @@
     source.setAttribute('sse-connect', source.dataset.stream + '?after=' + seq);
   });
 
+  // Every htmx request carries the page's CSRF token; the server refuses page POSTs without it.
+  document.addEventListener('htmx:configRequest', function (e) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) e.detail.headers['X-CSRF-Token'] = meta.content;
+  });
+
+  // Plain forms that post (Retry) carry the token as a field.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (!meta || form.method.toLowerCase() !== 'post' || form.elements.namedItem('csrf')) return;
+    var input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = 'csrf';
+    input.value = meta.content;
+    form.appendChild(input);
+  });
+
   function nearBottom() {
     var el = document.scrollingElement;
     return el.scrollHeight - el.scrollTop - el.clientHeight < 160;

@@ -5,6 +5,7 @@ import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
 import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
+import dev.streamchat.chat.Quotas;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
@@ -122,7 +123,7 @@ public final class App extends VerticleBase {
   private Future<?> deploy(ModelRegistry models) {
     ChatService service = new ChatService(vertx, chats, streams, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
-        new HistoryWindow(config.systemPrompt(), config.historyChars()));
+        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);

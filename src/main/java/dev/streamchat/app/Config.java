@@ -22,7 +22,8 @@ public record Config(
     Optional<Path> gguf,
     Upstreams upstreams,
     Optional<String> systemPrompt,
-    int historyChars) {
+    int historyChars,
+    Limits limits) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -53,7 +54,30 @@ public record Config(
         e.string("STREAMCHAT_GGUF").map(Path::of),
         Upstreams.from(e),
         e.string("STREAMCHAT_SYSTEM_PROMPT"),
-        e.integer("STREAMCHAT_HISTORY_CHARS", DEFAULT_HISTORY_CHARS, 1000, 16 * 1024 * 1024));
+        e.integer("STREAMCHAT_HISTORY_CHARS", DEFAULT_HISTORY_CHARS, 1000, 16 * 1024 * 1024),
+        new Limits(
+            e.integer("STREAMCHAT_MAX_HEADER_BYTES", 8 * 1024, 1024, 1024 * 1024),
+            e.integer("STREAMCHAT_MAX_URL_CHARS", 4096, 256, 64 * 1024),
+            e.integer("STREAMCHAT_MAX_GENERATIONS_PER_SESSION", 3, 1, 10_000),
+            e.integer("STREAMCHAT_MAX_GENERATIONS", 64, 1, 1_000_000),
+            e.integer("STREAMCHAT_MAX_VIEWERS_PER_GENERATION", 20, 1, 100_000),
+            e.integer("STREAMCHAT_MAX_VIEWERS_PER_SESSION", 30, 1, 100_000),
+            e.integer("STREAMCHAT_MESSAGES_PER_MINUTE", 20, 1, 1_000_000),
+            e.integer("STREAMCHAT_SSE_MAX_SECONDS", 600, 1, 7 * 24 * 3600),
+            e.integer("STREAMCHAT_SESSION_DAYS", 30, 1, 400)));
+  }
+
+  /** Bounds that keep one session from starving the others; each set by its variable. */
+  public record Limits(
+      int maxHeaderBytes,
+      int maxUrlChars,
+      int generationsPerSession,
+      int generationsInAll,
+      int viewersPerGeneration,
+      int viewersPerSession,
+      int messagesPerMinute,
+      int sseMaxSeconds,
+      int sessionDays) {
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */

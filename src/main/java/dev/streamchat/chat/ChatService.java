@@ -33,16 +33,22 @@ public final class ChatService {
   private final int maxMessageChars;
   private final int maxAnswerTokens;
   private final HistoryWindow history;
+  private final Quotas quotas;
 
   public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
-      int maxMessageChars, int maxAnswerTokens, HistoryWindow history) {
-    this.history = history;
+      int maxMessageChars, int maxAnswerTokens, HistoryWindow history, Quotas quotas) {
     this.vertx = vertx;
     this.chats = chats;
     this.streams = streams;
     this.models = models;
     this.maxMessageChars = maxMessageChars;
     this.maxAnswerTokens = maxAnswerTokens;
+    this.history = history;
+    this.quotas = quotas;
+  }
+
+  public Quotas quotas() {
+    return quotas;
   }
 
   public ChatStore store() {
@@ -94,6 +100,7 @@ public final class ChatService {
   private Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
       boolean retry) {
     String text;
+    Quotas.Slot slot;
     try {
       text = checkMessage(content);
       if (maxTokens != null && (maxTokens < 1 || maxTokens > maxAnswerTokens)) {
@@ -102,9 +109,16 @@ public final class ChatService {
       if (model != null && models.resolve(model).isEmpty()) {
         throw Problem.badRequest("unknown model: " + clip(model, 100));
       }
+      quotas.countMessage(owner);
+      slot = quotas.reserveGeneration(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
+    return startAnswer(owner, conversationId, text, model, maxTokens, retry).onComplete(ar -> slot.release());
+  }
+
+  private Future<String> startAnswer(String owner, String conversationId, String text, String model, Integer maxTokens,
+      boolean retry) {
     return conversation(owner, conversationId).compose(conv -> {
       if (streams.running().stream().anyMatch(log -> log.info().conversationId().equals(conv.id()))) {
         return Future.failedFuture(new Problem(409, "An answer is still being written in this conversation; stop it first."));

@@ -4,10 +4,26 @@ package dev.streamchat.chat;
 public final class Problem extends RuntimeException {
 
   private final int status;
+  private final int retryAfterSeconds;
 
   public Problem(int status, String message) {
+    this(status, message, 0);
+  }
+
+  private Problem(int status, String message, int retryAfterSeconds) {
     super(message, null, false, false);
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** A 429: the caller may try again after that many seconds (sent as {@code Retry-After}). */
+  public static Problem tooMany(String message, int retryAfterSeconds) {
+    return new Problem(429, message, Math.max(1, retryAfterSeconds));
+  }
+
+  /** Seconds for {@code Retry-After}, or 0 when the answer has none. */
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {

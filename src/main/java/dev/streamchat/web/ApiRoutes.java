@@ -127,7 +127,7 @@ final class ApiRoutes {
     long cursor = Http.cursor(ctx);
     chat.generation(Sessions.owner(ctx), ctx.pathParam("gid")).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx.response(), ar.result(), cursor, EventFormat.JSON);
+      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, EventFormat.JSON);
     });
   }
 

@@ -33,10 +33,17 @@ final class Failures implements Handler<RoutingContext> {
     if (failure instanceof Problem p) {
       status = p.status();
       message = p.getMessage();
+      if (p.retryAfterSeconds() > 0 && !ctx.response().headWritten()) {
+        ctx.response().putHeader("Retry-After", String.valueOf(p.retryAfterSeconds()));
+      }
     } else if (failure instanceof DecodeException) {
       status = 400;
       message = "The body is not valid JSON.";
-    } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+    } else if (failure != null && Bodies.failedWhileDecoding(ctx)) {
+      status = 400;
+      message = "The request body could not be decoded.";
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      // A 4xx Vert.x chose, with or without a cause (e.g. 400 for a request without a usable Host).
       status = ctx.statusCode();
       message = describe(status);
     } else {
@@ -60,6 +67,7 @@ final class Failures implements Handler<RoutingContext> {
 
   private String describe(int status) {
     return switch (status) {
+      case 400 -> "The request is malformed.";
       case 404 -> "Not found.";
       case 405 -> "Method not allowed.";
       case 413 -> "The request is too large: at most " + maxBodyBytes + " bytes.";

@@ -1,9 +1,14 @@
 package dev.streamchat.web;
 
 import dev.streamchat.chat.Problem;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /** Small helpers shared by the handlers: reading input, writing JSON, reading the cursor. */
 final class Http {
@@ -20,9 +25,13 @@ final class Http {
 
   /** The request's JSON object; an empty body counts as {}. Anything else is a 400. */
   static JsonObject jsonBody(RoutingContext ctx) {
-    var body = ctx.body();
+    String type = String.valueOf(ctx.request().getHeader("Content-Type")).toLowerCase(java.util.Locale.ROOT);
+    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
+      throw new Problem(415, "The API takes JSON: send Content-Type: application/json.");
+    }
+    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
     if (body == null || body.length() == 0) return new JsonObject();
-    String text = body.asString().strip();
+    String text = utf8(body).strip();
     if (text.isEmpty()) return new JsonObject();
     try {
       if (!text.startsWith("{")) {
@@ -32,6 +41,19 @@ final class Http {
       return new JsonObject(text);
     } catch (DecodeException e) {
       throw Problem.badRequest("The body is not valid JSON.");
+    }
+  }
+
+  /**
+   * The bytes as UTF-8, whatever charset the Content-Type names (JSON is UTF-8, RFC 8259; an
+   * unknown charset name made Vert.x throw); bytes that are not UTF-8 are a 400.
+   */
+  private static String utf8(Buffer body) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      throw Problem.badRequest("The body is not valid UTF-8.");
     }
   }
 

@@ -25,11 +25,13 @@ final class PageRoutes {
   private final Vertx vertx;
   private final ChatService chat;
   private final Views views;
+  private final Csrf csrf;
 
-  PageRoutes(Vertx vertx, ChatService chat, Views views) {
+  PageRoutes(Vertx vertx, ChatService chat, Views views, Csrf csrf) {
     this.vertx = vertx;
     this.chat = chat;
     this.views = views;
+    this.csrf = csrf;
   }
 
   void mount(Router router) {
@@ -89,6 +91,7 @@ final class PageRoutes {
       vars.put("models", models);
       vars.put("selectedModel", selected);
       vars.put("demoOnly", chat.models().demoOnly());
+      vars.put("csrf", csrf.token(Sessions.owner(ctx)));
       return views.page(Views.CHAT, vars);
     }).onSuccess(page -> html(ctx, 200, page)).onFailure(ctx::fail);
   }
@@ -143,7 +146,7 @@ final class PageRoutes {
     String gid = ctx.pathParam("gid");
     chat.generation(Sessions.owner(ctx), gid).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx.response(), ar.result(), cursor, views.pageEvents(gid));
+      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents(gid));
     });
   }
 

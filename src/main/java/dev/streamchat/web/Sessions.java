@@ -22,23 +22,47 @@ final class Sessions implements Handler<RoutingContext> {
   static final String COOKIE = "streamchat_session";
   private static final String OWNER = "owner";
   private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}");
-  private static final long MAX_AGE_SECONDS = 400L * 24 * 3600;
   private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final long maxAgeSeconds;
+
+  /**
+   * Sessions expire in the browser {@code days} after they were made (cookie Max-Age). The
+   * server keeps no session state, so it cannot expire one itself: see SECURITY.md.
+   */
+  Sessions(int days) {
+    this.maxAgeSeconds = days * 24L * 3600;
+  }
 
   @Override
   public void handle(RoutingContext ctx) {
     Cookie cookie = ctx.request().getCookie(COOKIE);
     String sid = cookie == null ? null : cookie.getValue();
-    if (sid == null || !WELL_FORMED.matcher(sid).matches()) {
-      byte[] bytes = new byte[32];
-      RANDOM.nextBytes(bytes);
-      sid = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-      ctx.response().addCookie(Cookie.cookie(COOKIE, sid).setPath("/").setHttpOnly(true)
-          .setSameSite(CookieSameSite.LAX).setMaxAge(MAX_AGE_SECONDS)
-          .setSecure(Origins.isHttps(ctx.request())));
-    }
+    if (sid == null || !WELL_FORMED.matcher(sid).matches()) sid = issue(ctx, maxAgeSeconds);
     ctx.put(OWNER, hash(sid));
     ctx.next();
+  }
+
+  /**
+   * Hook for the admin login (branch {@code admin}): call it when a session gains privileges so
+   * a session id planted before the login (session fixation) is worth nothing after it. It sends
+   * a fresh cookie and makes the request's owner the new session's; what the old id owned stays
+   * with the old id, so keep admin rights apart from chat ownership.
+   */
+  static String rotate(RoutingContext ctx, long maxAgeSeconds) {
+    String owner = hash(issue(ctx, maxAgeSeconds));
+    ctx.put(OWNER, owner);
+    return owner;
+  }
+
+  private static String issue(RoutingContext ctx, long maxAgeSeconds) {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    String sid = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    ctx.response().addCookie(Cookie.cookie(COOKIE, sid).setPath("/").setHttpOnly(true)
+        .setSameSite(CookieSameSite.LAX).setMaxAge(maxAgeSeconds)
+        .setSecure(Origins.isHttps(ctx.request())));
+    return sid;
   }
 
   /** The owner id of the request's session. */

@@ -1,5 +1,7 @@
 package dev.streamchat.web;
 
+import dev.streamchat.chat.Problem;
+import dev.streamchat.chat.Quotas;
 import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.Addresses;
 import dev.streamchat.stream.Chunk;
@@ -11,6 +13,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
@@ -19,6 +22,11 @@ import java.util.List;
  * nothing is lost or sent twice whatever the timing. While the client is behind (its write queue
  * is full) nothing is written; when it drains, everything pending goes out as one event read
  * from the log. All of it runs on the event loop of the viewer's connection.
+ *
+ * <p>A connection lives at most the configured lifetime: then the server ends the response
+ * without an {@code end} event and the client resumes after the last id it got (the browser's
+ * EventSource does so by itself, sending {@code Last-Event-ID}). A cursor beyond the log's last
+ * chunk is taken as the last chunk: the stream goes on from the nearest valid point.
  */
 final class SseStream {
 
@@ -30,6 +38,8 @@ final class SseStream {
   private final HttpServerResponse response;
   private final GenerationLog log;
   private final EventFormat format;
+  private final Quotas.Slot viewerSlot;
+  private final long lifetimeMs;
   private long lastSent;
   private boolean replayed;
   private boolean waitingForDrain;
@@ -37,18 +47,32 @@ final class SseStream {
   private MessageConsumer<JsonObject> consumer;
   private Viewers.Viewer viewer;
   private long keepAliveTimer = -1;
+  private long lifetimeTimer = -1;
 
-  private SseStream(Vertx vertx, HttpServerResponse response, GenerationLog log, long cursor, EventFormat format) {
+  private SseStream(Vertx vertx, HttpServerResponse response, GenerationLog log, long cursor, EventFormat format,
+      Quotas.Slot viewerSlot, long lifetimeMs) {
     this.vertx = vertx;
     this.response = response;
     this.log = log;
     this.format = format;
-    this.lastSent = cursor;
+    this.viewerSlot = viewerSlot;
+    this.lifetimeMs = lifetimeMs;
+    this.lastSent = Math.min(cursor, log.lastSeq());
   }
 
-  /** Streams the generation's events after chunk {@code cursor} on this response. */
-  static void serve(Vertx vertx, HttpServerResponse response, GenerationLog log, long cursor, EventFormat format) {
-    new SseStream(vertx, response, log, cursor, format).start();
+  /**
+   * Streams the generation's events after chunk {@code cursor} on the request's response, if the
+   * viewer bounds admit one more viewer; otherwise the request fails with a 429.
+   */
+  static void serve(Vertx vertx, RoutingContext ctx, Quotas quotas, GenerationLog log, long cursor, EventFormat format) {
+    Quotas.Slot slot;
+    try {
+      slot = quotas.admitViewer(Sessions.owner(ctx), log.viewers());
+    } catch (Problem p) {
+      ctx.fail(p);
+      return;
+    }
+    new SseStream(vertx, ctx.response(), log, cursor, format, slot, quotas.limits().sseMaxSeconds() * 1000L).start();
   }
 
   private void start() {
@@ -68,6 +92,11 @@ final class SseStream {
     });
     keepAliveTimer = vertx.setPeriodic(KEEP_ALIVE_MS, t -> {
       if (!closed && !response.writeQueueFull()) write(": keep-alive\n\n", 0);
+    });
+    lifetimeTimer = vertx.setTimer(lifetimeMs, t -> {
+      if (closed) return;
+      close();
+      response.end(": connection lifetime reached; resume after the last id\n\n");
     });
   }
 
@@ -132,6 +161,8 @@ final class SseStream {
     closed = true;
     if (consumer != null) consumer.unregister();
     vertx.cancelTimer(keepAliveTimer);
+    vertx.cancelTimer(lifetimeTimer);
     viewer.leave();
+    viewerSlot.release();
   }
 }

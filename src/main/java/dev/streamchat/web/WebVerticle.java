@@ -8,7 +8,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 
 /** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
@@ -30,6 +29,10 @@ public final class WebVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    return vertx.executeBlocking(() -> Csrf.secret(config.dataDir())).compose(secret -> listen(new Csrf(secret)));
+  }
+
+  private Future<?> listen(Csrf csrf) {
     Views views = new Views(vertx);
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -43,18 +46,25 @@ public final class WebVerticle extends VerticleBase {
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     AdminRoutes admin = new AdminRoutes(vertx, ops, views);
     admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
-    router.route().handler(new Sessions());
+    router.route().handler(new Sessions(config.limits().sessionDays()));
     router.route().handler(new Origins(config.publicUrl()));
-    router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    Bodies.mount(router, config.maxBodyBytes());
+    router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
-    new PageRoutes(vertx, chat, views).mount(router);
+    new PageRoutes(vertx, chat, views, csrf).mount(router);
     admin.mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));
 
     // Port 0 asks for any free port; -1 lets every instance of this verticle share that one port.
     int port = config.port() == 0 ? -1 : config.port();
-    return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+    // Oversized request lines and headers are answered by Vert.x itself: 414 and 431.
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(false)
+        .setMaxHeaderSize(config.limits().maxHeaderBytes())
+        .setMaxInitialLineLength(config.limits().maxUrlChars())
+        // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).
+        .setMaxFormAttributeSize(config.maxBodyBytes());
+    return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(port)
         .onSuccess(s -> server = s);

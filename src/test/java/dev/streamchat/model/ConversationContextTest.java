@@ -82,7 +82,7 @@ class ConversationContextTest {
     assertTrue(client.get("/c/" + conv).body().contains("/c/" + conv + "/retry"), "the failed answer offers Retry");
 
     fakes.onChat(Protocol.OPENAI, FakeProviders.answer(Protocol.OPENAI, WireStreams.ANSWER, 0));
-    assertEquals(303, client.post("/c/" + conv + "/retry", "").status(), "the page's Retry redirects back");
+    assertEquals(303, client.pagePost("/c/" + conv + "/retry", "").status(), "the page's Retry redirects back");
     JsonArray messages = awaitMessages(conv, 4);
     assertEquals("Hello?", messages.getJsonObject(2).getString("content"));
     assertEquals("failed", messages.getJsonObject(1).getString("state"));

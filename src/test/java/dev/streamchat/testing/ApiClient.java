@@ -68,6 +68,33 @@ public final class ApiClient {
     }
   }
 
+  /** Sends a request and returns the whole response (headers too). */
+  public HttpResponse<String> sendRaw(HttpRequest.Builder request) {
+    try {
+      return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The CSRF token the chat page carries for this session (in {@code <meta name="csrf-token">}). */
+  public String csrfToken() {
+    Reply page = get("/");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<meta name=\"csrf-token\" content=\"([^\"]+)\"")
+        .matcher(page.body());
+    if (page.status() != 200 || !m.find()) throw new AssertionError("no CSRF token in the page: " + page.status());
+    return m.group(1);
+  }
+
+  /** A page's form POST carrying the session's CSRF token, as the page's own script sends it. */
+  public Reply pagePost(String path, String formBody) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/x-www-form-urlencoded")
+        .header("X-CSRF-Token", csrfToken()).POST(HttpRequest.BodyPublishers.ofString(formBody)));
+  }
+
   /** Makes a conversation and returns its id. */
   public String newConversation() {
     Reply r = post("/api/conversations", new JsonObject());

@@ -1,0 +1,126 @@
+package dev.streamchat.chat;
+
+import dev.streamchat.app.Config;
+import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.StreamStore;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The per-session and global bounds of this process: messages per minute, generations running
+ * at once, open event streams. Shared by every event loop, so all of it is thread-safe. Beyond a
+ * bound the answer is a {@link Problem} 429 with {@code Retry-After}. Counts are per process:
+ * behind a load balancer each instance enforces its own.
+ */
+public final class Quotas {
+
+  private static final long MINUTE_MS = 60_000;
+
+  private final Config.Limits limits;
+  private final StreamStore streams;
+  private final LongSupplier clock;
+  private final Map<String, Deque<Long>> recentMessages = new ConcurrentHashMap<>();
+  private final Map<String, Integer> starting = new ConcurrentHashMap<>();
+  private final AtomicInteger startingInAll = new AtomicInteger();
+  private final Map<String, Integer> viewers = new ConcurrentHashMap<>();
+
+  public Quotas(Config.Limits limits, StreamStore streams) {
+    this(limits, streams, System::currentTimeMillis);
+  }
+
+  Quotas(Config.Limits limits, StreamStore streams, LongSupplier clock) {
+    this.limits = limits;
+    this.streams = streams;
+    this.clock = clock;
+  }
+
+  public Config.Limits limits() {
+    return limits;
+  }
+
+  /** Counts one message of the session, or refuses it when the last minute had enough. */
+  public void countMessage(String owner) {
+    long now = clock.getAsLong();
+    Deque<Long> times = recentMessages.computeIfAbsent(owner, k -> new ArrayDeque<>());
+    synchronized (times) {
+      while (!times.isEmpty() && times.peekFirst() <= now - MINUTE_MS) times.pollFirst();
+      if (times.size() >= limits.messagesPerMinute()) {
+        long wait = times.peekFirst() + MINUTE_MS - now;
+        throw Problem.tooMany("Too many messages: at most " + limits.messagesPerMinute()
+            + " a minute. Try again in " + seconds(wait) + " s.", seconds(wait));
+      }
+      times.addLast(now);
+    }
+    // Forget idle sessions so the map does not grow with every visitor ever seen.
+    if (recentMessages.size() > 10_000) recentMessages.entrySet().removeIf(e -> {
+      synchronized (e.getValue()) {
+        return e.getValue().isEmpty() || e.getValue().peekLast() <= now - MINUTE_MS;
+      }
+    });
+  }
+
+  /**
+   * Reserves a generation slot for the session, or refuses when it or the whole server has as
+   * many running as allowed. Call {@link Slot#release()} once the generation has started (it then
+   * counts as running in the stream store) or failed to.
+   */
+  public Slot reserveGeneration(String owner) {
+    synchronized (this) {
+      int runningMine = 0;
+      int runningAll = 0;
+      for (GenerationLog log : streams.running()) {
+        runningAll++;
+        if (log.info().owner().equals(owner)) runningMine++;
+      }
+      if (runningMine + starting.getOrDefault(owner, 0) >= limits.generationsPerSession()) {
+        throw Problem.tooMany("You have " + limits.generationsPerSession()
+            + " answers being written already; wait for one to finish or stop one.", 5);
+      }
+      if (runningAll + startingInAll.get() >= limits.generationsInAll()) {
+        throw Problem.tooMany("The server is writing as many answers as it can; try again shortly.", 5);
+      }
+      starting.merge(owner, 1, Integer::sum);
+      startingInAll.incrementAndGet();
+    }
+    return () -> {
+      synchronized (this) {
+        starting.computeIfPresent(owner, (k, n) -> n <= 1 ? null : n - 1);
+        startingInAll.decrementAndGet();
+      }
+    };
+  }
+
+  /** A reservation, released once. */
+  @FunctionalInterface
+  public interface Slot {
+    void release();
+  }
+
+  /**
+   * Admits one more viewer of a generation that already has {@code viewersOfGeneration}, or
+   * refuses; the caller calls {@link Slot#release()} when the stream closes.
+   */
+  public Slot admitViewer(String owner, int viewersOfGeneration) {
+    if (viewersOfGeneration >= limits.viewersPerGeneration()) {
+      throw Problem.tooMany("This answer already has " + limits.viewersPerGeneration()
+          + " viewers; close one and try again.", 5);
+    }
+    viewers.compute(owner, (k, n) -> {
+      int open = n == null ? 0 : n;
+      if (open >= limits.viewersPerSession()) {
+        throw Problem.tooMany("This session has " + limits.viewersPerSession()
+            + " event streams open; close one and try again.", 5);
+      }
+      return open + 1;
+    });
+    return () -> viewers.computeIfPresent(owner, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  private static int seconds(long ms) {
+    return (int) Math.max(1, (ms + 999) / 1000);
+  }
+}
