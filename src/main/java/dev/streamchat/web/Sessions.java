@@ -43,18 +43,6 @@ final class Sessions implements Handler<RoutingContext> {
     ctx.next();
   }
 
-  /**
-   * Hook for the admin login (branch {@code admin}): call it when a session gains privileges so
-   * a session id planted before the login (session fixation) is worth nothing after it. It sends
-   * a fresh cookie and makes the request's owner the new session's; what the old id owned stays
-   * with the old id, so keep admin rights apart from chat ownership.
-   */
-  static String rotate(RoutingContext ctx, long maxAgeSeconds) {
-    String owner = hash(issue(ctx, maxAgeSeconds));
-    ctx.put(OWNER, owner);
-    return owner;
-  }
-
   private static String issue(RoutingContext ctx, long maxAgeSeconds) {
     byte[] bytes = new byte[32];
     RANDOM.nextBytes(bytes);

@@ -23,7 +23,7 @@ class CoreFiguresTest {
   @Test
   void printTheCoreFigures() throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "1000000",
-        "STREAMCHAT_MAX_ANSWER_TOKENS", "200000"))) {
+        "STREAMCHAT_MAX_ANSWER_TOKENS", "200000", "STREAMCHAT_MESSAGES_PER_MINUTE", "1000"))) {
       ApiClient client = server.client();
       String cid = client.newConversation();
 
