@@ -4,6 +4,7 @@ import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
 import dev.streamchat.chat.JdbcChatStore;
+import dev.streamchat.chat.StorageLimits;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
@@ -89,7 +90,8 @@ public final class App extends VerticleBase {
 
   private Future<?> deploy(ModelRegistry models) {
     ChatService service = new ChatService(vertx, chats, streams, models,
-        config.maxMessageChars(), config.maxAnswerTokens());
+        config.maxMessageChars(), config.maxAnswerTokens(), new StorageLimits(config.maxConversations(),
+            config.maxMessagesPerConversation(), config.maxStoredBytes()));
     GenerationWorker worker = new GenerationWorker(streams, models, this::saveAnswer);
     return vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {

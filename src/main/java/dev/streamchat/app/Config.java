@@ -18,7 +18,10 @@ public record Config(
     int maxBodyBytes,
     int maxMessageChars,
     int maxAnswerTokens,
-    Optional<String> publicUrl) {
+    Optional<String> publicUrl,
+    int maxConversations,
+    int maxMessagesPerConversation,
+    long maxStoredBytes) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -27,6 +30,9 @@ public record Config(
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024;
   public static final int DEFAULT_MAX_ANSWER_TOKENS = 32 * 1024;
+  public static final int DEFAULT_MAX_CONVERSATIONS = 1000;
+  public static final int DEFAULT_MAX_MESSAGES = 2000;
+  public static final int DEFAULT_MAX_STORED_KB = 256 * 1024;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -44,7 +50,10 @@ public record Config(
         e.integer("STREAMCHAT_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS, 1, 16 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_ANSWER_TOKENS", DEFAULT_MAX_ANSWER_TOKENS, 1, 10_000_000),
-        e.string("STREAMCHAT_PUBLIC_URL"));
+        e.string("STREAMCHAT_PUBLIC_URL"),
+        e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
+        e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
+        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L);
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */

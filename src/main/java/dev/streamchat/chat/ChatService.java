@@ -24,7 +24,11 @@ import java.util.UUID;
 public final class ChatService {
 
   public static final String DEFAULT_TITLE = "New chat";
+  /** What Continue asks the model after its partial answer. */
+  static final String CONTINUE_INSTRUCTION = "Your previous answer was cut off. Continue it exactly "
+      + "where it stopped, without repeating anything and without comment.";
   private static final int TITLE_CHARS = 60;
+  private static final int MAX_TITLE_CHARS = 200;
 
   private final Vertx vertx;
   private final ChatStore chats;
@@ -32,15 +36,17 @@ public final class ChatService {
   private final ModelRegistry models;
   private final int maxMessageChars;
   private final int maxAnswerTokens;
+  private final StorageLimits limits;
 
   public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
-      int maxMessageChars, int maxAnswerTokens) {
+      int maxMessageChars, int maxAnswerTokens, StorageLimits limits) {
     this.vertx = vertx;
     this.chats = chats;
     this.streams = streams;
     this.models = models;
     this.maxMessageChars = maxMessageChars;
     this.maxAnswerTokens = maxAnswerTokens;
+    this.limits = limits;
   }
 
   public ChatStore store() {
@@ -52,13 +58,27 @@ public final class ChatService {
   }
 
   public Future<Conversation> create(String owner, String title) {
-    String t = title == null || title.isBlank() ? DEFAULT_TITLE : clip(title.strip(), 200);
-    return chats.createConversation(owner, t, models.defaultModel());
+    String t = title == null || title.isBlank() ? DEFAULT_TITLE : clip(title.strip(), MAX_TITLE_CHARS);
+    return chats.conversationCount(owner).compose(count -> {
+      if (count >= limits.conversations()) {
+        return Future.failedFuture(new Problem(409, "You have reached the limit of " + limits.conversations()
+            + " conversations; delete one to start another."));
+      }
+      return chats.createConversation(owner, t, models.defaultModel());
+    });
   }
 
   public Future<Conversation> conversation(String owner, String id) {
     return chats.conversation(owner, id)
         .map(found -> found.orElseThrow(() -> Problem.notFound("conversation")));
+  }
+
+  /** Renames a conversation; the title is one line of at most 200 characters. */
+  public Future<Conversation> rename(String owner, String id, String title) {
+    if (title == null || title.isBlank()) return Future.failedFuture(Problem.badRequest("The title is empty."));
+    String t = clip(title.strip().replaceAll("\\s+", " "), MAX_TITLE_CHARS);
+    return chats.renameConversation(owner, id, t).compose(found -> found
+        ? conversation(owner, id) : Future.failedFuture(Problem.notFound("conversation")));
   }
 
   /**
@@ -69,45 +89,170 @@ public final class ChatService {
     String text;
     try {
       text = checkMessage(content);
-      if (maxTokens != null && (maxTokens < 1 || maxTokens > maxAnswerTokens)) {
-        throw Problem.badRequest("maxTokens must be from 1 to " + maxAnswerTokens);
-      }
-      if (model != null && models.resolve(model).isEmpty()) {
-        throw Problem.badRequest("unknown model: " + clip(model, 100));
-      }
+      checkOptions(model, maxTokens);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
     return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
-      if (history.stream().anyMatch(m -> "running".equals(m.state()))) {
-        return Future.failedFuture(new Problem(409, "An answer is still being written in this conversation; stop it first."));
+      Problem refused = idleProblem(history);
+      if (refused == null && history.size() + 2 > limits.messagesPerConversation()) {
+        refused = new Problem(409, "This conversation has reached the limit of "
+            + limits.messagesPerConversation() + " messages; start a new chat.");
       }
-      String modelId = model != null ? model
-          : models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
-      GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
-          System.currentTimeMillis());
-      List<ChatMessage> turns = new ArrayList<>();
-      for (Message m : history) {
-        if (!m.content().isEmpty()) turns.add(new ChatMessage(m.role(), m.content()));
-      }
+      if (refused != null) return Future.failedFuture(refused);
+      List<ChatMessage> turns = turns(history, history.size());
       turns.add(new ChatMessage("user", text));
+      String modelId = modelFor(conv, model);
       Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
           ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
-      return titled
-          .compose(v -> chats.addExchange(conv.id(), text, info.id(), modelId))
-          .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, turns));
+      return withinStorage(owner, text)
+          .compose(v -> titled)
+          .compose(v -> begin(owner, conv, modelId, maxTokens, turns, "",
+              gid -> chats.addExchange(conv.id(), text, gid, modelId)));
     }));
   }
 
-  private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns) {
-    return vertx.eventBus().<JsonObject>request(Addresses.START, GenerationWorker.startRequest(info, maxTokens, turns))
+  /**
+   * A new answer to the same question: the conversation's last answer (ended) is replaced by a
+   * new generation, asked with the conversation up to the question.
+   */
+  public Future<String> regenerate(String owner, String generationId, String model, Integer maxTokens) {
+    return lastAnswer(owner, generationId, model, maxTokens).compose(last -> begin(owner, last.conv,
+        modelFor(last.conv, model), maxTokens, turns(last.history, last.history.size() - 1), "",
+        gid -> restart(generationId, gid, "", modelFor(last.conv, model))));
+  }
+
+  /**
+   * Continues an answer that was cut short (interrupted, stopped or failed): the model gets the
+   * partial answer as its own turn and an instruction to go on, and the new generation's log
+   * starts with the partial text, so the same message grows from where it stopped.
+   */
+  public Future<String> continueAnswer(String owner, String generationId, Integer maxTokens) {
+    return lastAnswer(owner, generationId, null, maxTokens).compose(last -> {
+      Message answer = last.history.get(last.history.size() - 1);
+      if ("done".equals(answer.state()) || answer.content().isEmpty()) {
+        return Future.failedFuture(new Problem(409, "Only an answer that was cut short can be continued."));
+      }
+      List<ChatMessage> turns = turns(last.history, last.history.size() - 1);
+      turns.add(new ChatMessage("assistant", answer.content()));
+      turns.add(new ChatMessage("user", CONTINUE_INSTRUCTION));
+      String modelId = modelFor(last.conv, answer.model());
+      return begin(owner, last.conv, modelId, maxTokens, turns, answer.content(),
+          gid -> restart(generationId, gid, answer.content(), modelId));
+    });
+  }
+
+  /**
+   * Replaces the text of one of the person's messages and answers it again; every message after
+   * it is deleted (the conversation is rewritten from there, not branched).
+   */
+  public Future<String> edit(String owner, String conversationId, String messageId, String content, String model) {
+    String text;
+    try {
+      text = checkMessage(content);
+      checkOptions(model, null);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
+      Problem refused = idleProblem(history);
+      if (refused != null) return Future.failedFuture(refused);
+      int index = -1;
+      for (int i = 0; i < history.size(); i++) {
+        if (history.get(i).id().equals(messageId) && !history.get(i).isAssistant()) index = i;
+      }
+      if (index < 0) return Future.failedFuture(Problem.notFound("message"));
+      Message edited = history.get(index);
+      List<ChatMessage> turns = turns(history, index);
+      turns.add(new ChatMessage("user", text));
+      String modelId = modelFor(conv, model);
+      return withinStorage(owner, text).compose(v -> begin(owner, conv, modelId, null, turns, "",
+          gid -> chats.editAndResend(conv.id(), edited.seq(), text, gid, modelId)));
+    }));
+  }
+
+  /** The conversation of an answer that must be its last message and must have ended. */
+  private record LastAnswer(Conversation conv, List<Message> history) {
+  }
+
+  private Future<LastAnswer> lastAnswer(String owner, String generationId, String model, Integer maxTokens) {
+    try {
+      checkOptions(model, maxTokens);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    return generation(owner, generationId).compose(log -> conversation(owner, log.info().conversationId()))
+        .compose(conv -> chats.messages(conv.id()).compose(history -> {
+          Problem refused = idleProblem(history);
+          if (refused != null) return Future.failedFuture(refused);
+          Message last = history.isEmpty() ? null : history.get(history.size() - 1);
+          if (last == null || !generationId.equals(last.generationId())) {
+            return Future.failedFuture(new Problem(409, "Only the last answer of a conversation can be written again."));
+          }
+          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history));
+        }));
+  }
+
+  private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model) {
+    return chats.restartAnswer(oldGenerationId, newGenerationId, content, model).compose(found -> found
+        ? Future.succeededFuture() : Future.failedFuture(Problem.notFound("answer")));
+  }
+
+  /** Stores the new answer's message with {@code persist}, then asks the worker to write it. */
+  private Future<String> begin(String owner, Conversation conv, String modelId, Integer maxTokens,
+      List<ChatMessage> turns, String prefix, java.util.function.Function<String, Future<Void>> persist) {
+    GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
+        System.currentTimeMillis());
+    return persist.apply(info.id()).compose(v -> start(info, maxTokens == null ? 0 : maxTokens, turns, prefix));
+  }
+
+  private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns, String prefix) {
+    return vertx.eventBus().<JsonObject>request(Addresses.START,
+            GenerationWorker.startRequest(info, maxTokens, turns, prefix))
         .map(reply -> info.id())
         .recover(err -> {
           String why = err instanceof ReplyException re && re.failureCode() == GenerationWorker.UNKNOWN_MODEL
               ? "The model " + info.model() + " is not available now." : "The answer could not be started.";
-          return chats.saveAnswer(info.id(), "", null, GenerationState.FAILED.wire(), why)
+          return chats.saveAnswer(info.id(), prefix, null, GenerationState.FAILED.wire(), why)
               .transform(ignored -> Future.failedFuture(new Problem(503, why)));
         });
+  }
+
+  /** The turns a model is sent: the first {@code count} messages that have text. */
+  private static List<ChatMessage> turns(List<Message> history, int count) {
+    List<ChatMessage> turns = new ArrayList<>();
+    for (Message m : history.subList(0, count)) {
+      if (!m.content().isEmpty()) turns.add(new ChatMessage(m.role(), m.content()));
+    }
+    return turns;
+  }
+
+  private static Problem idleProblem(List<Message> history) {
+    return history.stream().anyMatch(m -> "running".equals(m.state()))
+        ? new Problem(409, "An answer is still being written in this conversation; stop it first.") : null;
+  }
+
+  private Future<Void> withinStorage(String owner, String adding) {
+    long more = adding.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return chats.storedBytes(owner).compose(bytes -> bytes + more > limits.storedBytes()
+        ? Future.failedFuture(new Problem(409, "Your conversations have reached the storage limit of "
+            + (limits.storedBytes() / 1024) + " KB; delete some to go on."))
+        : Future.succeededFuture());
+  }
+
+  private void checkOptions(String model, Integer maxTokens) {
+    if (maxTokens != null && (maxTokens < 1 || maxTokens > maxAnswerTokens)) {
+      throw Problem.badRequest("maxTokens must be from 1 to " + maxAnswerTokens);
+    }
+    if (model != null && models.resolve(model).isEmpty()) {
+      throw Problem.badRequest("unknown model: " + clip(model, 100));
+    }
+  }
+
+  /** The model asked for, else the conversation's if it is still served, else the default. */
+  private String modelFor(Conversation conv, String asked) {
+    if (asked != null && models.resolve(asked).isPresent()) return asked;
+    return models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
   }
 
   /** The generation, if the owner may see it. */

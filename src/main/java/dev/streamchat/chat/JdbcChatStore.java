@@ -134,6 +134,50 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<List<Message>> messagesBefore(String conversationId, int beforeSeq, int limit) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = ? AND seq < ? "
+              + "ORDER BY seq DESC LIMIT ?")) {
+        ps.setString(1, conversationId);
+        ps.setInt(2, beforeSeq);
+        ps.setInt(3, limit);
+        List<Message> latestFirst = messageList(ps);
+        java.util.Collections.reverse(latestFirst);
+        return latestFirst;
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> conversationCount(String owner) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM conversations WHERE owner = ?")) {
+        ps.setString(1, owner);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Long> storedBytes(String owner) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT COALESCE(SUM(OCTET_LENGTH(m.content) + COALESCE(OCTET_LENGTH(m.reasoning), 0)), 0) "
+              + "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.owner = ?")) {
+        ps.setString(1, owner);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
+  @Override
   public Future<Void> addExchange(String conversationId, String userText, String generationId, String model) {
     return blocking(c -> {
       c.setAutoCommit(false);
@@ -161,6 +205,79 @@ public final class JdbcChatStore implements ChatStore {
           ps.setString(3, conversationId);
           ps.executeUpdate();
         }
+        c.commit();
+        return null;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model) {
+    return blocking(c -> {
+      c.setAutoCommit(false);
+      try {
+        int changed;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE messages SET generation_id = ?, content = ?, "
+            + "reasoning = NULL, state = 'running', error = NULL, model = ? WHERE generation_id = ?")) {
+          ps.setString(1, newGenerationId);
+          ps.setString(2, content);
+          ps.setString(3, model);
+          ps.setString(4, oldGenerationId);
+          changed = ps.executeUpdate();
+        }
+        touch(c, newGenerationId);
+        c.commit();
+        return changed > 0;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
+  /** Marks the conversation holding a generation's message as just updated (newest first). */
+  private static void touch(Connection c, String generationId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET updated_at = ? WHERE id = "
+        + "(SELECT conversation_id FROM messages WHERE generation_id = ?)")) {
+      ps.setLong(1, System.currentTimeMillis());
+      ps.setString(2, generationId);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Void> editAndResend(String conversationId, int userSeq, String userText, String generationId,
+      String model) {
+    return blocking(c -> {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE messages SET content = ? WHERE conversation_id = ? AND seq = ? AND role = 'user'")) {
+          ps.setString(1, userText);
+          ps.setString(2, conversationId);
+          ps.setInt(3, userSeq);
+          if (ps.executeUpdate() == 0) throw new SQLException("no user message " + userSeq);
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "DELETE FROM messages WHERE conversation_id = ? AND seq > ?")) {
+          ps.setString(1, conversationId);
+          ps.setInt(2, userSeq);
+          ps.executeUpdate();
+        }
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + MESSAGE_COLUMNS
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+          insertMessage(ps, conversationId, userSeq + 1, "assistant", "", generationId, "running", model, now);
+          ps.executeBatch();
+        }
+        touch(c, generationId);
         c.commit();
         return null;
       } catch (SQLException e) {
