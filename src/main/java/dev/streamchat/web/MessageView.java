@@ -6,7 +6,9 @@ import dev.streamchat.stream.GenerationState;
 
 /**
  * A message as the chat page shows it. A running answer carries the text so far and the cursor
- * its stream resumes after; a finished one carries its Markdown rendered to safe HTML.
+ * its stream resumes after; a finished one carries its Markdown rendered to safe HTML. A person's
+ * message carries what editing it needs ({@code editUrl}); the conversation's last answer, once
+ * ended, offers Regenerate (and Continue when it was cut short).
  */
 public record MessageView(
     String role,
@@ -16,7 +18,9 @@ public record MessageView(
     String generationId,
     String state,
     String error,
-    long cursor) {
+    long cursor,
+    String editUrl,
+    boolean last) {
 
   public boolean isUser() {
     return role.equals("user");
@@ -51,21 +55,37 @@ public record MessageView(
     };
   }
 
-  static MessageView user(String text) {
-    return new MessageView("user", text, null, "", null, null, null, 0);
+  /** Regenerate is offered on the conversation's last answer once it has ended. */
+  public boolean isRegenerable() {
+    return last && !isUser() && state != null && !isStreaming();
   }
 
-  /** An answer from its live log (running, or ended but not yet saved with the message). */
+  /** Continue is offered on a last answer that was cut short and has text to go on from. */
+  public boolean isContinuable() {
+    return isRegenerable() && !"done".equals(state) && !text.isEmpty();
+  }
+
+  static MessageView user(Message m) {
+    return new MessageView("user", m.content(), null, "", null, null, null, 0,
+        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false);
+  }
+
+  /** This view marked as the conversation's last message, or not. */
+  MessageView asLast(boolean isLast) {
+    return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, editUrl, isLast);
+  }
+
+  /** An answer from its live log (running, or ended but not yet saved): always the newest message. */
   static MessageView answer(GenerationLog log) {
     GenerationState s = log.state();
     String text = log.text();
     return new MessageView("assistant", text, s.isFinal() ? Markdown.toHtml(text) : null,
-        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq());
+        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), null, true);
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
     return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
-        m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0);
+        m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, null, false);
   }
 }
