@@ -37,6 +37,11 @@ public final class ApiClient {
         .cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
+  /** A new session talking to the server at {@code base}, e.g. one in a child process. */
+  public static ApiClient of(String base) {
+    return new ApiClient(base);
+  }
+
   /** The same session (cookie jar) talking to another server, e.g. one restarted on the same data. */
   public ApiClient at(String newBase) {
     return new ApiClient(newBase, http);
