@@ -158,6 +158,27 @@ class HistoryApiTest {
   }
 
   @Test
+  void aLongConversationOpensOnItsLatestMessagesAndLoadsOlderOnes() throws Exception {
+    try (TestServer roomy = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "1000"))) {
+      ApiClient frank = roomy.client();
+      String conv = frank.newConversation();
+      for (int i = 1; i <= 12; i++) frank.awaitFinal(frank.ask(conv, "question " + i, 2));
+      String page = frank.get("/c/" + conv).body();
+      assertFalse(page.contains("question 2<"), "older messages are not in the first page");
+      assertTrue(page.contains("question 12<"));
+      int pageSize = PageRoutes.HISTORY_PAGE;
+      int firstShown = 24 - pageSize + 1;
+      assertTrue(page.contains("/c/" + conv + "/older?before=" + firstShown), "a sentinel fetches the older ones");
+      assertTrue(page.contains("intersect once"));
+      String older = frank.get("/c/" + conv + "/older?before=" + firstShown).body();
+      assertTrue(older.contains("question 1<") && older.contains("question 2<"));
+      assertFalse(older.contains("/older?before="), "the first message has nothing before it");
+      assertFalse(older.contains("/regenerate"), "older answers are not the last one");
+      assertEquals(400, frank.get("/c/" + conv + "/older?before=x").status());
+    }
+  }
+
+  @Test
   void thePageOffersRegenerateOnTheLastAnswerAndDeletesWithHtmx() {
     ApiClient erin = server.client();
     String conv = erin.newConversation();
