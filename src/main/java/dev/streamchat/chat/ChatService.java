@@ -73,6 +73,28 @@ public final class ChatService {
         .map(found -> found.orElseThrow(() -> Problem.notFound("conversation")));
   }
 
+  /**
+   * Deletes a conversation with its answers' stream logs; an answer still being written is
+   * stopped first. False when the owner has no such conversation.
+   */
+  public Future<Boolean> delete(String owner, String id) {
+    return chats.conversation(owner, id).compose(found -> {
+      if (found.isEmpty()) return Future.succeededFuture(false);
+      return chats.messages(id).compose(messages -> {
+        List<String> generations = new ArrayList<>();
+        List<Future<GenerationState>> stops = new ArrayList<>();
+        for (Message m : messages) {
+          if (m.generationId() == null) continue;
+          generations.add(m.generationId());
+          if ("running".equals(m.state())) stops.add(stop(owner, m.generationId()).otherwise(GenerationState.STOPPED));
+        }
+        return Future.all(stops)
+            .compose(v -> chats.deleteConversation(owner, id))
+            .compose(deleted -> streams.delete(generations).map(deleted));
+      });
+    });
+  }
+
   /** Renames a conversation; the title is one line of at most 200 characters. */
   public Future<Conversation> rename(String owner, String id, String title) {
     if (title == null || title.isBlank()) return Future.failedFuture(Problem.badRequest("The title is empty."));
@@ -93,7 +115,7 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
+    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused == null && history.size() + 2 > limits.messagesPerConversation()) {
         refused = new Problem(409, "This conversation has reached the limit of "
@@ -154,7 +176,7 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id()).compose(history -> {
+    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused != null) return Future.failedFuture(refused);
       int index = -1;
@@ -182,7 +204,7 @@ public final class ChatService {
       return Future.failedFuture(p);
     }
     return generation(owner, generationId).compose(log -> conversation(owner, log.info().conversationId()))
-        .compose(conv -> chats.messages(conv.id()).compose(history -> {
+        .compose(conv -> current(conv.id()).compose(history -> {
           Problem refused = idleProblem(history);
           if (refused != null) return Future.failedFuture(refused);
           Message last = history.isEmpty() ? null : history.get(history.size() - 1);
@@ -195,7 +217,7 @@ public final class ChatService {
 
   private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model) {
     return chats.restartAnswer(oldGenerationId, newGenerationId, content, model).compose(found -> found
-        ? Future.succeededFuture() : Future.failedFuture(Problem.notFound("answer")));
+        ? streams.delete(List.of(oldGenerationId)) : Future.failedFuture(Problem.notFound("answer")));
   }
 
   /** Stores the new answer's message with {@code persist}, then asks the worker to write it. */
@@ -225,6 +247,27 @@ public final class ChatService {
       if (!m.content().isEmpty()) turns.add(new ChatMessage(m.role(), m.content()));
     }
     return turns;
+  }
+
+  /**
+   * The conversation's messages as they stand now: an answer whose generation has ended but whose
+   * final text is still on its way to the database is taken from its log.
+   */
+  private Future<List<Message>> current(String conversationId) {
+    return chats.messages(conversationId).compose(messages -> {
+      List<Future<Message>> out = new ArrayList<>();
+      for (Message m : messages) {
+        if (!"running".equals(m.state())) {
+          out.add(Future.succeededFuture(m));
+          continue;
+        }
+        out.add(streams.find(m.generationId()).map(log -> log.state().isFinal()
+            ? new Message(m.id(), m.conversationId(), m.seq(), m.role(), log.text(), log.reasoning(),
+                m.generationId(), log.state().wire(), log.error(), m.model(), m.createdAt())
+            : m).otherwise(m));
+      }
+      return Future.all(out).map(all -> all.list());
+    });
   }
 
   private static Problem idleProblem(List<Message> history) {

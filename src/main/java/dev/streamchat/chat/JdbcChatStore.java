@@ -32,6 +32,8 @@ public final class JdbcChatStore implements ChatStore {
   private final DataSource ds;
   private final AutoCloseable closer;
   private final WorkerExecutor executor;
+  /** Queries under way: closing waits for them, since interrupting H2 mid-write breaks its file. */
+  private final java.util.Set<Future<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer) {
     this.ds = ds;
@@ -45,7 +47,10 @@ public final class JdbcChatStore implements ChatStore {
         return work.run(c);
       }
     };
-    return executor.executeBlocking(task, false);
+    Future<T> running = executor.executeBlocking(task, false);
+    inFlight.add(running);
+    running.onComplete(done -> inFlight.remove(running));
+    return running;
   }
 
   @Override
@@ -333,7 +338,8 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Future<Void> close() {
-    return executor.close().andThen(v -> {
+    return Future.join(List.copyOf(inFlight)).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
+        .transform(settled -> executor.close()).andThen(v -> {
       try {
         closer.close();
       } catch (Exception ignored) {

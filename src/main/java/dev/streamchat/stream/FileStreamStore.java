@@ -151,6 +151,21 @@ public final class FileStreamStore implements StreamStore {
   }
 
   @Override
+  public Future<Void> delete(Collection<String> generationIds) {
+    List<String> ended = generationIds.stream()
+        .filter(id -> SAFE_ID.matcher(id).matches() && !running.containsKey(id)).toList();
+    return vertx.executeBlocking(() -> {
+      for (String id : ended) {
+        synchronized (this.ended) {
+          this.ended.remove(id);
+        }
+        Files.deleteIfExists(file(id));
+      }
+      return null;
+    }, false);
+  }
+
+  @Override
   public void close() {
     running.values().forEach(log ->
         log.finish(GenerationState.INTERRUPTED, "The server was shut down while this answer was being written."));

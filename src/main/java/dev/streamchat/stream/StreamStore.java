@@ -22,6 +22,9 @@ public interface StreamStore {
   /** Ends as interrupted every log that was running when the process last died. Blocking. */
   List<GenerationLog> recoverInterrupted();
 
+  /** Forgets ended generations (their conversation was deleted, or their answer replaced). */
+  Future<Void> delete(Collection<String> generationIds);
+
   void close();
 
   final class NotFound extends RuntimeException {

@@ -139,7 +139,7 @@ final class ApiRoutes {
   }
 
   private void deleteConversation(RoutingContext ctx) {
-    chat.store().deleteConversation(Sessions.owner(ctx), ctx.pathParam("id")).onComplete(ar -> {
+    chat.delete(Sessions.owner(ctx), ctx.pathParam("id")).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
       else if (!ar.result()) ctx.fail(Problem.notFound("conversation"));
       else ctx.response().setStatusCode(204).end();

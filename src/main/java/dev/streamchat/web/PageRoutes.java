@@ -153,7 +153,7 @@ final class PageRoutes {
   /** Removes the sidebar row; deleting the open conversation goes to a new chat. */
   private void delete(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    chat.store().deleteConversation(Sessions.owner(ctx), id).onComplete(ar -> {
+    chat.delete(Sessions.owner(ctx), id).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
       else if (!ar.result()) ctx.fail(Problem.notFound("conversation"));
       else if (isOpen(ctx, id)) redirect(ctx, "/");

@@ -66,6 +66,7 @@ class HistoryApiTest {
     assertEquals(again, ms.getJsonObject(3).getString("generationId"));
     assertEquals(alice.generation(again).getString("text"), ms.getJsonObject(3).getString("content"));
     assertEquals(404, server.client().post("/api/generations/" + again + "/regenerate", "{}").status());
+    assertEquals(404, alice.get("/api/generations/" + second).status(), "the replaced answer is gone");
   }
 
   @Test
@@ -88,6 +89,17 @@ class HistoryApiTest {
     assertEquals(continued.getString("text"), ms.getJsonObject(1).getString("content"));
     assertEquals(409, alice.post("/api/generations/" + next + "/continue", "{}").status(),
         "a finished answer has nothing to continue");
+  }
+
+  @Test
+  void deletingAConversationStopsItsRunningAnswerAndDeletesItsLogs() {
+    ApiClient gina = server.client();
+    String conv = gina.newConversation();
+    String gid = gina.ask(conv, "long", 20_000);
+    assertEquals(204, gina.delete("/api/conversations/" + conv).status());
+    assertEquals(404, gina.get("/api/generations/" + gid).status());
+    assertFalse(java.nio.file.Files.exists(server.dataDir().resolve("streams/" + gid + ".jsonl")));
+    assertEquals(404, gina.delete("/api/conversations/" + conv).status());
   }
 
   @Test
@@ -205,6 +217,8 @@ class HistoryApiTest {
     assertEquals(200, deleted.status());
     assertEquals("", deleted.body());
     assertEquals(404, erin.get("/api/conversations/" + conv).status());
+    assertEquals(404, erin.get("/api/generations/" + second).status(), "its answers go with it");
+    assertFalse(java.nio.file.Files.exists(server.dataDir().resolve("streams/" + first + ".jsonl")));
     assertNotEquals(200, erin.send(HttpRequest.newBuilder(URI.create(server.url("/c/" + conv)))
         .header("HX-Request", "true").DELETE()).status());
   }
