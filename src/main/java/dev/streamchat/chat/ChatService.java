@@ -251,7 +251,8 @@ public final class ChatService {
 
   /**
    * The conversation's messages as they stand now: an answer whose generation has ended but whose
-   * final text is still on its way to the database is taken from its log.
+   * final text is still on its way to the database is taken from its log and saved (the same
+   * save the worker makes), so the store's own check sees it ended too.
    */
   private Future<List<Message>> current(String conversationId) {
     return chats.messages(conversationId).compose(messages -> {
@@ -261,10 +262,11 @@ public final class ChatService {
           out.add(Future.succeededFuture(m));
           continue;
         }
-        out.add(streams.find(m.generationId()).map(log -> log.state().isFinal()
-            ? new Message(m.id(), m.conversationId(), m.seq(), m.role(), log.text(), log.reasoning(),
-                m.generationId(), log.state().wire(), log.error(), m.model(), m.createdAt())
-            : m).otherwise(m));
+        out.add(streams.find(m.generationId()).compose(log -> !log.state().isFinal() ? Future.succeededFuture(m)
+            : chats.saveAnswer(log.id(), log.text(), log.reasoning(), log.state().wire(), log.error())
+                .map(saved -> new Message(m.id(), m.conversationId(), m.seq(), m.role(), log.text(),
+                    log.reasoning(), m.generationId(), log.state().wire(), log.error(), m.model(), m.createdAt())))
+            .otherwise(m));
       }
       return Future.all(out).map(all -> all.list());
     });
@@ -272,7 +274,7 @@ public final class ChatService {
 
   private static Problem idleProblem(List<Message> history) {
     return history.stream().anyMatch(m -> "running".equals(m.state()))
-        ? new Problem(409, "An answer is still being written in this conversation; stop it first.") : null;
+        ? new Problem(409, JdbcChatStore.ANSWER_RUNNING) : null;
   }
 
   private Future<Void> withinStorage(String owner, String adding) {

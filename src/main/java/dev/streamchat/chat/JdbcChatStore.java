@@ -29,6 +29,10 @@ public final class JdbcChatStore implements ChatStore {
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, role, content, reasoning, generation_id, state, error, model, created_at";
 
+  /** SQLSTATE of a unique-key clash, the same in H2 and PostgreSQL. */
+  private static final String UNIQUE_VIOLATION = "23505";
+  static final String ANSWER_RUNNING = "An answer is still being written in this conversation; stop it first.";
+
   private final DataSource ds;
   private final AutoCloseable closer;
   private final WorkerExecutor executor;
@@ -187,6 +191,16 @@ public final class JdbcChatStore implements ChatStore {
     return blocking(c -> {
       c.setAutoCommit(false);
       try {
+        // Checked again inside the transaction: a send that raced past the service's check sees
+        // the other's answer running here, or clashes with its message numbers below.
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND state = 'running'")) {
+          ps.setString(1, conversationId);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getInt(1) > 0) throw new Problem(409, ANSWER_RUNNING);
+          }
+        }
         int next;
         try (PreparedStatement ps = c.prepareStatement(
             "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?")) {
@@ -214,6 +228,9 @@ public final class JdbcChatStore implements ChatStore {
         return null;
       } catch (SQLException e) {
         c.rollback();
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+          throw new Problem(409, ANSWER_RUNNING);
+        }
         throw e;
       } finally {
         c.setAutoCommit(true);

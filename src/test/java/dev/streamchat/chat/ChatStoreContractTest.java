@@ -66,6 +66,7 @@ class ChatStoreContractTest {
     assertEquals(List.of(b.id(), a.id()), await(s.conversations("alice", 10)).stream().map(Conversation::id).toList());
     Thread.sleep(5);
     await(s.addExchange(a.id(), "hello", "g-1", "demo"));
+    await(s.saveAnswer("g-1", "hi", null, "done", null));
     assertEquals(a.id(), await(s.conversations("alice", 10)).get(0).id(), "a new message moves it to the top");
 
     assertTrue(await(s.conversation("bob", a.id())).isEmpty(), "bob cannot read alice's conversation");
@@ -97,6 +98,9 @@ class ChatStoreContractTest {
     assertEquals("done", ms.get(1).state());
     assertNull(ms.get(0).state());
     assertEquals(List.of("g-2"), await(s.runningAnswers()).stream().map(Message::generationId).toList());
+    Exception refused = assertThrows(Exception.class, () -> await(s.addExchange(c.id(), "three", "g-3", "demo")));
+    assertTrue(refused.getCause() instanceof Problem p && p.status() == 409, "no second answer while one runs");
+    assertEquals(4, await(s.messages(c.id())).size());
     await(s.saveAnswer("g-2", "partial", null, "interrupted", "The server stopped."));
     assertTrue(await(s.runningAnswers()).isEmpty());
     Message two = await(s.messages(c.id())).get(3);
@@ -109,7 +113,10 @@ class ChatStoreContractTest {
   void pagesGoBackFromTheNewest(String kind) throws Exception {
     ChatStore s = open(kind);
     Conversation c = await(s.createConversation("alice", "t", "demo"));
-    for (int i = 1; i <= 5; i++) await(s.addExchange(c.id(), "q" + i, "g-" + i, "demo"));
+    for (int i = 1; i <= 5; i++) {
+      await(s.addExchange(c.id(), "q" + i, "g-" + i, "demo"));
+      await(s.saveAnswer("g-" + i, "a" + i, null, "done", null));
+    }
     List<Message> newest = await(s.messagesBefore(c.id(), Integer.MAX_VALUE, 3));
     assertEquals(List.of(8, 9, 10), newest.stream().map(Message::seq).toList());
     List<Message> older = await(s.messagesBefore(c.id(), 8, 3));
@@ -164,6 +171,7 @@ class ChatStoreContractTest {
     ChatStore s = open(kind);
     Conversation c = await(s.createConversation("alice", "kept", "demo"));
     await(s.addExchange(c.id(), "one", "g-1", "demo"));
+    await(s.saveAnswer("g-1", "kept too", null, "done", null));
     await(s.close());
     HikariDataSource ds = Database.open(db.url(), dataDir);
     store = new JdbcChatStore(vertx, ds, ds);

@@ -103,6 +103,31 @@ class HistoryApiTest {
   }
 
   @Test
+  void messagesSentAtTheSameMomentStartOneAnswerAndRefuseTheRest() throws Exception {
+    ApiClient hal = server.client();
+    String conv = hal.newConversation();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      var replies = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+      for (int i = 0; i < 8; i++) {
+        String text = "at once " + i;
+        replies.add(pool.submit(() -> hal.post("/api/conversations/" + conv + "/messages",
+            new JsonObject().put("content", text).put("maxTokens", 20_000)).status()));
+      }
+      int started = 0;
+      for (var r : replies) {
+        int status = r.get();
+        assertTrue(status == 202 || status == 409, "never a server error: " + status);
+        if (status == 202) started++;
+      }
+      assertEquals(1, started);
+      assertEquals(2, messages(hal, conv).size());
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void editingAMessageRewritesTheConversationFromThere() {
     ApiClient alice = server.client();
     String conv = alice.newConversation();
