@@ -95,7 +95,46 @@
   });
 
   document.addEventListener('click', function (e) {
-    if (e.target.id === 'menu-toggle') document.body.classList.toggle('sidebar-open');
+    var t = e.target;
+    if (t.id === 'menu-toggle') document.body.classList.toggle('sidebar-open');
+    var msg = t.closest && t.closest('.msg');
+    if (!msg) return;
+    if (t.classList.contains('copy')) copyMessage(msg, t);
+    if (t.classList.contains('edit') || t.classList.contains('cancel')) toggleEdit(msg);
+  });
+
+  // Copy: the message's text as the page shows it.
+  function copyMessage(msg, button) {
+    var body = msg.querySelector('.bubble, .body');
+    if (!body || !navigator.clipboard) return;
+    navigator.clipboard.writeText(body.innerText).then(function () {
+      button.textContent = 'Copied';
+      setTimeout(function () { button.textContent = 'Copy'; }, 1500);
+    });
+  }
+
+  // Edit: the message turns into a form holding its text; Cancel turns it back.
+  function toggleEdit(msg) {
+    var form = msg.querySelector('.edit-form');
+    if (!form) return;
+    form.hidden = !form.hidden;
+    msg.classList.toggle('editing', !form.hidden);
+    if (!form.hidden) form.querySelector('textarea').focus();
+  }
+
+  // Only the newest answer offers Regenerate and Continue: a new exchange retires the old buttons.
+  document.addEventListener('htmx:afterSwap', function (e) {
+    if (e.target.id === 'messages') {
+      var answers = document.querySelectorAll('#messages .msg.assistant');
+      var newest = answers[answers.length - 1];
+      document.querySelectorAll('#messages [data-last-only]').forEach(function (b) {
+        if (!newest || !newest.contains(b)) b.remove();
+      });
+      if (e.detail.requestConfig && e.detail.requestConfig.verb === 'post') toBottom();
+    }
+    var rename = e.target.querySelector && e.target.querySelector('.rename-form input');
+    if (e.target.classList && e.target.classList.contains('rename-form')) rename = e.target.querySelector('input');
+    if (rename) rename.select();
   });
 
   document.addEventListener('DOMContentLoaded', toBottom);

@@ -6,6 +6,7 @@ import dev.streamchat.chat.Database;
 import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
 import dev.streamchat.chat.Quotas;
+import dev.streamchat.chat.StorageLimits;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
@@ -123,7 +124,8 @@ public final class App extends VerticleBase {
   private Future<?> deploy(ModelRegistry models) {
     ChatService service = new ChatService(vertx, chats, streams, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
-        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams));
+        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams),
+        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);

@@ -23,7 +23,10 @@ public record Config(
     Upstreams upstreams,
     Optional<String> systemPrompt,
     int historyChars,
-    Limits limits) {
+    Limits limits,
+    int maxConversations,
+    int maxMessagesPerConversation,
+    long maxStoredBytes) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -33,6 +36,9 @@ public record Config(
   public static final int DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024;
   public static final int DEFAULT_MAX_ANSWER_TOKENS = 32 * 1024;
   public static final int DEFAULT_HISTORY_CHARS = 24_000;
+  public static final int DEFAULT_MAX_CONVERSATIONS = 1000;
+  public static final int DEFAULT_MAX_MESSAGES = 2000;
+  public static final int DEFAULT_MAX_STORED_KB = 256 * 1024;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -64,7 +70,10 @@ public record Config(
             e.integer("STREAMCHAT_MAX_VIEWERS_PER_SESSION", 30, 1, 100_000),
             e.integer("STREAMCHAT_MESSAGES_PER_MINUTE", 20, 1, 1_000_000),
             e.integer("STREAMCHAT_SSE_MAX_SECONDS", 600, 1, 7 * 24 * 3600),
-            e.integer("STREAMCHAT_SESSION_DAYS", 30, 1, 400)));
+            e.integer("STREAMCHAT_SESSION_DAYS", 30, 1, 400)),
+        e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
+        e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
+        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L);
   }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */

@@ -24,7 +24,11 @@ import java.util.UUID;
 public final class ChatService {
 
   public static final String DEFAULT_TITLE = "New chat";
+  /** What Continue asks the model after its partial answer. */
+  static final String CONTINUE_INSTRUCTION = "Your previous answer was cut off. Continue it exactly "
+      + "where it stopped, without repeating anything and without comment.";
   private static final int TITLE_CHARS = 60;
+  private static final int MAX_TITLE_CHARS = 200;
 
   private final Vertx vertx;
   private final ChatStore chats;
@@ -34,9 +38,10 @@ public final class ChatService {
   private final int maxAnswerTokens;
   private final HistoryWindow history;
   private final Quotas quotas;
+  private final StorageLimits limits;
 
   public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
-      int maxMessageChars, int maxAnswerTokens, HistoryWindow history, Quotas quotas) {
+      int maxMessageChars, int maxAnswerTokens, HistoryWindow history, Quotas quotas, StorageLimits limits) {
     this.vertx = vertx;
     this.chats = chats;
     this.streams = streams;
@@ -45,10 +50,16 @@ public final class ChatService {
     this.maxAnswerTokens = maxAnswerTokens;
     this.history = history;
     this.quotas = quotas;
+    this.limits = limits;
   }
 
   public Quotas quotas() {
     return quotas;
+  }
+
+  /** What of a conversation the model is sent. */
+  public HistoryWindow history() {
+    return history;
   }
 
   public ChatStore store() {
@@ -59,19 +70,50 @@ public final class ChatService {
     return models;
   }
 
-  /** What of a conversation the model is sent. */
-  public HistoryWindow history() {
-    return history;
-  }
-
   public Future<Conversation> create(String owner, String title) {
-    String t = title == null || title.isBlank() ? DEFAULT_TITLE : clip(title.strip(), 200);
-    return chats.createConversation(owner, t, models.defaultModel());
+    String t = title == null || title.isBlank() ? DEFAULT_TITLE : clip(title.strip(), MAX_TITLE_CHARS);
+    return chats.conversationCount(owner).compose(count -> {
+      if (count >= limits.conversations()) {
+        return Future.failedFuture(new Problem(409, "You have reached the limit of " + limits.conversations()
+            + " conversations; delete one to start another."));
+      }
+      return chats.createConversation(owner, t, models.defaultModel());
+    });
   }
 
   public Future<Conversation> conversation(String owner, String id) {
     return chats.conversation(owner, id)
         .map(found -> found.orElseThrow(() -> Problem.notFound("conversation")));
+  }
+
+  /**
+   * Deletes a conversation with its answers' stream logs; an answer still being written is
+   * stopped first. False when the owner has no such conversation.
+   */
+  public Future<Boolean> delete(String owner, String id) {
+    return chats.conversation(owner, id).compose(found -> {
+      if (found.isEmpty()) return Future.succeededFuture(false);
+      return chats.messages(id).compose(messages -> {
+        List<String> generations = new ArrayList<>();
+        List<Future<GenerationState>> stops = new ArrayList<>();
+        for (Message m : messages) {
+          if (m.generationId() == null) continue;
+          generations.add(m.generationId());
+          if ("running".equals(m.state())) stops.add(stop(owner, m.generationId()).otherwise(GenerationState.STOPPED));
+        }
+        return Future.all(stops)
+            .compose(v -> chats.deleteConversation(owner, id))
+            .compose(deleted -> streams.delete(generations).map(deleted));
+      });
+    });
+  }
+
+  /** Renames a conversation; the title is one line of at most 200 characters. */
+  public Future<Conversation> rename(String owner, String id, String title) {
+    if (title == null || title.isBlank()) return Future.failedFuture(Problem.badRequest("The title is empty."));
+    String t = clip(title.strip().replaceAll("\\s+", " "), MAX_TITLE_CHARS);
+    return chats.renameConversation(owner, id, t).compose(found -> found
+        ? conversation(owner, id) : Future.failedFuture(Problem.notFound("conversation")));
   }
 
   /**
@@ -88,75 +130,40 @@ public final class ChatService {
    */
   public Future<String> retry(String owner, String conversationId) {
     return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id())).compose(history -> {
-      for (int i = history.size() - 1; i >= 0; i--) {
-        if (history.get(i).role().equals("user")) {
-          return send(owner, conversationId, history.get(i).content(), null, null, true);
-        }
-      }
-      return Future.failedFuture(Problem.badRequest("There is no message to retry."));
+      int last = lastUserIndex(history);
+      return last < history.size()
+          ? send(owner, conversationId, history.get(last).content(), null, null, true)
+          : Future.failedFuture(Problem.badRequest("There is no message to retry."));
     });
   }
 
   private Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
       boolean retry) {
     String text;
-    Quotas.Slot slot;
     try {
       text = checkMessage(content);
-      if (maxTokens != null && (maxTokens < 1 || maxTokens > maxAnswerTokens)) {
-        throw Problem.badRequest("maxTokens must be from 1 to " + maxAnswerTokens);
-      }
-      if (model != null && models.resolve(model).isEmpty()) {
-        throw Problem.badRequest("unknown model: " + clip(model, 100));
-      }
+      checkOptions(model, maxTokens);
       quotas.countMessage(owner);
-      slot = quotas.reserveGeneration(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return startAnswer(owner, conversationId, text, model, maxTokens, retry).onComplete(ar -> slot.release());
-  }
-
-  private Future<String> startAnswer(String owner, String conversationId, String text, String model, Integer maxTokens,
-      boolean retry) {
-    return conversation(owner, conversationId).compose(conv -> {
-      if (streams.running().stream().anyMatch(log -> log.info().conversationId().equals(conv.id()))) {
-        return Future.failedFuture(new Problem(409, "An answer is still being written in this conversation; stop it first."));
+    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+      Problem refused = idleProblem(history);
+      if (refused == null && history.size() + 2 > limits.messagesPerConversation()) {
+        refused = new Problem(409, "This conversation has reached the limit of "
+            + limits.messagesPerConversation() + " messages; start a new chat.");
       }
-      return chats.messages(conv.id()).compose(this::withFinalText).compose(history -> {
-        String modelId = model != null ? model
-            : models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
-        GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
-            System.currentTimeMillis());
-        List<Message> before = retry ? history.subList(0, lastUserIndex(history)) : history;
-        List<ChatMessage> turns = new ArrayList<>(HistoryWindow.turns(before));
-        turns.add(new ChatMessage("user", text));
-        Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
-            ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
-        return titled
-            .compose(v -> chats.addExchange(conv.id(), text, info.id(), modelId))
-            .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, this.history.fit(turns).messages()));
-      });
-    });
-  }
-
-  /**
-   * The conversation's messages with final text. An answer that has just ended may not be saved
-   * with its message yet (that happens right after its end event): its text is read from its log.
-   */
-  private Future<List<Message>> withFinalText(List<Message> messages) {
-    List<Future<Message>> out = new ArrayList<>();
-    for (Message m : messages) {
-      if (m.generationId() != null && "running".equals(m.state())) {
-        out.add(streams.find(m.generationId()).map(log -> new Message(m.id(), m.conversationId(), m.seq(),
-                m.role(), log.text(), log.reasoning(), m.generationId(), log.state().wire(), log.error(), m.model(),
-                m.createdAt()))
-            .otherwise(m));
-      } else {
-        out.add(Future.succeededFuture(m));
-      }
-    }
-    return Future.all(out).map(all -> all.list());
+      if (refused != null) return Future.failedFuture(refused);
+      List<ChatMessage> turns = turns(history, retry ? lastUserIndex(history) : history.size());
+      turns.add(new ChatMessage("user", text));
+      String modelId = modelFor(conv, model);
+      Future<Void> titled = history.isEmpty() && conv.title().equals(DEFAULT_TITLE)
+          ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
+      return withinStorage(owner, text)
+          .compose(v -> titled)
+          .compose(v -> begin(owner, conv, modelId, maxTokens, turns, "",
+              gid -> chats.addExchange(conv.id(), text, gid, modelId)));
+    }));
   }
 
   private static int lastUserIndex(List<Message> history) {
@@ -166,15 +173,175 @@ public final class ChatService {
     return history.size();
   }
 
-  private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns) {
-    return vertx.eventBus().<JsonObject>request(Addresses.START, GenerationWorker.startRequest(info, maxTokens, turns))
+  /**
+   * A new answer to the same question: the conversation's last answer (ended) is replaced by a
+   * new generation, asked with the conversation up to the question.
+   */
+  public Future<String> regenerate(String owner, String generationId, String model, Integer maxTokens) {
+    return lastAnswer(owner, generationId, model, maxTokens).compose(last -> begin(owner, last.conv,
+        modelFor(last.conv, model), maxTokens, turns(last.history, last.history.size() - 1), "",
+        gid -> restart(generationId, gid, "", modelFor(last.conv, model))));
+  }
+
+  /**
+   * Continues an answer that was cut short (interrupted, stopped or failed): the model gets the
+   * partial answer as its own turn and an instruction to go on, and the new generation's log
+   * starts with the partial text, so the same message grows from where it stopped.
+   */
+  public Future<String> continueAnswer(String owner, String generationId, Integer maxTokens) {
+    return lastAnswer(owner, generationId, null, maxTokens).compose(last -> {
+      Message answer = last.history.get(last.history.size() - 1);
+      if ("done".equals(answer.state()) || answer.content().isEmpty()) {
+        return Future.failedFuture(new Problem(409, "Only an answer that was cut short can be continued."));
+      }
+      List<ChatMessage> turns = turns(last.history, last.history.size() - 1);
+      turns.add(new ChatMessage("assistant", answer.content()));
+      turns.add(new ChatMessage("user", CONTINUE_INSTRUCTION));
+      String modelId = modelFor(last.conv, answer.model());
+      return begin(owner, last.conv, modelId, maxTokens, turns, answer.content(),
+          gid -> restart(generationId, gid, answer.content(), modelId));
+    });
+  }
+
+  /**
+   * Replaces the text of one of the person's messages and answers it again; every message after
+   * it is deleted (the conversation is rewritten from there, not branched).
+   */
+  public Future<String> edit(String owner, String conversationId, String messageId, String content, String model) {
+    String text;
+    try {
+      text = checkMessage(content);
+      checkOptions(model, null);
+      quotas.countMessage(owner);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+      Problem refused = idleProblem(history);
+      if (refused != null) return Future.failedFuture(refused);
+      int index = -1;
+      for (int i = 0; i < history.size(); i++) {
+        if (history.get(i).id().equals(messageId) && !history.get(i).isAssistant()) index = i;
+      }
+      if (index < 0) return Future.failedFuture(Problem.notFound("message"));
+      Message edited = history.get(index);
+      List<ChatMessage> turns = turns(history, index);
+      turns.add(new ChatMessage("user", text));
+      String modelId = modelFor(conv, model);
+      return withinStorage(owner, text).compose(v -> begin(owner, conv, modelId, null, turns, "",
+          gid -> chats.editAndResend(conv.id(), edited.seq(), text, gid, modelId)));
+    }));
+  }
+
+  /** The conversation of an answer that must be its last message and must have ended. */
+  private record LastAnswer(Conversation conv, List<Message> history) {
+  }
+
+  private Future<LastAnswer> lastAnswer(String owner, String generationId, String model, Integer maxTokens) {
+    try {
+      checkOptions(model, maxTokens);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    return generation(owner, generationId).compose(log -> conversation(owner, log.info().conversationId()))
+        .compose(conv -> current(conv.id()).compose(history -> {
+          Problem refused = idleProblem(history);
+          if (refused != null) return Future.failedFuture(refused);
+          Message last = history.isEmpty() ? null : history.get(history.size() - 1);
+          if (last == null || !generationId.equals(last.generationId())) {
+            return Future.failedFuture(new Problem(409, "Only the last answer of a conversation can be written again."));
+          }
+          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history));
+        }));
+  }
+
+  private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model) {
+    return chats.restartAnswer(oldGenerationId, newGenerationId, content, model).compose(found -> found
+        ? streams.delete(List.of(oldGenerationId)) : Future.failedFuture(Problem.notFound("answer")));
+  }
+
+  /** Stores the new answer's message with {@code persist}, then asks the worker to write it. */
+  private Future<String> begin(String owner, Conversation conv, String modelId, Integer maxTokens,
+      List<ChatMessage> turns, String prefix, java.util.function.Function<String, Future<Void>> persist) {
+    Quotas.Slot slot;
+    try {
+      slot = quotas.reserveGeneration(owner);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
+    }
+    GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
+        System.currentTimeMillis());
+    return persist.apply(info.id())
+        .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, history.fit(turns).messages(), prefix))
+        .onComplete(ar -> slot.release());
+  }
+
+  private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns, String prefix) {
+    return vertx.eventBus().<JsonObject>request(Addresses.START,
+            GenerationWorker.startRequest(info, maxTokens, turns, prefix))
         .map(reply -> info.id())
         .recover(err -> {
           String why = err instanceof ReplyException re && re.failureCode() == GenerationWorker.UNKNOWN_MODEL
               ? "The model " + info.model() + " is not available now." : "The answer could not be started.";
-          return chats.saveAnswer(info.id(), "", null, GenerationState.FAILED.wire(), why)
+          return chats.saveAnswer(info.id(), prefix, null, GenerationState.FAILED.wire(), why)
               .transform(ignored -> Future.failedFuture(new Problem(503, why)));
         });
+  }
+
+  /** The turns a model is sent: those of the first {@code count} messages that have text. */
+  private static List<ChatMessage> turns(List<Message> history, int count) {
+    return new ArrayList<>(HistoryWindow.turns(history.subList(0, count)));
+  }
+
+  /**
+   * The conversation's messages as they stand now: an answer whose generation has ended but whose
+   * final text is still on its way to the database is taken from its log and saved (the same
+   * save the worker makes), so the store's own check sees it ended too.
+   */
+  private Future<List<Message>> current(String conversationId) {
+    return chats.messages(conversationId).compose(messages -> {
+      List<Future<Message>> out = new ArrayList<>();
+      for (Message m : messages) {
+        if (!"running".equals(m.state())) {
+          out.add(Future.succeededFuture(m));
+          continue;
+        }
+        out.add(streams.find(m.generationId()).compose(log -> !log.state().isFinal() ? Future.succeededFuture(m)
+            : chats.saveAnswer(log.id(), log.text(), log.reasoning(), log.state().wire(), log.error())
+                .map(saved -> new Message(m.id(), m.conversationId(), m.seq(), m.role(), log.text(),
+                    log.reasoning(), m.generationId(), log.state().wire(), log.error(), m.model(), m.createdAt())))
+            .otherwise(m));
+      }
+      return Future.all(out).map(all -> all.list());
+    });
+  }
+
+  private static Problem idleProblem(List<Message> history) {
+    return history.stream().anyMatch(m -> "running".equals(m.state()))
+        ? new Problem(409, JdbcChatStore.ANSWER_RUNNING) : null;
+  }
+
+  private Future<Void> withinStorage(String owner, String adding) {
+    long more = adding.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return chats.storedBytes(owner).compose(bytes -> bytes + more > limits.storedBytes()
+        ? Future.failedFuture(new Problem(409, "Your conversations have reached the storage limit of "
+            + (limits.storedBytes() / 1024) + " KB; delete some to go on."))
+        : Future.succeededFuture());
+  }
+
+  private void checkOptions(String model, Integer maxTokens) {
+    if (maxTokens != null && (maxTokens < 1 || maxTokens > maxAnswerTokens)) {
+      throw Problem.badRequest("maxTokens must be from 1 to " + maxAnswerTokens);
+    }
+    if (model != null && models.resolve(model).isEmpty()) {
+      throw Problem.badRequest("unknown model: " + clip(model, 100));
+    }
+  }
+
+  /** The model asked for, else the conversation's if it is still served, else the default. */
+  private String modelFor(Conversation conv, String asked) {
+    if (asked != null && models.resolve(asked).isPresent()) return asked;
+    return models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
   }
 
   /** The generation, if the owner may see it. */

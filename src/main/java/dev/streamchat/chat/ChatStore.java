@@ -22,8 +22,30 @@ public interface ChatStore {
 
   Future<List<Message>> messages(String conversationId);
 
+  /** At most {@code limit} of the latest messages numbered below {@code beforeSeq}, in order. */
+  Future<List<Message>> messagesBefore(String conversationId, int beforeSeq, int limit);
+
+  /** How many conversations the owner has. */
+  Future<Integer> conversationCount(String owner);
+
+  /** Bytes (UTF-8) of all message text the owner has stored. */
+  Future<Long> storedBytes(String owner);
+
   /** Appends a user message and the assistant message that will hold the answer, together. */
   Future<Void> addExchange(String conversationId, String userText, String generationId, String model);
+
+  /**
+   * Gives an ended answer to a new generation, which starts running with {@code content} as its
+   * text so far (empty to regenerate, the partial answer to continue). False when no message
+   * has that generation.
+   */
+  Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model);
+
+  /**
+   * Replaces the text of the user message numbered {@code userSeq}, deletes every message after
+   * it and adds the assistant message that will hold the new answer, together.
+   */
+  Future<Void> editAndResend(String conversationId, int userSeq, String userText, String generationId, String model);
 
   /** Keeps the final answer of a generation with its message. */
   Future<Void> saveAnswer(String generationId, String content, String reasoning, String state, String error);

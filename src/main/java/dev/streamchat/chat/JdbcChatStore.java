@@ -29,9 +29,15 @@ public final class JdbcChatStore implements ChatStore {
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, role, content, reasoning, generation_id, state, error, model, created_at";
 
+  /** SQLSTATE of a unique-key clash, the same in H2 and PostgreSQL. */
+  private static final String UNIQUE_VIOLATION = "23505";
+  static final String ANSWER_RUNNING = "An answer is still being written in this conversation; stop it first.";
+
   private final DataSource ds;
   private final AutoCloseable closer;
   private final WorkerExecutor executor;
+  /** Queries under way: closing waits for them, since interrupting H2 mid-write breaks its file. */
+  private final java.util.Set<Future<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer) {
     this.ds = ds;
@@ -45,7 +51,10 @@ public final class JdbcChatStore implements ChatStore {
         return work.run(c);
       }
     };
-    return executor.executeBlocking(task, false);
+    Future<T> running = executor.executeBlocking(task, false);
+    inFlight.add(running);
+    running.onComplete(done -> inFlight.remove(running));
+    return running;
   }
 
   @Override
@@ -134,10 +143,64 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<List<Message>> messagesBefore(String conversationId, int beforeSeq, int limit) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = ? AND seq < ? "
+              + "ORDER BY seq DESC LIMIT ?")) {
+        ps.setString(1, conversationId);
+        ps.setInt(2, beforeSeq);
+        ps.setInt(3, limit);
+        List<Message> latestFirst = messageList(ps);
+        java.util.Collections.reverse(latestFirst);
+        return latestFirst;
+      }
+    });
+  }
+
+  @Override
+  public Future<Integer> conversationCount(String owner) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM conversations WHERE owner = ?")) {
+        ps.setString(1, owner);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public Future<Long> storedBytes(String owner) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT COALESCE(SUM(OCTET_LENGTH(m.content) + COALESCE(OCTET_LENGTH(m.reasoning), 0)), 0) "
+              + "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.owner = ?")) {
+        ps.setString(1, owner);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
+  @Override
   public Future<Void> addExchange(String conversationId, String userText, String generationId, String model) {
     return blocking(c -> {
       c.setAutoCommit(false);
       try {
+        // Checked again inside the transaction: a send that raced past the service's check sees
+        // the other's answer running here, or clashes with its message numbers below.
+        try (PreparedStatement ps = c.prepareStatement(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND state = 'running'")) {
+          ps.setString(1, conversationId);
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (rs.getInt(1) > 0) throw new Problem(409, ANSWER_RUNNING);
+          }
+        }
         int next;
         try (PreparedStatement ps = c.prepareStatement(
             "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?")) {
@@ -161,6 +224,82 @@ public final class JdbcChatStore implements ChatStore {
           ps.setString(3, conversationId);
           ps.executeUpdate();
         }
+        c.commit();
+        return null;
+      } catch (SQLException e) {
+        c.rollback();
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+          throw new Problem(409, ANSWER_RUNNING);
+        }
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
+  @Override
+  public Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model) {
+    return blocking(c -> {
+      c.setAutoCommit(false);
+      try {
+        int changed;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE messages SET generation_id = ?, content = ?, "
+            + "reasoning = NULL, state = 'running', error = NULL, model = ? WHERE generation_id = ?")) {
+          ps.setString(1, newGenerationId);
+          ps.setString(2, content);
+          ps.setString(3, model);
+          ps.setString(4, oldGenerationId);
+          changed = ps.executeUpdate();
+        }
+        touch(c, newGenerationId);
+        c.commit();
+        return changed > 0;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    });
+  }
+
+  /** Marks the conversation holding a generation's message as just updated (newest first). */
+  private static void touch(Connection c, String generationId) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET updated_at = ? WHERE id = "
+        + "(SELECT conversation_id FROM messages WHERE generation_id = ?)")) {
+      ps.setLong(1, System.currentTimeMillis());
+      ps.setString(2, generationId);
+      ps.executeUpdate();
+    }
+  }
+
+  @Override
+  public Future<Void> editAndResend(String conversationId, int userSeq, String userText, String generationId,
+      String model) {
+    return blocking(c -> {
+      c.setAutoCommit(false);
+      try {
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE messages SET content = ? WHERE conversation_id = ? AND seq = ? AND role = 'user'")) {
+          ps.setString(1, userText);
+          ps.setString(2, conversationId);
+          ps.setInt(3, userSeq);
+          if (ps.executeUpdate() == 0) throw new SQLException("no user message " + userSeq);
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "DELETE FROM messages WHERE conversation_id = ? AND seq > ?")) {
+          ps.setString(1, conversationId);
+          ps.setInt(2, userSeq);
+          ps.executeUpdate();
+        }
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + MESSAGE_COLUMNS
+            + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)")) {
+          insertMessage(ps, conversationId, userSeq + 1, "assistant", "", generationId, "running", model, now);
+          ps.executeBatch();
+        }
+        touch(c, generationId);
         c.commit();
         return null;
       } catch (SQLException e) {
@@ -226,7 +365,8 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Future<Void> close() {
-    return executor.close().andThen(v -> {
+    return Future.join(List.copyOf(inFlight)).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
+        .transform(settled -> executor.close()).andThen(v -> {
       try {
         closer.close();
       } catch (Exception ignored) {

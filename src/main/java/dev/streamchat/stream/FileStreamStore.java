@@ -34,6 +34,8 @@ public final class FileStreamStore implements StreamStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileStreamStore.class);
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final int ENDED_CACHE_SIZE = 256;
+  /** Enough of a file's end to hold its end record. */
+  private static final int TAIL_BYTES = 4096;
 
   private final Vertx vertx;
   private final Path dir;
@@ -96,6 +98,8 @@ public final class FileStreamStore implements StreamStore {
     List<GenerationLog> interrupted = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.jsonl")) {
       for (Path f : files) {
+        if (endsWithEndRecord(f)) continue;
+        dropTornTail(f);
         read(f).filter(log -> !log.state().isFinal()).ifPresent(log -> {
           // Re-open the file so the end record lands after the chunks already there.
           GenerationLog reopened = new GenerationLog(log.info(), new FileJournal(f));
@@ -111,6 +115,54 @@ public final class FileStreamStore implements StreamStore {
       LOG.info("marked {} generation(s) interrupted by the last shutdown", interrupted.size());
     }
     return interrupted;
+  }
+
+  /** True when the file's last line is an end record: a finished log, skipped without reading it all. */
+  private static boolean endsWithEndRecord(Path f) throws IOException {
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+      long size = ch.size();
+      int n = (int) Math.min(size, TAIL_BYTES);
+      ByteBuffer buf = ByteBuffer.allocate(n);
+      ch.read(buf, size - n);
+      String tail = new String(buf.array(), 0, n, StandardCharsets.UTF_8);
+      if (!tail.endsWith("\n")) return false;
+      String last = tail.substring(tail.lastIndexOf('\n', tail.length() - 2) + 1).strip();
+      try {
+        return "end".equals(new JsonObject(last).getString("t"));
+      } catch (DecodeException | ClassCastException notJson) {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Cuts a line the crash left half-written (every record ends with a newline, so anything after
+   * the last one was never complete and never shown); the end record then starts a line of its own.
+   */
+  private static void dropTornTail(Path f) throws IOException {
+    byte[] bytes = Files.readAllBytes(f);
+    int keep = bytes.length;
+    while (keep > 0 && bytes[keep - 1] != '\n') keep--;
+    if (keep == bytes.length) return;
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.truncate(keep);
+    }
+    LOG.info("stream log {}: dropped {} bytes of a half-written record", f.getFileName(), bytes.length - keep);
+  }
+
+  @Override
+  public Future<Void> delete(Collection<String> generationIds) {
+    List<String> ended = generationIds.stream()
+        .filter(id -> SAFE_ID.matcher(id).matches() && !running.containsKey(id)).toList();
+    return vertx.executeBlocking(() -> {
+      for (String id : ended) {
+        synchronized (this.ended) {
+          this.ended.remove(id);
+        }
+        Files.deleteIfExists(file(id));
+      }
+      return null;
+    }, false);
   }
 
   @Override

@@ -46,11 +46,20 @@ public final class GenerationWorker extends VerticleBase {
 
   /** The body of a start request. */
   public static JsonObject startRequest(GenerationInfo info, int maxTokens, List<ChatMessage> history) {
+    return startRequest(info, maxTokens, history, "");
+  }
+
+  /**
+   * The body of a start request whose log begins with {@code prefix}, the text an earlier
+   * generation of the same answer had written (Continue): the model writes what follows it.
+   */
+  public static JsonObject startRequest(GenerationInfo info, int maxTokens, List<ChatMessage> history,
+      String prefix) {
     JsonArray messages = new JsonArray();
     history.forEach(m -> messages.add(new JsonObject().put("role", m.role()).put("content", m.content())));
     return new JsonObject().put("id", info.id()).put("conversationId", info.conversationId())
         .put("owner", info.owner()).put("model", info.model()).put("startedAt", info.startedAt())
-        .put("maxTokens", maxTokens).put("messages", messages);
+        .put("maxTokens", maxTokens).put("messages", messages).put("prefix", prefix);
   }
 
   @Override
@@ -88,6 +97,8 @@ public final class GenerationWorker extends VerticleBase {
       msg.fail(500, "cannot store the answer");
       return;
     }
+    String prefix = req.getString("prefix", "");
+    if (!prefix.isEmpty()) log.append(Chunk.Kind.TEXT, prefix);
     Running run = new Running(log);
     running.put(info.id(), run);
     run.stopConsumer = vertx.eventBus().consumer(Addresses.stop(info.id()), stop -> {

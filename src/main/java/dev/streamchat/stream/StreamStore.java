@@ -25,6 +25,9 @@ public interface StreamStore {
   /** Succeeds when new logs can be written (for the readiness check). */
   Future<Void> ping();
 
+  /** Forgets ended generations (their conversation was deleted, or their answer replaced). */
+  Future<Void> delete(Collection<String> generationIds);
+
   void close();
 
   final class NotFound extends RuntimeException {

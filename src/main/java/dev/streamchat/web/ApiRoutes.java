@@ -31,7 +31,11 @@ final class ApiRoutes {
     router.post("/api/conversations").handler(this::createConversation);
     router.get("/api/conversations").handler(this::listConversations);
     router.get("/api/conversations/:id").handler(this::getConversation);
+    router.patch("/api/conversations/:id").handler(this::renameConversation);
     router.delete("/api/conversations/:id").handler(this::deleteConversation);
+    router.put("/api/conversations/:id/messages/:mid").handler(this::editMessage);
+    router.post("/api/generations/:gid/regenerate").handler(this::regenerate);
+    router.post("/api/generations/:gid/continue").handler(this::continueAnswer);
     router.post("/api/conversations/:id/messages").handler(this::postMessage);
     router.post("/api/conversations/:id/retry").handler(this::retry);
     router.get("/api/generations/:gid").handler(this::getGeneration);
@@ -59,10 +63,16 @@ final class ApiRoutes {
     });
   }
 
+  /** The whole conversation, or with {@code ?limit=N[&before=SEQ]} the latest N messages before SEQ. */
   private void getConversation(RoutingContext ctx) {
     String owner = Sessions.owner(ctx);
+    Integer limit = queryNumber(ctx, "limit");
+    Integer before = queryNumber(ctx, "before");
     Future<JsonObject> result = chat.conversation(owner, ctx.pathParam("id")).compose(c ->
-        chat.store().messages(c.id()).compose(messages -> withLiveText(owner, messages)).map(messages -> {
+        (limit == null && before == null ? chat.store().messages(c.id())
+            : chat.store().messagesBefore(c.id(), before == null ? Integer.MAX_VALUE : before,
+                limit == null ? LIST_LIMIT : Math.min(limit, LIST_LIMIT)))
+            .compose(messages -> withLiveText(owner, messages)).map(messages -> {
           JsonArray list = new JsonArray();
           messages.forEach(list::add);
           return summary(c).put("messages", list);
@@ -74,7 +84,8 @@ final class ApiRoutes {
   private Future<List<JsonObject>> withLiveText(String owner, List<Message> messages) {
     List<Future<JsonObject>> out = new ArrayList<>();
     for (Message m : messages) {
-      JsonObject o = new JsonObject().put("role", m.role()).put("content", m.content());
+      JsonObject o = new JsonObject().put("id", m.id()).put("seq", m.seq()).put("role", m.role())
+          .put("content", m.content());
       if (m.generationId() != null) o.put("generationId", m.generationId()).put("state", m.state());
       if (m.error() != null) o.put("error", m.error());
       if ("running".equals(m.state())) {
@@ -88,8 +99,48 @@ final class ApiRoutes {
     return Future.all(out).map(all -> all.list());
   }
 
+  private static Integer queryNumber(RoutingContext ctx, String name) {
+    String raw = ctx.request().getParam(name);
+    if (raw == null || raw.isBlank()) return null;
+    try {
+      int n = Integer.parseInt(raw.strip());
+      if (n < 1) throw new NumberFormatException();
+      return n;
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest(name + " must be a whole number of 1 or more.");
+    }
+  }
+
+  private void renameConversation(RoutingContext ctx) {
+    String title = Http.string(Http.jsonBody(ctx), "title");
+    reply(ctx, chat.rename(Sessions.owner(ctx), ctx.pathParam("id"), title), 200, ApiRoutes::summary);
+  }
+
+  private void editMessage(RoutingContext ctx) {
+    JsonObject body = Http.jsonBody(ctx);
+    started(ctx, chat.edit(Sessions.owner(ctx), ctx.pathParam("id"), ctx.pathParam("mid"),
+        Http.string(body, "content"), Http.string(body, "model")));
+  }
+
+  private void regenerate(RoutingContext ctx) {
+    JsonObject body = Http.jsonBody(ctx);
+    started(ctx, chat.regenerate(Sessions.owner(ctx), ctx.pathParam("gid"), Http.string(body, "model"),
+        Http.integer(body, "maxTokens")));
+  }
+
+  private void continueAnswer(RoutingContext ctx) {
+    JsonObject body = Http.jsonBody(ctx);
+    started(ctx, chat.continueAnswer(Sessions.owner(ctx), ctx.pathParam("gid"), Http.integer(body, "maxTokens")));
+  }
+
+  /** 202 with the new generation and its event stream. */
+  private static void started(RoutingContext ctx, Future<String> generation) {
+    reply(ctx, generation, 202, gid -> new JsonObject().put("generationId", gid)
+        .put("events", "/api/generations/" + gid + "/events"));
+  }
+
   private void deleteConversation(RoutingContext ctx) {
-    chat.store().deleteConversation(Sessions.owner(ctx), ctx.pathParam("id")).onComplete(ar -> {
+    chat.delete(Sessions.owner(ctx), ctx.pathParam("id")).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
       else if (!ar.result()) ctx.fail(Problem.notFound("conversation"));
       else ctx.response().setStatusCode(204).end();
@@ -100,8 +151,7 @@ final class ApiRoutes {
     JsonObject body = Http.jsonBody(ctx);
     Future<String> sent = chat.send(Sessions.owner(ctx), ctx.pathParam("id"), Http.string(body, "content"),
         Http.string(body, "model"), Http.integer(body, "maxTokens"));
-    reply(ctx, sent, 202, gid -> new JsonObject().put("generationId", gid)
-        .put("events", "/api/generations/" + gid + "/events"));
+    started(ctx, sent);
   }
 
   /** Sends the conversation's last message again as a new answer (after a failed one). */

@@ -6,7 +6,9 @@ import dev.streamchat.stream.GenerationState;
 
 /**
  * A message as the chat page shows it. A running answer carries the text so far and the cursor
- * its stream resumes after; a finished one carries its Markdown rendered to safe HTML.
+ * its stream resumes after; a finished one carries its Markdown rendered to safe HTML. A person's
+ * message carries what editing it needs ({@code editUrl}); the conversation's last answer, once
+ * ended, offers Retry (when it failed), Regenerate (otherwise) and Continue (when it was cut short).
  */
 public record MessageView(
     String role,
@@ -18,8 +20,9 @@ public record MessageView(
     String error,
     long cursor,
     String conversationId,
+    String editUrl,
     boolean historyTrimmed,
-    boolean latest) {
+    boolean last) {
 
   public boolean isUser() {
     return role.equals("user");
@@ -45,20 +48,6 @@ public record MessageView(
     return "/g/" + generationId + "/stream";
   }
 
-  /** A failed last answer can be tried again (the conversation's last message is sent anew). */
-  public boolean isRetryable() {
-    return latest && isFailed();
-  }
-
-  public String retryUrl() {
-    return "/c/" + conversationId + "/retry";
-  }
-
-  /** The same message, noting whether older turns were left out of what the model was sent. */
-  MessageView withContext(boolean trimmed, boolean last) {
-    return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId, trimmed, last);
-  }
-
   public String stateLabel() {
     return switch (state == null ? "" : state) {
       case "stopped" -> "Stopped";
@@ -68,22 +57,58 @@ public record MessageView(
     };
   }
 
-  static MessageView user(String text) {
-    return new MessageView("user", text, null, "", null, null, null, 0, null, false, false);
+  private boolean lastEnded() {
+    return last && !isUser() && state != null && !isStreaming();
   }
 
-  /** An answer from its live log (running, or ended but not yet saved with the message). */
+  /** A failed last answer can be tried again (the conversation's last message is sent anew). */
+  public boolean isRetryable() {
+    return lastEnded() && "failed".equals(state);
+  }
+
+  public String retryUrl() {
+    return "/c/" + conversationId + "/retry";
+  }
+
+  /** Regenerate replaces the last answer once it has ended (a failed one offers Retry instead). */
+  public boolean isRegenerable() {
+    return lastEnded() && !"failed".equals(state);
+  }
+
+  /** Continue is offered on a last answer that was cut short and has text to go on from. */
+  public boolean isContinuable() {
+    return lastEnded() && !"done".equals(state) && !text.isEmpty();
+  }
+
+  /** The same message, noting whether older turns were left out of what the model was sent. */
+  MessageView withContext(boolean trimmed, boolean isLast) {
+    return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
+        editUrl, trimmed, isLast);
+  }
+
+  /** This view marked as the conversation's last message, or not. */
+  MessageView asLast(boolean isLast) {
+    return withContext(historyTrimmed, isLast);
+  }
+
+  static MessageView user(Message m) {
+    return new MessageView("user", m.content(), null, "", null, null, null, 0, m.conversationId(),
+        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false);
+  }
+
+  /** An answer from its live log (running, or ended but not yet saved): always the newest message. */
   static MessageView answer(GenerationLog log) {
     GenerationState s = log.state();
     String text = log.text();
     return new MessageView("assistant", text, s.isFinal() ? Markdown.toHtml(text) : null,
-        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), log.info().conversationId(), false, true);
+        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), log.info().conversationId(), null,
+        false, true);
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
     return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
-        false, false);
+        null, false, false);
   }
 }

@@ -38,6 +38,21 @@ public final class ApiClient {
         .cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
+  /** A new session talking to the server at {@code base}, e.g. one in a child process. */
+  public static ApiClient of(String base) {
+    return new ApiClient(base);
+  }
+
+  /** The same session (cookie jar) talking to another server, e.g. one restarted on the same data. */
+  public ApiClient at(String newBase) {
+    return new ApiClient(newBase, http);
+  }
+
+  private ApiClient(String base, HttpClient http) {
+    this.base = base;
+    this.http = http;
+  }
+
   public Reply get(String path) {
     return send(HttpRequest.newBuilder(uri(path)).GET());
   }
@@ -49,6 +64,31 @@ public final class ApiClient {
 
   public Reply post(String path, JsonObject body) {
     return post(path, body.encode());
+  }
+
+  public Reply patch(String path, JsonObject body) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode())));
+  }
+
+  public Reply put(String path, JsonObject body) {
+    return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body.encode())));
+  }
+
+  /** Waits until a generation has ended and returns it. */
+  public JsonObject awaitFinal(String gid) {
+    for (int i = 0; i < 1500; i++) {
+      JsonObject g = generation(gid);
+      if (!g.getString("state").equals("running")) return g;
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new AssertionError("generation " + gid + " did not end");
   }
 
   public Reply delete(String path) {
