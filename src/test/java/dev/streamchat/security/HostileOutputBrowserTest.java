@@ -178,8 +178,8 @@ class HostileOutputBrowserTest {
   @Test
   void hostileModelOutputStaysTextLiveOnReplayAndWhenStored() throws Exception {
     driver.get(server.url("/"));
-    driver.findElement(By.name("content")).sendKeys("show me everything");
-    driver.findElement(By.cssSelector("button.send")).click();
+    driver.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("show me everything");
+    driver.findElement(By.cssSelector("#composer button.send")).click();
     long deadline = System.currentTimeMillis() + 15_000;
     while (!driver.getCurrentUrl().contains("/c/")) {
       assertTrue(System.currentTimeMillis() < deadline, "the page did not move to the conversation");
@@ -190,8 +190,8 @@ class HostileOutputBrowserTest {
     assertShownAsText("live, then rendered");
 
     // A second answer, reloaded mid-stream: the page renders the text so far, then resumes.
-    driver.findElement(By.name("content")).sendKeys("again");
-    driver.findElement(By.cssSelector("button.send")).click();
+    driver.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("again");
+    driver.findElement(By.cssSelector("#composer button.send")).click();
     deadline = System.currentTimeMillis() + 15_000;
     while (document("document.querySelectorAll('.msg.assistant').length") < 2 || answerText().length() < 40) {
       assertTrue(System.currentTimeMillis() < deadline, "the second answer did not start");

@@ -28,8 +28,8 @@ class ChatPageBrowserTest {
           "the page says the demo model is a demo");
 
       long sentAt = System.nanoTime();
-      page.findElement(By.name("content")).sendKeys("Hello, who are you?");
-      page.findElement(By.cssSelector("button.send")).click();
+      page.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("Hello, who are you?");
+      page.findElement(By.cssSelector("#composer button.send")).click();
       browser.waitUpTo(Duration.ofSeconds(10)).until(d -> !answerText(d).isEmpty());
       System.out.printf("browser: first token on the page %.0f ms after Send (incl. the redirect to the chat)%n",
           (System.nanoTime() - sentAt) / 1e6);
@@ -71,8 +71,8 @@ class ChatPageBrowserTest {
       browser.screenshot("chat-done");
 
       // A second answer, stopped by the person.
-      page.findElement(By.name("content")).sendKeys("Another one, please");
-      page.findElement(By.cssSelector("button.send")).click();
+      page.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("Another one, please");
+      page.findElement(By.cssSelector("#composer button.send")).click();
       browser.waitUpTo(Duration.ofSeconds(10)).until(d -> d.findElements(By.cssSelector(".msg.assistant")).size() == 2
           && lastAnswerText(d).length() > 20);
       lastAnswer(page).findElement(By.cssSelector("button.stop")).click();

@@ -67,7 +67,7 @@ class ReasoningPageTest {
 
     browser.get(fakes.app.url("/"));
     new Select(browser.findElement(By.name("model"))).selectByValue(Protocol.OPENAI.modelId);
-    browser.findElement(By.name("content")).sendKeys("Think first");
+    browser.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("Think first");
     browser.findElement(By.cssSelector("#composer button.send")).click();
 
     // The finished answer replaces its element (outerHTML swap): an element found just before may go stale.

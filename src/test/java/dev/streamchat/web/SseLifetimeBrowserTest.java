@@ -39,8 +39,8 @@ class SseLifetimeBrowserTest {
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
       driver.get(server.url("/"));
-      driver.findElement(By.name("content")).sendKeys("hello");
-      driver.findElement(By.cssSelector("button.send")).click();
+      driver.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("hello");
+      driver.findElement(By.cssSelector("#composer button.send")).click();
       long deadline = System.currentTimeMillis() + 15_000;
       while (!driver.getCurrentUrl().contains("/c/")) {
         assertTrue(System.currentTimeMillis() < deadline, "no conversation page");
