@@ -56,6 +56,7 @@ public final class App extends VerticleBase {
           ModelRegistry models = new ModelRegistry(providers());
           return models.refresh().map(list -> {
             LOG.info("models: {}", list.stream().map(m -> m.id()).toList());
+            HttpProviders.refreshPeriodically(vertx, config.upstreams(), models);
             return models;
           });
         })
@@ -65,6 +66,7 @@ public final class App extends VerticleBase {
   private List<ModelProvider> providers() {
     List<ModelProvider> list = new ArrayList<>();
     list.add(new DemoProvider(vertx, config.demoTokensPerSecond(), config.demoTokens()));
+    list.addAll(HttpProviders.create(vertx, config.upstreams()));
     return list;
   }
 

@@ -18,7 +18,10 @@ public record Config(
     int maxBodyBytes,
     int maxMessageChars,
     int maxAnswerTokens,
-    Optional<String> publicUrl) {
+    Optional<String> publicUrl,
+    Upstreams upstreams,
+    Optional<String> systemPrompt,
+    int historyChars) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -27,6 +30,7 @@ public record Config(
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024;
   public static final int DEFAULT_MAX_ANSWER_TOKENS = 32 * 1024;
+  public static final int DEFAULT_HISTORY_CHARS = 24_000;
 
   public static Config fromEnv() {
     return from(System.getenv());
@@ -44,11 +48,14 @@ public record Config(
         e.integer("STREAMCHAT_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS, 1, 16 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_ANSWER_TOKENS", DEFAULT_MAX_ANSWER_TOKENS, 1, 10_000_000),
-        e.string("STREAMCHAT_PUBLIC_URL"));
+        e.string("STREAMCHAT_PUBLIC_URL"),
+        Upstreams.from(e),
+        e.string("STREAMCHAT_SYSTEM_PROMPT"),
+        e.integer("STREAMCHAT_HISTORY_CHARS", DEFAULT_HISTORY_CHARS, 1000, 16 * 1024 * 1024));
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */
-  private record Env(Map<String, String> env) {
+  record Env(Map<String, String> env) {
     Optional<String> string(String name) {
       return Optional.ofNullable(env.get(name)).map(String::trim).filter(s -> !s.isEmpty());
     }

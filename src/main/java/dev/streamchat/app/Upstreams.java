@@ -1,0 +1,37 @@
+package dev.streamchat.app;
+
+import dev.streamchat.model.anthropic.AnthropicProvider;
+import dev.streamchat.model.http.Timeouts;
+import java.util.Optional;
+
+/**
+ * The model servers to talk to and how long to wait for them. Holds API keys, so its
+ * {@link #toString()} names which are set and never shows one.
+ */
+public record Upstreams(
+    Timeouts timeouts,
+    Optional<String> openaiBaseUrl,
+    Optional<String> openaiApiKey,
+    Optional<String> ollamaHost,
+    Optional<String> anthropicBaseUrl,
+    Optional<String> anthropicApiKey) {
+
+  static Upstreams from(Config.Env e) {
+    Timeouts timeouts = new Timeouts(
+        e.integer("STREAMCHAT_CONNECT_TIMEOUT_MS", Timeouts.DEFAULT_CONNECT_MS, 1, 600_000),
+        e.integer("STREAMCHAT_FIRST_TOKEN_TIMEOUT_MS", Timeouts.DEFAULT_FIRST_TOKEN_MS, 1, 3_600_000),
+        e.integer("STREAMCHAT_IDLE_TIMEOUT_MS", Timeouts.DEFAULT_IDLE_MS, 1, 3_600_000));
+    Optional<String> anthropicKey = e.string("ANTHROPIC_API_KEY");
+    Optional<String> anthropicUrl = e.string("ANTHROPIC_BASE_URL")
+        .or(() -> anthropicKey.map(k -> AnthropicProvider.DEFAULT_BASE_URL));
+    return new Upstreams(timeouts, e.string("OPENAI_BASE_URL"), e.string("OPENAI_API_KEY"),
+        e.string("OLLAMA_HOST"), anthropicUrl, anthropicKey);
+  }
+
+  @Override
+  public String toString() {
+    return "Upstreams[" + timeouts + ", openai=" + openaiBaseUrl.orElse("-")
+        + (openaiApiKey.isPresent() ? " (key set)" : "") + ", ollama=" + ollamaHost.orElse("-")
+        + ", anthropic=" + anthropicBaseUrl.orElse("-") + (anthropicApiKey.isPresent() ? " (key set)" : "") + "]";
+  }
+}

@@ -1,0 +1,253 @@
+package dev.streamchat.model.http;
+
+import dev.streamchat.model.StreamHandle;
+import dev.streamchat.model.StreamListener;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * The HTTP side every remote provider shares: a streamed POST whose body goes to a
+ * {@link StreamParser} buffer by buffer as it arrives (never buffered whole), with connect,
+ * first-token and idle timeouts; and a small JSON GET for model lists. Cancelling a stream
+ * resets its request, which closes the connection, so the model server stops generating.
+ */
+public final class HttpStreamClient {
+
+  private static final int MAX_LIST_BYTES = 8 * 1024 * 1024;
+
+  private final Vertx vertx;
+  private final HttpClient client;
+  private final Timeouts timeouts;
+
+  public HttpStreamClient(Vertx vertx, Timeouts timeouts) {
+    this.vertx = vertx;
+    this.timeouts = timeouts;
+    this.client = vertx.createHttpClient(
+        new HttpClientOptions().setConnectTimeout(timeouts.connectMs()).setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(64));
+  }
+
+  /** GETs a JSON object; fails with a human message (status or connection), never a body. */
+  public Future<JsonObject> getJson(String url, Map<String, String> headers) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
+        .setConnectTimeout(timeouts.connectMs()).setIdleTimeout(timeouts.firstTokenMs());
+    headers.forEach(options::putHeader);
+    return client.request(options)
+        .compose(HttpClientRequest::send)
+        .recover(err -> Future.failedFuture(new StreamFailure(UpstreamErrors.forConnection(err, hostOf(url)))))
+        .compose(resp -> {
+          if (resp.statusCode() != 200) {
+            resp.request().reset();
+            return Future.failedFuture(new StreamFailure(
+                UpstreamErrors.forStatus(resp.statusCode(), resp.getHeader("Retry-After"), "")));
+          }
+          String length = resp.getHeader("Content-Length");
+          if (length != null && length.length() > 9) return Future.failedFuture(StreamFailure.malformed());
+          return resp.body().map(body -> {
+            if (body.length() > MAX_LIST_BYTES) throw StreamFailure.malformed();
+            try {
+              return body.toJsonObject();
+            } catch (RuntimeException e) {
+              throw StreamFailure.malformed();
+            }
+          });
+        });
+  }
+
+  /**
+   * POSTs {@code body} and streams the answer into {@code parser}, which calls {@code listener}.
+   * Ends with exactly one of onComplete/onError unless the returned handle cancels it first.
+   * {@code model} names the model in a 404 message.
+   */
+  public StreamHandle stream(String url, Map<String, String> headers, JsonObject body, String model,
+      Function<StreamListener, StreamParser> parserFactory, StreamListener listener) {
+    Call call = new Call(url, model, listener);
+    call.start(headers, body, parserFactory.apply(call.progress));
+    return call::cancel;
+  }
+
+  static String hostOf(String url) {
+    try {
+      URI u = URI.create(url);
+      int port = u.getPort() >= 0 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+      return u.getHost() + ":" + port;
+    } catch (IllegalArgumentException e) {
+      return "the configured address";
+    }
+  }
+
+  /** One streamed request: its timers, its connection, and the one end it may have. */
+  private final class Call {
+    private final String url;
+    private final String model;
+    private final StreamListener listener;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile HttpClientRequest request;
+    private volatile boolean sawToken;
+    private long firstTokenTimer = -1;
+    private long idleTimer = -1;
+
+    /** The listener the parser calls: passes everything on and notes that tokens flow. */
+    final StreamListener progress = new StreamListener() {
+      @Override
+      public void onText(String text) {
+        if (ended.get()) return;
+        tokenArrived();
+        listener.onText(text);
+      }
+
+      @Override
+      public void onReasoning(String text) {
+        if (ended.get()) return;
+        tokenArrived();
+        listener.onReasoning(text);
+      }
+
+      @Override
+      public void onUsage(long promptTokens, long completionTokens) {
+        if (!ended.get()) listener.onUsage(promptTokens, completionTokens);
+      }
+
+      @Override
+      public void onComplete() {
+        succeed();
+      }
+
+      @Override
+      public void onError(String message) {
+        fail(message);
+      }
+    };
+
+    Call(String url, String model, StreamListener listener) {
+      this.url = url;
+      this.model = model;
+      this.listener = listener;
+    }
+
+    void start(Map<String, String> headers, JsonObject body, StreamParser parser) {
+      firstTokenTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> fail(
+          "The model did not start answering within " + seconds(timeouts.firstTokenMs()) + "."));
+      RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+          .setConnectTimeout(timeouts.connectMs())
+          .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
+      headers.forEach(options::putHeader);
+      client.request(options).onComplete(ar -> {
+        if (ar.failed()) {
+          fail(UpstreamErrors.forConnection(ar.cause(), hostOf(url)));
+          return;
+        }
+        request = ar.result();
+        if (ended.get()) {
+          request.reset();
+          return;
+        }
+        request.send(body.toBuffer()).onComplete(sent -> {
+          if (sent.failed()) fail(UpstreamErrors.forConnection(sent.cause(), hostOf(url)));
+          else receive(sent.result(), parser);
+        });
+      });
+    }
+
+    private void receive(HttpClientResponse resp, StreamParser parser) {
+      if (ended.get()) {
+        request.reset();
+        return;
+      }
+      if (resp.statusCode() / 100 != 2) {
+        fail(UpstreamErrors.forStatus(resp.statusCode(), resp.getHeader("Retry-After"), model));
+        return;
+      }
+      resp.handler(bytes -> {
+        if (ended.get()) return;
+        if (sawToken) armIdle();
+        try {
+          parser.feed(bytes);
+          if (parser.complete()) succeed();
+        } catch (StreamFailure f) {
+          fail(f.getMessage());
+        } catch (RuntimeException malformed) {
+          fail(StreamFailure.malformed().getMessage());
+        }
+      });
+      resp.exceptionHandler(err -> fail(cutMessage()));
+      resp.endHandler(v -> {
+        if (ended.get()) return;
+        try {
+          parser.finish();
+        } catch (StreamFailure f) {
+          fail(f.getMessage());
+          return;
+        } catch (RuntimeException malformed) {
+          fail(StreamFailure.malformed().getMessage());
+          return;
+        }
+        if (parser.complete()) succeed();
+        else fail(cutMessage());
+      });
+    }
+
+    private String cutMessage() {
+      return sawToken ? "The model server closed the stream before the answer was complete."
+          : "The model server closed the stream without an answer.";
+    }
+
+    private void tokenArrived() {
+      if (!sawToken) {
+        sawToken = true;
+        vertx.cancelTimer(firstTokenTimer);
+        armIdle();
+      }
+    }
+
+    private void armIdle() {
+      if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
+      idleTimer = vertx.setTimer(timeouts.idleMs(), id -> fail(
+          "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer."));
+    }
+
+    private boolean end() {
+      if (!ended.compareAndSet(false, true)) return false;
+      vertx.cancelTimer(firstTokenTimer);
+      if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
+      return true;
+    }
+
+    void succeed() {
+      if (end()) listener.onComplete();
+    }
+
+    void fail(String message) {
+      if (!end()) return;
+      closeUpstream();
+      listener.onError(message);
+    }
+
+    void cancel() {
+      if (end()) closeUpstream();
+    }
+
+    /** Resetting an HTTP/1.x request that is still open closes its connection. */
+    private void closeUpstream() {
+      HttpClientRequest r = request;
+      if (r != null) r.reset();
+    }
+  }
+
+  private static String seconds(int ms) {
+    return ms % 1000 == 0 ? ms / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.streamchat.model.ollama;
+
+import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.http.LineSplitter;
+import dev.streamchat.model.http.Redactor;
+import dev.streamchat.model.http.StreamFailure;
+import dev.streamchat.model.http.StreamParser;
+import dev.streamchat.model.http.UpstreamErrors;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Ollama's {@code /api/chat} stream: one JSON object per line with {@code message.content} and
+ * {@code message.thinking}; the last has {@code done: true} and the eval counts; a line
+ * {"error": "..."} is an error reported mid-stream.
+ */
+public final class OllamaStreamParser implements StreamParser {
+
+  private static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+  private final StreamListener listener;
+  private final Redactor redactor;
+  private final LineSplitter lines;
+  private boolean done;
+
+  public OllamaStreamParser(StreamListener listener, Redactor redactor) {
+    this.listener = listener;
+    this.redactor = redactor;
+    this.lines = new LineSplitter(MAX_LINE_BYTES, this::line);
+  }
+
+  @Override
+  public void feed(Buffer bytes) {
+    if (!done) lines.feed(bytes);
+  }
+
+  @Override
+  public void finish() {
+    if (!done) lines.finish();
+  }
+
+  @Override
+  public boolean complete() {
+    return done;
+  }
+
+  private void line(String line) {
+    if (done || line.isBlank()) return;
+    JsonObject o;
+    try {
+      o = new JsonObject(line);
+    } catch (RuntimeException e) {
+      throw StreamFailure.malformed();
+    }
+    if (o.getValue("error") != null) {
+      throw new StreamFailure(UpstreamErrors.reported(null, String.valueOf(o.getValue("error")), redactor));
+    }
+    if (o.getValue("message") instanceof JsonObject m) {
+      if (m.getValue("thinking") instanceof String t && !t.isEmpty()) listener.onReasoning(t);
+      if (m.getValue("content") instanceof String c && !c.isEmpty()) listener.onText(c);
+    }
+    if (Boolean.TRUE.equals(o.getValue("done"))) {
+      listener.onUsage(number(o, "prompt_eval_count"), number(o, "eval_count"));
+      done = true;
+    }
+  }
+
+  private static long number(JsonObject o, String key) {
+    return o.getValue(key) instanceof Number n ? n.longValue() : -1;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.streamchat.model.ollama;
+
+import dev.streamchat.model.ChatMessage;
+import dev.streamchat.model.ModelInfo;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Ollama's native wire format: the {@code /api/chat} request and the {@code /api/tags} list. */
+final class OllamaWire {
+
+  private OllamaWire() {
+  }
+
+  static JsonObject chatRequest(String model, List<ChatMessage> messages, int maxTokens) {
+    JsonArray turns = new JsonArray();
+    messages.forEach(m -> turns.add(new JsonObject().put("role", m.role()).put("content", m.content())));
+    JsonObject body = new JsonObject().put("model", model).put("messages", turns).put("stream", true);
+    if (maxTokens > 0) body.put("options", new JsonObject().put("num_predict", maxTokens));
+    return body;
+  }
+
+  /** {@code GET /api/tags}: {"models": [{"name": "llama3.2:latest", ...}]}. */
+  static List<ModelInfo> models(JsonObject tags) {
+    List<ModelInfo> out = new ArrayList<>();
+    for (Object o : tags.getJsonArray("models", new JsonArray())) {
+      if (o instanceof JsonObject m && m.getValue("name") instanceof String name && !name.isBlank()) {
+        out.add(new ModelInfo(OllamaProvider.NAME + ":" + name, OllamaProvider.NAME, name + " (Ollama)", name));
+      }
+    }
+    return out;
+  }
+}

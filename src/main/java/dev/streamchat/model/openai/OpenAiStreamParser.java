@@ -1,0 +1,97 @@
+package dev.streamchat.model.openai;
+
+import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.http.LineSplitter;
+import dev.streamchat.model.http.Redactor;
+import dev.streamchat.model.http.SseDecoder;
+import dev.streamchat.model.http.StreamFailure;
+import dev.streamchat.model.http.StreamParser;
+import dev.streamchat.model.http.UpstreamErrors;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The server-sent events of {@code POST /chat/completions} with {@code stream: true}: each
+ * {@code data} is a chunk whose {@code choices[0].delta} carries {@code content} and (vLLM,
+ * llama.cpp, DeepSeek) {@code reasoning_content}; a last chunk carries {@code usage}; {@code [DONE]}
+ * ends it. A {@code data} {"error": ...} is an error reported mid-stream.
+ */
+public final class OpenAiStreamParser implements StreamParser {
+
+  private static final int MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+  private final StreamListener listener;
+  private final Redactor redactor;
+  private final LineSplitter lines;
+  private final SseDecoder events;
+  private boolean done;
+  private boolean finishReason;
+
+  public OpenAiStreamParser(StreamListener listener, Redactor redactor) {
+    this.listener = listener;
+    this.redactor = redactor;
+    this.events = new SseDecoder(this::event);
+    this.lines = new LineSplitter(MAX_LINE_BYTES, events::line);
+  }
+
+  @Override
+  public void feed(Buffer bytes) {
+    if (!done) lines.feed(bytes);
+  }
+
+  @Override
+  public void finish() {
+    if (done) return;
+    lines.finish();
+    events.finish();
+    // Some servers end the body after a finish_reason without sending [DONE].
+    if (finishReason) done = true;
+  }
+
+  @Override
+  public boolean complete() {
+    return done;
+  }
+
+  private void event(String type, String data) {
+    if (done) return;
+    if (data.equals("[DONE]")) {
+      done = true;
+      return;
+    }
+    JsonObject chunk;
+    try {
+      chunk = new JsonObject(data);
+    } catch (RuntimeException e) {
+      throw StreamFailure.malformed();
+    }
+    if (chunk.getValue("error") != null) {
+      Object e = chunk.getValue("error");
+      JsonObject err = e instanceof JsonObject o ? o : new JsonObject().put("message", String.valueOf(e));
+      throw new StreamFailure(UpstreamErrors.reported(string(err, "type"), string(err, "message"), redactor));
+    }
+    if (chunk.getValue("choices") instanceof JsonArray choices && !choices.isEmpty()) {
+      if (!(choices.getValue(0) instanceof JsonObject choice)) throw StreamFailure.malformed();
+      if (choice.getValue("delta") instanceof JsonObject delta) {
+        String reasoning = string(delta, "reasoning_content");
+        if (reasoning == null) reasoning = string(delta, "reasoning");
+        if (reasoning != null && !reasoning.isEmpty()) listener.onReasoning(reasoning);
+        String content = string(delta, "content");
+        if (content != null && !content.isEmpty()) listener.onText(content);
+      }
+      if (string(choice, "finish_reason") != null) finishReason = true;
+    }
+    if (chunk.getValue("usage") instanceof JsonObject usage) {
+      listener.onUsage(number(usage, "prompt_tokens"), number(usage, "completion_tokens"));
+    }
+  }
+
+  private static String string(JsonObject o, String key) {
+    return o.getValue(key) instanceof String s ? s : null;
+  }
+
+  private static long number(JsonObject o, String key) {
+    return o.getValue(key) instanceof Number n ? n.longValue() : -1;
+  }
+}
