@@ -38,6 +38,7 @@ public final class Bench {
   final Http http;
   int modelPort;
   final Report report;
+  List<String> only = List.of();
 
   Bench(Path repo, boolean quick) throws Exception {
     this.repo = repo;
@@ -55,6 +56,7 @@ public final class Bench {
     Path repo = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
     boolean quick = args.length > 1 && args[1].equals("quick");
     Bench b = new Bench(repo, quick);
+    if (args.length > 2) b.only = List.of(args[2].split(","));
     long t0 = System.nanoTime();
     try {
       b.run();
@@ -83,6 +85,7 @@ public final class Bench {
   }
 
   void phase(String name, Phase p) {
+    if (!only.isEmpty() && !only.contains(name)) return;
     long t = System.nanoTime();
     log("== " + name);
     try {
@@ -127,6 +130,8 @@ public final class Bench {
          AppProcess app = startApp("latency", openAiEnv())) {
       report.nginxVersion = Nginx.version();
       String model = openAiModel(app);
+      // Warm up this JVM's client and model server (JIT) so the floor is not the benchmark's own start.
+      runStreams(streams, i -> http.completion(modelPort, "tps=200 tokens=200", new Recorder(false)));
       Recorder direct = new Recorder(true);
       runStreams(streams, i -> http.completion(modelPort, prompt, direct));
       paths.put("direct (floor)", direct);
