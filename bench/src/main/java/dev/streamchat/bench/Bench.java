@@ -186,7 +186,15 @@ public final class Bench {
   void concurrency() throws Exception {
     int[] levels = quick ? new int[] {100, 1000} : new int[] {100, 1000, 2500, 5000, 10000};
     int windowS = quick ? 5 : 15;
+    long fds = openFileLimit();
     for (int n : levels) {
+      if (fds < 3L * n + 500) {
+        report.notes.add(String.format(java.util.Locale.ROOT, "%,d simultaneous generations were not run: through an "
+            + "OpenAI-compatible upstream each holds three descriptors in streamchat (viewer socket, upstream "
+            + "socket, open stream-log file), about %,d in all, and this container's open-file limit is %,d "
+            + "(hard limit; `ulimit -n` cannot raise it here).", n, 3L * n + 500, fds));
+        continue;
+      }
       Report.Load load = new Report.Load(n);
       try (AppProcess app = startApp("concurrency-" + n, openAiEnv())) {
         String model = openAiModel(app);
@@ -207,6 +215,11 @@ public final class Bench {
       }
       report.loads.add(load);
       log("concurrency " + n + ": " + load);
+      if (load.latency.quantileMs(0.99) > 10_000 || load.opened < n * 0.9) {
+        report.notes.add(String.format(java.util.Locale.ROOT, "Concurrency stopped after %,d streams: p99 above 10 s "
+            + "or under 90 %% of the streams opened, so higher levels would only measure a queue.", n));
+        break;
+      }
     }
   }
 
@@ -224,6 +237,26 @@ public final class Bench {
     load.heapUsed = app.heapUsed();
     load.latency = rec.latency;
     load.failures = rec.failures.sum();
+    load.loadAverage = loadAverage();
+  }
+
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (Exception e) {
+      return "?";
+    }
+  }
+
+  static long openFileLimit() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (l.startsWith("Max open files")) return Long.parseLong(l.split("\\s+")[3]);
+      }
+    } catch (Exception e) {
+      // fall through
+    }
+    return Long.MAX_VALUE;
   }
 
   // ---------------------------------------------------------------- 4. fan-out

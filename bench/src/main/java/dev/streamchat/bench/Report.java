@@ -22,6 +22,7 @@ final class Report {
     Histogram latency = new Histogram();
     long failures;
     long streamsEndedEarly;
+    String loadAverage = "?";
 
     Load(int n) {
       this.n = n;
@@ -197,14 +198,14 @@ final class Report {
   }
 
   private static String loadHeader(String what) {
-    return "| " + what + " | opened | setup (s) | added p50 | p99 | max | tokens delivered/s | expected/s | streamchat CPU (cores) | heap used | failures |\n"
-        + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    return "| " + what + " | opened | setup (s) | added p50 | p99 | max | tokens delivered/s | expected/s | streamchat CPU (cores) | heap used | failures | machine load avg |\n"
+        + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   }
 
   private static String loadRow(Load l) {
-    return String.format(Locale.ROOT, "| %,d | %,d | %.1f | %s | %s | %s | %,.0f | %,d | %.2f | %d MiB | %d |\n", l.n, l.opened,
+    return String.format(Locale.ROOT, "| %,d | %,d | %.1f | %s | %s | %s | %,.0f | %,d | %.2f | %d MiB | %d | %s |\n", l.n, l.opened,
         l.rampSeconds, ms(l.latency.quantileMs(0.5)), ms(l.latency.quantileMs(0.99)), ms(l.latency.maxMs()),
-        l.tokensPerSecond, l.opened * Bench.TPS, l.cpuCores, l.heapUsed >> 20, l.failures);
+        l.tokensPerSecond, l.opened * Bench.TPS, l.cpuCores, l.heapUsed >> 20, l.failures, l.loadAverage);
   }
 
   private static Svg.Series series(String name, List<Load> loads, double q) {
