@@ -227,12 +227,14 @@ public final class Bench {
   void measure(AppProcess app, Recorder rec, int windowS, Report.Load load) throws Exception {
     long tokens0 = rec.tokens.sum();
     double cpu0 = app.cpuSeconds();
+    double own0 = AppProcess.cpuSecondsOf(ProcessHandle.current().pid());
     long t0 = System.nanoTime();
     rec.on(true);
     Thread.sleep(windowS * 1000L);
     rec.on(false);
     double seconds = (System.nanoTime() - t0) / 1e9;
     load.cpuCores = (app.cpuSeconds() - cpu0) / seconds;
+    load.benchCpuCores = (AppProcess.cpuSecondsOf(ProcessHandle.current().pid()) - own0) / seconds;
     load.tokensPerSecond = (rec.tokens.sum() - tokens0) / seconds;
     load.heapUsed = app.heapUsed();
     load.latency = rec.latency;

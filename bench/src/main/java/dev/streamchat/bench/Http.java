@@ -58,12 +58,19 @@ final class Http {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path)
         .setHeaders(headers);
     SseReader reader = new SseReader(recorder, scheduleIntervalMicros);
-    return client.request(o).compose(req -> body == null ? req.send() : req.send(body)).map(res -> {
+    return client.request(o).compose(req -> {
+      // Attach the reader in the response's first listener, before a short stream can end.
+      Future<io.vertx.core.http.HttpClientResponse> response = req.response().onSuccess(res -> {
+        if (res.statusCode() == 200) reader.attach(res);
+      });
+      if (body == null) req.end();
+      else req.end(body);
+      return response;
+    }).map(res -> {
       if (res.statusCode() != 200) {
         recorder.failures.increment();
         throw new IllegalStateException(path + " answered " + res.statusCode());
       }
-      reader.attach(res);
       return reader;
     });
   }

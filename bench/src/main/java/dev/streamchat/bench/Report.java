@@ -17,6 +17,7 @@ final class Report {
     double rampSeconds;
     long opened;
     double cpuCores;
+    double benchCpuCores;
     double tokensPerSecond;
     long heapUsed;
     Histogram latency = new Histogram();
@@ -167,8 +168,10 @@ final class Report {
     }
     md.append("Each generation streams from the fake model server through streamchat to its own viewer (its own "
         + "session). A fresh streamchat process per level; generations are opened 100 at a time, then after 3 s "
-        + "the clients record for a window. CPU is streamchat's process only (user+system, in cores); heap is "
-        + "in use at the end of the window, garbage included.\n\n");
+        + "the clients record for a window. CPU is user+system time over the window, in cores, of streamchat's "
+        + "process and of the benchmark's own process (clients and fake model server); heap is streamchat's, "
+        + "in use at the end of the window, garbage included; *machine load avg* is the 1-minute load average "
+        + "of the whole (shared) machine at the end of the window.\n\n");
     md.append(loadHeader("streams"));
     loads.forEach(l -> md.append(loadRow(l)));
     String cross = crossing(loads);
@@ -198,14 +201,14 @@ final class Report {
   }
 
   private static String loadHeader(String what) {
-    return "| " + what + " | opened | setup (s) | added p50 | p99 | max | tokens delivered/s | expected/s | streamchat CPU (cores) | heap used | failures | machine load avg |\n"
-        + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    return "| " + what + " | opened | setup (s) | added p50 | p99 | max | tokens delivered/s | expected/s | streamchat CPU (cores) | bench CPU (cores) | heap used | failures | machine load avg |\n"
+        + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   }
 
   private static String loadRow(Load l) {
-    return String.format(Locale.ROOT, "| %,d | %,d | %.1f | %s | %s | %s | %,.0f | %,d | %.2f | %d MiB | %d | %s |\n", l.n, l.opened,
+    return String.format(Locale.ROOT, "| %,d | %,d | %.1f | %s | %s | %s | %,.0f | %,d | %.2f | %.2f | %d MiB | %d | %s |\n", l.n, l.opened,
         l.rampSeconds, ms(l.latency.quantileMs(0.5)), ms(l.latency.quantileMs(0.99)), ms(l.latency.maxMs()),
-        l.tokensPerSecond, l.opened * Bench.TPS, l.cpuCores, l.heapUsed >> 20, l.failures, l.loadAverage);
+        l.tokensPerSecond, l.opened * Bench.TPS, l.cpuCores, l.benchCpuCores, l.heapUsed >> 20, l.failures, l.loadAverage);
   }
 
   private static Svg.Series series(String name, List<Load> loads, double q) {
