@@ -268,9 +268,9 @@ final class Report {
       return;
     }
     md.append(String.format(Locale.ROOT, "Heap in use after two full GCs (`jcmd GC.run`, then `GC.heap_info`), "
-        + "demo model at 1 token/s. Baseline %s; with %,d live generations (no viewers) %s; with %,d more idle "
+        + "generations streaming from the fake OpenAI server at 1 token/s. Baseline %s; with %,d live generations (no viewers) %s; with %,d more idle "
         + "viewers of one generation %s.\n\n", mib(heapBase), memGens, mib(heapGens), memViewers, mib(heapViewers)));
-    md.append(String.format(Locale.ROOT, "| | heap each |\n|---|---:|\n| live generation (demo model, no viewer) | %.1f KiB |\n"
+    md.append(String.format(Locale.ROOT, "| | heap each |\n|---|---:|\n| live generation (OpenAI-compatible upstream, no viewer) | %.1f KiB |\n"
         + "| idle viewer (open SSE connection) | %.1f KiB |\n\n", perGenBytes() / 1024, perViewerBytes() / 1024));
     md.append("Netty's socket buffers are pooled direct memory and not in these heap figures.\n\n");
   }
