@@ -245,7 +245,12 @@ public final class Bench {
     load.cpuCores = (app.cpuSeconds() - cpu0) / seconds;
     load.benchCpuCores = (AppProcess.cpuSecondsOf(ProcessHandle.current().pid()) - own0) / seconds;
     load.tokensPerSecond = (rec.tokens.sum() - tokens0) / seconds;
-    load.heapUsed = app.heapUsed();
+    try {
+      load.heapUsed = app.heapUsed();
+    } catch (IllegalStateException attachFailed) { // jcmd cannot always attach to a saturated JVM
+      load.heapUsed = -1;
+      report.notes.add("No heap reading at " + load.n + ": " + attachFailed.getMessage().lines().findFirst().orElse(""));
+    }
     load.latency = rec.latency;
     load.failures = rec.failures.sum();
     load.loadAverage = loadAverage();
