@@ -37,6 +37,7 @@ final class Report {
     }
   }
 
+  static final String ANALYSIS = "## Analysis (written by hand";
   private final Path repo;
   private final boolean quick;
   final List<String> notes = new ArrayList<>();
@@ -119,7 +120,12 @@ final class Report {
       notes.forEach(n -> md.append("- ").append(n).append('\n'));
       md.append('\n');
     }
-    Files.writeString(repo.resolve("BENCHMARKS.md"), md.toString());
+    // The hand-written analysis at the end of the file survives a new run.
+    Path out = repo.resolve("BENCHMARKS.md");
+    String old = Files.exists(out) ? Files.readString(out) : "";
+    int analysis = old.indexOf(ANALYSIS);
+    if (analysis >= 0) md.append(old.substring(analysis));
+    Files.writeString(out, md.toString());
   }
 
   private void writeLatency(StringBuilder md, Path plots) throws Exception {
