@@ -1,0 +1,116 @@
+package dev.streamchat.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * streamchat as the operator runs it: {@code java -jar streamchat.jar} in a child process, with
+ * its environment, its log in a file, and the readings the benchmark takes of it (CPU time from
+ * /proc, heap from jcmd).
+ */
+final class AppProcess implements AutoCloseable {
+
+  private static final Pattern PORT = Pattern.compile("listening on port (\\d+)");
+  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+
+  final Process process;
+  final int port;
+  final Path log;
+
+  private AppProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  static AppProcess start(Path jar, Path dataDir, Map<String, String> env, Path log) throws Exception {
+    Files.createDirectories(dataDir);
+    ProcessBuilder pb = new ProcessBuilder(List.of("java", "-jar", jar.toString()))
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("STREAMCHAT_") || k.startsWith("OPENAI_")
+        || k.startsWith("OLLAMA_") || k.startsWith("ANTHROPIC_"));
+    pb.environment().put("STREAMCHAT_PORT", "0");
+    pb.environment().put("STREAMCHAT_DATA_DIR", dataDir.toString());
+    pb.environment().put("STREAMCHAT_ADMIN_TOKEN", "bench");
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) {
+      if (!p.isAlive()) throw new IllegalStateException("streamchat exited: " + tail(log));
+      Matcher m = PORT.matcher(Files.exists(log) ? Files.readString(log) : "");
+      if (m.find()) return new AppProcess(p, Integer.parseInt(m.group(1)), log);
+      Thread.sleep(100);
+    }
+    p.destroyForcibly();
+    throw new IllegalStateException("streamchat did not start in 60 s: " + tail(log));
+  }
+
+  /** CPU seconds (user + system) the process has used so far. */
+  double cpuSeconds() {
+    return cpuSecondsOf(process.pid());
+  }
+
+  static double cpuSecondsOf(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ is 100 on Linux
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Heap in use now, in bytes, garbage included. */
+  long heapUsed() {
+    return parseHeap(jcmd("GC.heap_info"));
+  }
+
+  /** Heap in use after full collections, in bytes: what is really held. */
+  long heapAfterGc() throws InterruptedException {
+    jcmd("GC.run");
+    Thread.sleep(200);
+    jcmd("GC.run");
+    return heapUsed();
+  }
+
+  private static long parseHeap(String info) {
+    Matcher m = HEAP_USED.matcher(info);
+    if (!m.find()) throw new IllegalStateException("no heap figure in: " + info);
+    return Long.parseLong(m.group(1)) * 1024;
+  }
+
+  private String jcmd(String command) {
+    try {
+      Process p = new ProcessBuilder("jcmd", String.valueOf(process.pid()), command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor(60, TimeUnit.SECONDS);
+      return out;
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException("jcmd " + command + ": " + e);
+    }
+  }
+
+  static String tail(Path log) {
+    try {
+      String s = Files.readString(log);
+      return s.substring(Math.max(0, s.length() - 2000));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(20, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
