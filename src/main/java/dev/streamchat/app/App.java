@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class App extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(App.class);
+  private static final int WORKER_INSTANCES = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
   private final Config config;
   private final AtomicReference<WebVerticle> firstWeb = new AtomicReference<>();
@@ -131,8 +132,10 @@ public final class App extends VerticleBase {
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
         endedGenerations, new Health(chats, streams), telemetry.registry());
-    GenerationWorker worker = new GenerationWorker(streams, models, this::ended);
-    return vertx.deployVerticle(worker, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    // Several worker instances: each runs its generations' callbacks (parsing, log appends,
+    // publishing) serially on its own context, so one instance would hold every stream to one core.
+    return vertx.deployVerticle(() -> new GenerationWorker(streams, models, this::ended),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(WORKER_INSTANCES))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops);
           firstWeb.compareAndSet(null, web);

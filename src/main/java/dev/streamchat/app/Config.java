@@ -65,7 +65,7 @@ public record Config(
             e.integer("STREAMCHAT_MAX_HEADER_BYTES", 8 * 1024, 1024, 1024 * 1024),
             e.integer("STREAMCHAT_MAX_URL_CHARS", 4096, 256, 64 * 1024),
             e.integer("STREAMCHAT_MAX_GENERATIONS_PER_SESSION", 3, 1, 10_000),
-            e.integer("STREAMCHAT_MAX_GENERATIONS", 64, 1, 1_000_000),
+            e.integer("STREAMCHAT_MAX_GENERATIONS", 10_000, 1, 1_000_000),
             e.integer("STREAMCHAT_MAX_VIEWERS_PER_GENERATION", 20, 1, 100_000),
             e.integer("STREAMCHAT_MAX_VIEWERS_PER_SESSION", 30, 1, 100_000),
             e.integer("STREAMCHAT_MESSAGES_PER_MINUTE", 20, 1, 1_000_000),
