@@ -16,6 +16,30 @@ final class ChatPrompt {
   private ChatPrompt() {
   }
 
+  /**
+   * The prompt of the newest turns that fit in {@code budgetTokens}: the oldest turns are left out
+   * first (system messages and the newest turn always stay, and the kept turns start with the
+   * person's), so the question is never cut; empty when even the newest turn does not fit.
+   */
+  static java.util.Optional<String> fit(LlamaModel model, List<ChatMessage> messages, int budgetTokens) {
+    List<ChatMessage> kept = new ArrayList<>(messages);
+    String prompt = render(model, kept);
+    while (model.encode(prompt).length > budgetTokens) {
+      if (!dropOldestTurn(kept)) return java.util.Optional.empty();
+      prompt = render(model, kept);
+    }
+    return java.util.Optional.of(prompt);
+  }
+
+  private static boolean dropOldestTurn(List<ChatMessage> kept) {
+    int first = 0;
+    while (first < kept.size() && kept.get(first).role().equals("system")) first++;
+    if (kept.size() - first <= 1) return false;
+    kept.remove(first);
+    while (kept.size() - first > 1 && !kept.get(first).role().equals("user")) kept.remove(first);
+    return true;
+  }
+
   static String render(LlamaModel model, List<ChatMessage> messages) {
     StringBuilder system = new StringBuilder();
     List<Pair<String, String>> turns = new ArrayList<>();

@@ -44,6 +44,11 @@ public final class LlamaProvider implements ModelProvider, AutoCloseable {
   private final ThreadPoolExecutor generator;
   private volatile boolean closed;
 
+  /** The loaded model, for tests of prompt building. */
+  LlamaModel model() {
+    return model;
+  }
+
   private LlamaProvider(LlamaModel model, String fileName) {
     this.model = model;
     this.info = new ModelInfo(NAME + ":" + fileName, NAME, fileName + " (in-process)", fileName);
@@ -152,10 +157,19 @@ public final class LlamaProvider implements ModelProvider, AutoCloseable {
       if (stopping()) return;
       LlamaIterator tokens = null;
       try {
-        String prompt = ChatPrompt.render(model, request.messages());
         int maxTokens = request.maxTokens() > 0 ? request.maxTokens() : DEFAULT_MAX_TOKENS;
+        // Room for the answer is kept; the rest of the context holds as many newest turns as fit.
+        int answerRoom = Math.min(maxTokens, CONTEXT_TOKENS / 2);
+        var fitted = ChatPrompt.fit(model, request.messages(), CONTEXT_TOKENS - answerRoom);
+        if (fitted.isEmpty()) {
+          listener.onError("The message is too long for this model: its context holds " + CONTEXT_TOKENS
+              + " tokens, with " + answerRoom + " kept for the answer.");
+          return;
+        }
+        String prompt = fitted.get();
         long promptTokens = model.encode(prompt).length;
-        tokens = model.generate(new InferenceParameters(prompt).setNPredict(maxTokens)).iterator();
+        int room = (int) Math.min(maxTokens, CONTEXT_TOKENS - promptTokens);
+        tokens = model.generate(new InferenceParameters(prompt).setNPredict(room)).iterator();
         long generated = 0;
         while (tokens.hasNext() && !stopping()) {
           LlamaOutput out = tokens.next();

@@ -136,6 +136,31 @@ class LlamaProviderTest {
   }
 
   @Test
+  void aConversationLongerThanTheContextStillGetsAnAnswer() throws Exception {
+    String turn = "Once upon a time there was a little dog who liked to run in the park with his friends. ".repeat(12);
+    List<ChatMessage> history = new ArrayList<>();
+    for (int i = 0; i < 60; i++) history.add(new ChatMessage(i % 2 == 0 ? "user" : "assistant", turn));
+    history.add(new ChatMessage("user", "Tell me the end of the story."));
+    Recorder r = new Recorder();
+    provider().stream(new ModelRequest("stories260K.gguf", history, 8), r);
+    assertEquals("done", r.awaitEnd(), "the oldest turns are left out so the rest fits the context");
+    assertTrue(r.count() >= 1);
+
+    String prompt = ChatPrompt.fit(provider().model(), history, 1000).orElseThrow();
+    assertTrue(provider().model().encode(prompt).length <= 1000, "the prompt fits its budget");
+    assertTrue(prompt.contains("Tell me the end of the story."), "the newest turn is kept whole");
+    assertTrue(prompt.split("Once upon a time", -1).length - 1 < 60 * 12, "older turns were left out");
+  }
+
+  @Test
+  void oneMessageLongerThanTheContextFailsWithAClearMessage() throws Exception {
+    Recorder r = new Recorder();
+    provider().stream(ask("The little dog ran. ".repeat(2000), 8), r);
+    String end = r.awaitEnd();
+    assertTrue(end.startsWith("error: ") && end.contains("too long") && end.contains("4096"), end);
+  }
+
+  @Test
   void maxTokensBoundsTheAnswer() throws Exception {
     Recorder r = new Recorder();
     provider().stream(ask("Once upon a time", 5), r);
