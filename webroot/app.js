@@ -138,4 +138,8 @@
   });
 
   document.addEventListener('DOMContentLoaded', toBottom);
+  // The sidebar's links swap the page in place (hx-boost): show the newest messages there too.
+  document.addEventListener('htmx:afterSettle', function (e) {
+    if (e.detail.boosted) { document.body.classList.remove('sidebar-open'); toBottom(); }
+  });
 })();
