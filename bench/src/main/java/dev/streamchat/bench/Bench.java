@@ -175,7 +175,7 @@ public final class Bench {
     CountDownLatch done = new CountDownLatch(n);
     List<Future<T>> out = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      if (!slots.tryAcquire(120, TimeUnit.SECONDS)) throw new IllegalStateException("opening stalled at " + i);
+      if (!slots.tryAcquire(60, TimeUnit.SECONDS)) throw new IllegalStateException("opening stalled at " + i);
       Future<T> f = open.apply(i);
       out.add(f);
       f.onComplete(ar -> {
