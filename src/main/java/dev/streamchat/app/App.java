@@ -41,7 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class App extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(App.class);
-  private static final int WORKER_INSTANCES = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
   private final Config config;
   private final AtomicReference<WebVerticle> firstWeb = new AtomicReference<>();
@@ -132,10 +131,11 @@ public final class App extends VerticleBase {
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
         endedGenerations, new Health(chats, streams), telemetry.registry());
-    // Several worker instances: each runs its generations' callbacks (parsing, log appends,
-    // publishing) serially on its own context, so one instance would hold every stream to one core.
-    return vertx.deployVerticle(() -> new GenerationWorker(streams, models, this::ended),
-            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(WORKER_INSTANCES))
+    // One worker instance: its context runs every generation's callbacks in turn, which also paces
+    // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
+    // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.
+    return vertx.deployVerticle(new GenerationWorker(streams, models, this::ended),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops);
           firstWeb.compareAndSet(null, web);
