@@ -32,10 +32,6 @@ public record MessageView(
     return "running".equals(state);
   }
 
-  public boolean isStopped() {
-    return "stopped".equals(state);
-  }
-
   public boolean isFailed() {
     return "failed".equals(state) || "interrupted".equals(state);
   }
@@ -84,11 +80,6 @@ public record MessageView(
   MessageView withContext(boolean trimmed, boolean isLast) {
     return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
         editUrl, trimmed, isLast);
-  }
-
-  /** This view marked as the conversation's last message, or not. */
-  MessageView asLast(boolean isLast) {
-    return withContext(historyTrimmed, isLast);
   }
 
   static MessageView user(Message m) {
