@@ -54,12 +54,7 @@ public final class AnthropicStreamParser implements StreamParser {
 
   private void event(String type, String data) {
     if (done) return;
-    JsonObject o;
-    try {
-      o = new JsonObject(data);
-    } catch (RuntimeException e) {
-      throw StreamFailure.malformed();
-    }
+    JsonObject o = StreamFailure.parseObject(data);
     // The data's own type is authoritative; the event line repeats it.
     String kind = o.getValue("type") instanceof String t ? t : type;
     switch (kind) {

@@ -46,12 +46,7 @@ public final class OllamaStreamParser implements StreamParser {
 
   private void line(String line) {
     if (done || line.isBlank()) return;
-    JsonObject o;
-    try {
-      o = new JsonObject(line);
-    } catch (RuntimeException e) {
-      throw StreamFailure.malformed();
-    }
+    JsonObject o = StreamFailure.parseObject(line);
     if (o.getValue("error") != null) {
       throw new StreamFailure(UpstreamErrors.reported(null, String.valueOf(o.getValue("error")), redactor));
     }

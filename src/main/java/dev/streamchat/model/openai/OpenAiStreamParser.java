@@ -60,12 +60,7 @@ public final class OpenAiStreamParser implements StreamParser {
       done = true;
       return;
     }
-    JsonObject chunk;
-    try {
-      chunk = new JsonObject(data);
-    } catch (RuntimeException e) {
-      throw StreamFailure.malformed();
-    }
+    JsonObject chunk = StreamFailure.parseObject(data);
     if (chunk.getValue("error") != null) {
       Object e = chunk.getValue("error");
       JsonObject err = e instanceof JsonObject o ? o : new JsonObject().put("message", String.valueOf(e));
