@@ -1,5 +1,7 @@
 package dev.streamchat.app;
 
+import dev.streamchat.auth.AccountStore;
+import dev.streamchat.auth.Accounts;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
@@ -45,6 +47,8 @@ public final class App extends VerticleBase {
   private final Config config;
   private final AtomicReference<WebVerticle> firstWeb = new AtomicReference<>();
   private ChatStore chats;
+  private AccountStore accountStore;
+  private Accounts accounts;
   private StreamStore streams;
   private LlamaProvider gguf;
   private Telemetry telemetry;
@@ -60,6 +64,7 @@ public final class App extends VerticleBase {
           Files.createDirectories(config.dataDir());
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
+          accountStore = new AccountStore(vertx, ds);
           streams = new FileStreamStore(vertx, config.dataDir());
           streams.recoverInterrupted();
           return null;
@@ -126,6 +131,9 @@ public final class App extends VerticleBase {
         config.maxMessageChars(), config.maxAnswerTokens(),
         new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams),
         new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
+    accounts = new Accounts(vertx, accountStore, config.auth(), service, streams);
+    LOG.info("sign-in: STREAMCHAT_AUTH={}, STREAMCHAT_SIGNUP={}", config.auth().modeName(),
+        config.auth().signup().name().toLowerCase(java.util.Locale.ROOT));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
@@ -137,7 +145,7 @@ public final class App extends VerticleBase {
     return vertx.deployVerticle(new GenerationWorker(streams, models, this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {
-          WebVerticle web = new WebVerticle(config, service, ops);
+          WebVerticle web = new WebVerticle(config, service, ops, accounts);
           firstWeb.compareAndSet(null, web);
           return web;
         }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))));
@@ -157,7 +165,8 @@ public final class App extends VerticleBase {
     });
     return model.eventually(() -> {
       if (streams != null) streams.close();
-      return chats == null ? Future.succeededFuture() : chats.close();
+      Future<?> users = accounts != null ? accounts.close() : accountStore != null ? accountStore.close() : Future.succeededFuture();
+      return users.eventually(() -> chats == null ? Future.succeededFuture() : chats.close());
     });
   }
 }

@@ -1,5 +1,7 @@
 package dev.streamchat.app;
 
+import dev.streamchat.auth.AuthSettings;
+import dev.streamchat.auth.TrustedProxies;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +28,8 @@ public record Config(
     Limits limits,
     int maxConversations,
     int maxMessagesPerConversation,
-    long maxStoredBytes) {
+    long maxStoredBytes,
+    AuthSettings auth) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -73,7 +76,34 @@ public record Config(
             e.integer("STREAMCHAT_SESSION_DAYS", 30, 1, 400)),
         e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
-        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L);
+        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
+        auth(e));
+  }
+
+  /**
+   * Who may use the server: STREAMCHAT_AUTH (open | accounts | proxy), STREAMCHAT_SIGNUP
+   * (open | invite | closed), and for proxy mode the header naming the user and the proxies
+   * believed to set it. Proxy mode without either refuses to start.
+   */
+  private static AuthSettings auth(Env e) {
+    AuthSettings.Mode mode = e.choice("STREAMCHAT_AUTH", AuthSettings.Mode.OPEN, AuthSettings.Mode.class);
+    AuthSettings.Signup signup = e.choice("STREAMCHAT_SIGNUP", AuthSettings.Signup.OPEN, AuthSettings.Signup.class);
+    Optional<String> header = e.string("STREAMCHAT_AUTH_HEADER");
+    if (header.isPresent() && !header.get().matches("[A-Za-z0-9-]{1,100}")) {
+      throw new IllegalArgumentException("STREAMCHAT_AUTH_HEADER must be a header name such as X-Forwarded-Email, not '"
+          + header.get() + "'");
+    }
+    TrustedProxies proxies;
+    try {
+      proxies = TrustedProxies.parse(e.string("STREAMCHAT_TRUSTED_PROXIES").orElse(""));
+    } catch (IllegalArgumentException ex) {
+      throw new IllegalArgumentException("STREAMCHAT_TRUSTED_PROXIES: " + ex.getMessage());
+    }
+    if (mode == AuthSettings.Mode.PROXY && (header.isEmpty() || proxies.isEmpty())) {
+      throw new IllegalArgumentException("STREAMCHAT_AUTH=proxy needs STREAMCHAT_AUTH_HEADER (e.g. X-Forwarded-Email) "
+          + "and STREAMCHAT_TRUSTED_PROXIES (the proxy's addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8)");
+    }
+    return new AuthSettings(mode, signup, header, proxies);
   }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */
@@ -105,6 +135,17 @@ public record Config(
           throw new IllegalArgumentException(
               name + " must be a whole number from " + min + " to " + max + ", not '" + v + "'");
         }
+      }).orElse(fallback);
+    }
+
+    /** One of an enum's constants, named in any case. */
+    <E extends Enum<E>> E choice(String name, E fallback, Class<E> type) {
+      return string(name).map(v -> {
+        for (E c : type.getEnumConstants()) {
+          if (c.name().equalsIgnoreCase(v)) return c;
+        }
+        throw new IllegalArgumentException(name + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+            .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", not '" + v + "'");
       }).orElse(fallback);
     }
 

@@ -344,14 +344,19 @@ public final class ChatService {
     return models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
   }
 
-  /** The generation, if the owner may see it. */
+  /**
+   * The generation, if the owner may see it: theirs, or one of a conversation that is theirs now
+   * (an anonymous session's conversations move into the account at sign-in; the log keeps the
+   * owner it started under).
+   */
   public Future<GenerationLog> generation(String owner, String generationId) {
     return streams.find(generationId)
         .recover(err -> Future.failedFuture(err instanceof StreamStore.NotFound ? Problem.notFound("generation") : err))
-        .map(log -> {
-          if (!log.info().owner().equals(owner)) throw Problem.notFound("generation");
-          return log;
-        });
+        .compose(log -> log.info().owner().equals(owner) ? Future.succeededFuture(log)
+            : chats.conversation(owner, log.info().conversationId()).map(conv -> {
+              if (conv.isEmpty()) throw Problem.notFound("generation");
+              return log;
+            }));
   }
 
   /** Stops a generation wherever it runs; answers its state, which is final unless it had ended. */

@@ -25,6 +25,9 @@ public interface ChatStore {
   /** At most {@code limit} of the latest messages numbered below {@code beforeSeq}, in order. */
   Future<List<Message>> messagesBefore(String conversationId, int beforeSeq, int limit);
 
+  /** Gives every conversation of one owner to another (an anonymous session's, at sign-in); answers how many. */
+  Future<Integer> transferConversations(String fromOwner, String toOwner);
+
   /** How many conversations the owner has. */
   Future<Integer> conversationCount(String owner);
 

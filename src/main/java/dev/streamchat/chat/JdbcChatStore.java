@@ -159,6 +159,17 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<Integer> transferConversations(String fromOwner, String toOwner) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET owner = ? WHERE owner = ?")) {
+        ps.setString(1, toOwner);
+        ps.setString(2, fromOwner);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  @Override
   public Future<Integer> conversationCount(String owner) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM conversations WHERE owner = ?")) {

@@ -1,5 +1,7 @@
 package dev.streamchat.web;
 
+import dev.streamchat.auth.Account;
+import dev.streamchat.auth.Accounts;
 import dev.streamchat.chat.Problem;
 import dev.streamchat.ops.AdminAccess;
 import dev.streamchat.ops.Operations;
@@ -36,12 +38,14 @@ final class AdminRoutes {
   private final Operations ops;
   private final AdminAccess access;
   private final Views views;
+  private final Accounts accounts;
 
-  AdminRoutes(Vertx vertx, Operations ops, Views views) {
+  AdminRoutes(Vertx vertx, Operations ops, Views views, Accounts accounts) {
     this.vertx = vertx;
     this.ops = ops;
     this.access = ops.access();
     this.views = views;
+    this.accounts = accounts;
   }
 
   /** /health (open, for load balancers) and /metrics (admin token, for Prometheus). */
@@ -67,7 +71,7 @@ final class AdminRoutes {
     });
     router.post("/admin/login").handler(this::logIn);
     router.post("/admin/logout").handler(this::logOut);
-    router.get("/admin").handler(page(this::adminPage));
+    router.get("/admin").handler(page(ctx -> adminPage(ctx, 200, null)));
     router.get("/admin/stream").handler(page(this::adminStream));
     router.post("/admin/streams/:gid/stop").handler(page(ctx -> ops.chat().stopAny(ctx.pathParam("gid"))
         .onSuccess(state -> ctx.response().setStatusCode(204).end())
@@ -75,6 +79,45 @@ final class AdminRoutes {
     router.get("/api/admin/streams").handler(api(this::listStreams));
     router.post("/api/admin/streams/:gid/stop").handler(api(ctx -> ApiRoutes.reply(ctx,
         ops.chat().stopAny(ctx.pathParam("gid")), 200, state -> new JsonObject().put("state", state.wire()))));
+    mountUsers(router);
+  }
+
+  /**
+   * Users (issue 18): the list, disabling (their sessions and tokens stop, their answers stop) and
+   * enabling, and invite links, for the admin page (forms in templates/admin-users.html) and the API.
+   */
+  private void mountUsers(Router router) {
+    router.post("/admin/users/:id/disable").handler(page(ctx -> accounts.disable(ctx.pathParam("id"))
+        .onSuccess(a -> redirect(ctx, "/admin")).onFailure(ctx::fail)));
+    router.post("/admin/users/:id/enable").handler(page(ctx -> accounts.enable(ctx.pathParam("id"))
+        .onSuccess(a -> redirect(ctx, "/admin")).onFailure(ctx::fail)));
+    router.post("/admin/invites").handler(page(ctx -> accounts.createInvite()
+        .onSuccess(code -> adminPage(ctx, 201, inviteUrl(ctx, code))).onFailure(ctx::fail)));
+    router.get("/api/admin/users").handler(api(ctx -> ApiRoutes.reply(ctx, accounts.users(), 200, list -> {
+      JsonArray out = new JsonArray();
+      list.forEach(u -> out.add(user(u.account()).put("conversations", u.conversations())
+          .put("storedBytes", u.storedBytes()).put("liveStreams", u.liveStreams())));
+      return out;
+    })));
+    router.post("/api/admin/users/:id/disable").handler(api(ctx ->
+        ApiRoutes.reply(ctx, accounts.disable(ctx.pathParam("id")), 200, AdminRoutes::user)));
+    router.post("/api/admin/users/:id/enable").handler(api(ctx ->
+        ApiRoutes.reply(ctx, accounts.enable(ctx.pathParam("id")), 200, AdminRoutes::user)));
+    router.post("/api/admin/invites").handler(api(ctx ->
+        ApiRoutes.reply(ctx, accounts.createInvite(), 201, code -> new JsonObject().put("url", inviteUrl(ctx, code)))));
+  }
+
+  private static JsonObject user(Account a) {
+    return new JsonObject().put("id", a.id()).put("username", a.username()).put("disabled", a.disabled())
+        .put("createdAt", a.createdAt()).put("lastSeenAt", a.lastSeenAt());
+  }
+
+  /** The sign-up link of an invite, on the origin the admin is using. */
+  private static String inviteUrl(RoutingContext ctx, String code) {
+    String host = ctx.request().getHeader("X-Forwarded-Host");
+    if (host == null) host = ctx.request().getHeader("Host");
+    return (Origins.isHttps(ctx.request()) ? "https" : "http") + "://" + host.split(",")[0].strip()
+        + "/signup?invite=" + code;
   }
 
   private boolean isAdmin(RoutingContext ctx) {
@@ -141,14 +184,19 @@ final class AdminRoutes {
     });
   }
 
-  private void adminPage(RoutingContext ctx) {
-    AdminSnapshot s = AdminSnapshot.take(ops);
-    Map<String, Object> vars = new HashMap<>();
-    vars.put("totals", s.totals());
-    vars.put("live", s.live());
-    vars.put("ended", s.ended());
-    ctx.response().putHeader("Cache-Control", "no-store");
-    PageRoutes.html(ctx, 200, views.page(ADMIN, vars));
+  /** The admin page; {@code invite} is an invite link just made, shown once. */
+  private void adminPage(RoutingContext ctx, int status, String invite) {
+    accounts.users().onSuccess(users -> {
+      AdminSnapshot s = AdminSnapshot.take(ops);
+      Map<String, Object> vars = new HashMap<>();
+      vars.put("totals", s.totals());
+      vars.put("live", s.live());
+      vars.put("ended", s.ended());
+      vars.put("users", AccountRows.users(users));
+      vars.put("invite", invite);
+      ctx.response().putHeader("Cache-Control", "no-store");
+      PageRoutes.html(ctx, status, views.page(ADMIN, vars));
+    }).onFailure(ctx::fail);
   }
 
   private void listStreams(RoutingContext ctx) {

@@ -22,7 +22,7 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * CSRF protection for the pages, on top of the Origin check: every state-changing page request
  * must carry the session's token (header {@value #HEADER}, which app.js adds to every htmx
- * request, or form field {@value #FIELD}). The token is an HMAC of the session's owner id under a
+ * request, or form field {@value #FIELD}). The token is an HMAC of the session's id digest under a
  * server secret kept in the data dir, so it needs no server state and survives restarts; a
  * cross-site form cannot read it. The JSON API under /api/ is for programs and keeps the Origin
  * rule of shared/API.md alone.
@@ -52,15 +52,23 @@ final class Csrf implements Handler<RoutingContext> {
     String sent = ctx.request().getHeader(HEADER);
     if (sent == null) sent = ctx.request().getFormAttribute(FIELD);
     if (sent != null && MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
-        token(Sessions.owner(ctx)).getBytes(StandardCharsets.UTF_8))) {
+        token(ctx).getBytes(StandardCharsets.UTF_8))) {
       ctx.next();
     } else {
       ctx.fail(new Problem(403, "This page is out of date or the request did not come from it; reload the page."));
     }
   }
 
-  /** The token of a session, for the page to carry. */
-  String token(String owner) {
+  /**
+   * The token of the request's browser session, for the page to carry. It is bound to the
+   * session cookie (see {@link Sessions#csrfSubject}), so it changes when signing in or out
+   * rotates the cookie, and a page of one session is no use in another.
+   */
+  String token(RoutingContext ctx) {
+    return token(Sessions.csrfSubject(ctx));
+  }
+
+  private String token(String owner) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);

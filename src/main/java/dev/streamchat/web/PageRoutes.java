@@ -141,7 +141,8 @@ final class PageRoutes {
       vars.put("models", models);
       vars.put("selectedModel", selected);
       vars.put("demoOnly", chat.models().demoOnly());
-      vars.put("csrf", csrf.token(Sessions.owner(ctx)));
+      vars.put("csrf", csrf.token(ctx));
+      vars.put("account", Sessions.account(ctx));
       return views.page(Views.CHAT, vars);
     }).onSuccess(page -> html(ctx, 200, page)).onFailure(ctx::fail);
   }

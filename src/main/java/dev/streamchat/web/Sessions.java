@@ -1,69 +1,166 @@
 package dev.streamchat.web;
 
+import dev.streamchat.auth.Account;
+import dev.streamchat.auth.Accounts;
+import dev.streamchat.auth.AuthSettings;
+import dev.streamchat.auth.Secrets;
+import dev.streamchat.chat.Problem;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Identifies the person by a random cookie. The server keeps no session state: what a session
- * owns is stored under a hash of its cookie, so sessions outlive restarts and a leaked database
- * does not reveal cookies.
+ * Says who a request is and so whose data it reaches ({@link #owner}): an account, named by an
+ * API token ({@code Authorization: Bearer}, API routes), by a signed-in session cookie, or (proxy
+ * mode) by the proxy's header from a trusted address; otherwise an anonymous session, a random
+ * cookie whose SHA-256 is the owner id (so sessions outlive restarts and a leaked database holds
+ * no usable cookies). In accounts mode an anonymous request reaches only the sign-in pages; in
+ * proxy mode nothing without the proxy. The admin routes have their own token and pass through.
  */
 final class Sessions implements Handler<RoutingContext> {
 
   static final String COOKIE = "streamchat_session";
   private static final String OWNER = "owner";
+  private static final String ACCOUNT = "account";
+  private static final String SESSION = "sessionDigest";
   private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}");
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** What an anonymous request may reach in accounts mode (health and static are mounted before). */
+  private static final Set<String> OPEN_PATHS = Set.of("/signin", "/signup", "/api/auth/login", "/api/auth/signup");
 
+  private final Accounts accounts;
   private final long maxAgeSeconds;
 
   /**
-   * Sessions expire in the browser {@code days} after they were made (cookie Max-Age). The
-   * server keeps no session state, so it cannot expire one itself: see SECURITY.md.
+   * Sessions expire in the browser {@code days} after they were made (cookie Max-Age); a
+   * signed-in one also ends when its person signs out (everywhere) or is disabled.
    */
-  Sessions(int days) {
+  Sessions(Accounts accounts, int days) {
+    this.accounts = accounts;
     this.maxAgeSeconds = days * 24L * 3600;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
+    String path = ctx.request().path();
+    boolean admin = path.equals("/admin") || path.startsWith("/admin/") || path.startsWith("/api/admin/");
+    String bearer = bearer(ctx);
+    if (bearer != null && path.startsWith("/api/") && !admin) {
+      accounts.tokenAccount(bearer).onComplete(ar -> {
+        if (ar.failed()) ctx.fail(ar.cause());
+        else if (ar.result().isEmpty()) ctx.fail(new Problem(401, "The API token is not valid: it is unknown, revoked, or its user is disabled."));
+        else signedIn(ctx, ar.result().get(), null);
+      });
+      return;
+    }
+    if (accounts.settings().mode() == AuthSettings.Mode.PROXY && !admin) {
+      fromProxy(ctx);
+      return;
+    }
     Cookie cookie = ctx.request().getCookie(COOKIE);
     String sid = cookie == null ? null : cookie.getValue();
-    if (sid == null || !WELL_FORMED.matcher(sid).matches()) sid = issue(ctx, maxAgeSeconds);
-    ctx.put(OWNER, hash(sid));
+    Future<Optional<Account>> account = sid != null && WELL_FORMED.matcher(sid).matches()
+        ? accounts.sessionAccount(Secrets.digest(sid)) : Future.succeededFuture(Optional.empty());
+    account.onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ar.cause());
+      } else if (ar.result().isPresent()) {
+        signedIn(ctx, ar.result().get(), Secrets.digest(sid));
+      } else {
+        String anonymous = sid != null && WELL_FORMED.matcher(sid).matches() ? sid : issue(ctx);
+        ctx.put(OWNER, Secrets.digest(anonymous)).put(SESSION, Secrets.digest(anonymous));
+        if (accounts.settings().mode() == AuthSettings.Mode.ACCOUNTS && !admin && !OPEN_PATHS.contains(path)) {
+          signInRequired(ctx);
+        } else {
+          ctx.next();
+        }
+      }
+    });
+  }
+
+  /** Proxy mode: the header names the user, believed only from a trusted proxy's address. */
+  private void fromProxy(RoutingContext ctx) {
+    String header = accounts.settings().proxyHeader().orElseThrow();
+    String named = ctx.request().getHeader(header);
+    String from = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
+    if (named == null || named.isBlank() || !accounts.settings().trustedProxies().contains(from)) {
+      ctx.fail(new Problem(401, "Sign in through this server's sign-in proxy."));
+      return;
+    }
+    accounts.proxyAccount(named).onComplete(ar -> {
+      if (ar.failed()) ctx.fail(ar.cause());
+      else signedIn(ctx, ar.result(), null);
+    });
+  }
+
+  private static void signedIn(RoutingContext ctx, Account account, String sessionDigest) {
+    ctx.put(OWNER, account.owner()).put(ACCOUNT, account);
+    if (sessionDigest != null) ctx.put(SESSION, sessionDigest);
     ctx.next();
   }
 
-  private static String issue(RoutingContext ctx, long maxAgeSeconds) {
-    byte[] bytes = new byte[32];
-    RANDOM.nextBytes(bytes);
-    String sid = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    ctx.response().addCookie(Cookie.cookie(COOKIE, sid).setPath("/").setHttpOnly(true)
-        .setSameSite(CookieSameSite.LAX).setMaxAge(maxAgeSeconds)
-        .setSecure(Origins.isHttps(ctx.request())));
+  /** Pages send the browser to the sign-in page; the API and event streams answer 401. */
+  private static void signInRequired(RoutingContext ctx) {
+    String path = ctx.request().path();
+    boolean page = ctx.request().method() == HttpMethod.GET && !path.startsWith("/api/") && !path.endsWith("/stream");
+    if (page && !PageRoutes.isHtmx(ctx)) {
+      ctx.response().putHeader("Location", "/signin").setStatusCode(303).end();
+      return;
+    }
+    if (PageRoutes.isHtmx(ctx)) ctx.response().putHeader("HX-Redirect", "/signin");
+    ctx.fail(new Problem(401, "Sign in first."));
+  }
+
+  /** The token of an {@code Authorization: Bearer} header, or null. */
+  private static String bearer(RoutingContext ctx) {
+    String h = ctx.request().getHeader("Authorization");
+    return h != null && h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : null;
+  }
+
+  /** A new anonymous session: its cookie is set on the response and its id answered. */
+  private String issue(RoutingContext ctx) {
+    String sid = Secrets.random();
+    setCookie(ctx, sid, maxAgeSeconds);
     return sid;
   }
 
-  /** The owner id of the request's session. */
+  /** Sets the session cookie (a new one at sign-in and sign-out: the id is never reused across them). */
+  void setCookie(RoutingContext ctx, String sid) {
+    setCookie(ctx, sid, maxAgeSeconds);
+  }
+
+  private static void setCookie(RoutingContext ctx, String sid, long maxAgeSeconds) {
+    ctx.response().addCookie(Cookie.cookie(COOKIE, sid).setPath("/").setHttpOnly(true)
+        .setSameSite(CookieSameSite.LAX).setMaxAge(maxAgeSeconds)
+        .setSecure(Origins.isHttps(ctx.request())));
+  }
+
+  /** The owner id of the request: the account's when signed in, else the anonymous session's. */
   static String owner(RoutingContext ctx) {
     return ctx.get(OWNER);
   }
 
-  private static String hash(String sid) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(sid.getBytes(StandardCharsets.US_ASCII));
-      return HexFormat.of().formatHex(d);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  /** The signed-in account, or null. */
+  static Account account(RoutingContext ctx) {
+    return ctx.get(ACCOUNT);
+  }
+
+  /**
+   * The digest of the request's session cookie (anonymous or signed in), or null when the
+   * request is named by a token or the proxy.
+   */
+  static String sessionDigest(RoutingContext ctx) {
+    return ctx.get(SESSION);
+  }
+
+  /** What the CSRF token is bound to: the browser session, or the account when there is no cookie. */
+  static String csrfSubject(RoutingContext ctx) {
+    String session = sessionDigest(ctx);
+    return session != null ? session : owner(ctx);
   }
 }

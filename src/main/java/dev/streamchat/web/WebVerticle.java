@@ -1,6 +1,7 @@
 package dev.streamchat.web;
 
 import dev.streamchat.app.Config;
+import dev.streamchat.auth.Accounts;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.ops.Operations;
 import io.vertx.core.Future;
@@ -19,12 +20,14 @@ public final class WebVerticle extends VerticleBase {
   private final Config config;
   private final ChatService chat;
   private final Operations ops;
+  private final Accounts accounts;
   private HttpServer server;
 
-  public WebVerticle(Config config, ChatService chat, Operations ops) {
+  public WebVerticle(Config config, ChatService chat, Operations ops, Accounts accounts) {
     this.config = config;
     this.chat = chat;
     this.ops = ops;
+    this.accounts = accounts;
   }
 
   @Override
@@ -44,12 +47,18 @@ public final class WebVerticle extends VerticleBase {
     });
     router.route("/static/*").handler(StaticHandler.create("webroot"));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
-    AdminRoutes admin = new AdminRoutes(vertx, ops, views);
+    AdminRoutes admin = new AdminRoutes(vertx, ops, views, accounts);
     admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
-    router.route().handler(new Sessions(config.limits().sessionDays()));
+    // Sessions says who the request is (token, signed-in cookie, proxy header or anonymous) and,
+    // when signing in is required, turns away everyone else before a body is read.
+    Sessions sessions = new Sessions(accounts, config.limits().sessionDays());
+    router.route().handler(sessions);
     router.route().handler(new Origins(config.publicUrl()));
     Bodies.mount(router, config.maxBodyBytes());
     router.route().handler(csrf);
+    SignIns signIns = new SignIns(accounts, sessions);
+    new AuthApiRoutes(signIns).mount(router);
+    new AuthPageRoutes(signIns, views, csrf).mount(router);
     new ApiRoutes(vertx, chat).mount(router);
     new PageRoutes(vertx, chat, views, csrf).mount(router);
     admin.mount(router);
