@@ -156,6 +156,11 @@ public final class App extends VerticleBase {
     return firstWeb.get().actualPort();
   }
 
+  /** The web routes, in order. */
+  public List<io.vertx.ext.web.Route> routes() {
+    return firstWeb.get().routes();
+  }
+
   @Override
   public Future<?> stop() {
     // The model goes first: its generation thread may still be writing to the stream store.

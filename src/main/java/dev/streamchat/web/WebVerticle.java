@@ -22,6 +22,7 @@ public final class WebVerticle extends VerticleBase {
   private final Operations ops;
   private final Accounts accounts;
   private HttpServer server;
+  private Router router;
 
   public WebVerticle(Config config, ChatService chat, Operations ops, Accounts accounts) {
     this.config = config;
@@ -37,7 +38,7 @@ public final class WebVerticle extends VerticleBase {
 
   private Future<?> listen(Csrf csrf) {
     Views views = new Views(vertx);
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     router.route().handler(ctx -> {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff")
           .putHeader("Referrer-Policy", "same-origin")
@@ -77,6 +78,11 @@ public final class WebVerticle extends VerticleBase {
         .requestHandler(router)
         .listen(port)
         .onSuccess(s -> server = s);
+  }
+
+  /** Every route, in order (the accounts-mode test checks that each one asks for sign-in). */
+  public java.util.List<io.vertx.ext.web.Route> routes() {
+    return router.getRoutes();
   }
 
   public int actualPort() {

@@ -50,6 +50,10 @@ public final class TestServer implements AutoCloseable {
     return "http://127.0.0.1:" + port() + path;
   }
 
+  public App app() {
+    return app;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
