@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -74,17 +75,28 @@ public final class TrustedProxies {
   }
 
   /** The bytes of an address literal, or empty when it is not one (never a DNS lookup). */
-  private static java.util.Optional<byte[]> literal(String s) {
+  private static Optional<byte[]> literal(String s) {
     String text = s.strip();
     if (text.startsWith("[") && text.endsWith("]")) text = text.substring(1, text.length() - 1);
     int zone = text.indexOf('%');
     if (zone >= 0) text = text.substring(0, zone);
-    if (text.isEmpty() || !LITERAL.matcher(text).matches()) return java.util.Optional.empty();
-    if (!text.contains(":") && !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) return java.util.Optional.empty();
+    if (text.isEmpty() || !LITERAL.matcher(text).matches()) return Optional.empty();
+    // Java resolves a string that is not a valid literal as a host name: refuse those first. (A
+    // string with ':' that is not valid IPv6 is refused by Java itself, without a lookup.)
+    if (!text.contains(":") && !isIpv4(text)) return Optional.empty();
     try {
-      return java.util.Optional.of(InetAddress.getByName(text).getAddress());
+      return Optional.of(InetAddress.getByName(text).getAddress());
     } catch (UnknownHostException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
+  }
+
+  private static boolean isIpv4(String text) {
+    String[] parts = text.split("\\.", -1);
+    if (parts.length != 4) return false;
+    for (String p : parts) {
+      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) return false;
+    }
+    return true;
   }
 }
