@@ -31,8 +31,6 @@ final class Sessions implements Handler<RoutingContext> {
   private static final String SESSION = "sessionDigest";
   private static final Pattern WELL_FORMED = Pattern.compile("[A-Za-z0-9_-]{43}");
   /** What an anonymous request may reach in accounts mode (health and static are mounted before). */
-  /** The methods whose body {@link Bodies} reads (it resumes the request itself). */
-  private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
   private static final Set<String> OPEN_PATHS = Set.of("/signin", "/signup", "/api/auth/login", "/api/auth/signup");
 
   private final Accounts accounts;
@@ -49,15 +47,13 @@ final class Sessions implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    // Who the request is may take a database lookup: hold the body until the body handler reads it.
-    ctx.request().pause();
     String path = ctx.request().path();
     boolean admin = path.equals("/admin") || path.startsWith("/admin/") || path.startsWith("/api/admin/");
     String bearer = bearer(ctx);
     if (bearer != null && path.startsWith("/api/") && !admin) {
       accounts.tokenAccount(bearer).onComplete(ar -> {
-        if (ar.failed()) fail(ctx, ar.cause());
-        else if (ar.result().isEmpty()) fail(ctx, new Problem(401, "The API token is not valid: it is unknown, revoked, or its user is disabled."));
+        if (ar.failed()) ctx.fail(ar.cause());
+        else if (ar.result().isEmpty()) ctx.fail(new Problem(401, "The API token is not valid: it is unknown, revoked, or its user is disabled."));
         else signedIn(ctx, ar.result().get(), null);
       });
       return;
@@ -72,7 +68,7 @@ final class Sessions implements Handler<RoutingContext> {
         ? accounts.sessionAccount(Secrets.digest(sid)) : Future.succeededFuture(Optional.empty());
     account.onComplete(ar -> {
       if (ar.failed()) {
-        fail(ctx, ar.cause());
+        ctx.fail(ar.cause());
       } else if (ar.result().isPresent()) {
         signedIn(ctx, ar.result().get(), Secrets.digest(sid));
       } else {
@@ -81,7 +77,7 @@ final class Sessions implements Handler<RoutingContext> {
         if (accounts.settings().mode() == AuthSettings.Mode.ACCOUNTS && !admin && !OPEN_PATHS.contains(path)) {
           signInRequired(ctx);
         } else {
-          next(ctx);
+          ctx.next();
         }
       }
     });
@@ -93,11 +89,11 @@ final class Sessions implements Handler<RoutingContext> {
     String named = ctx.request().getHeader(header);
     String from = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().host();
     if (named == null || named.isBlank() || !accounts.settings().trustedProxies().contains(from)) {
-      fail(ctx, new Problem(401, "Sign in through this server's sign-in proxy."));
+      ctx.fail(new Problem(401, "Sign in through this server's sign-in proxy."));
       return;
     }
     accounts.proxyAccount(named).onComplete(ar -> {
-      if (ar.failed()) fail(ctx, ar.cause());
+      if (ar.failed()) ctx.fail(ar.cause());
       else signedIn(ctx, ar.result(), null);
     });
   }
@@ -105,19 +101,7 @@ final class Sessions implements Handler<RoutingContext> {
   private static void signedIn(RoutingContext ctx, Account account, String sessionDigest) {
     ctx.put(OWNER, account.owner()).put(ACCOUNT, account);
     if (sessionDigest != null) ctx.put(SESSION, sessionDigest);
-    next(ctx);
-  }
-
-  /** On to the routes; a request that has no body handler ahead gets its stream back now. */
-  private static void next(RoutingContext ctx) {
-    if (!WITH_BODY.contains(ctx.request().method())) ctx.request().resume();
     ctx.next();
-  }
-
-  /** Refused before its body was read: the body is let go (discarded), the failure answered. */
-  private static void fail(RoutingContext ctx, Throwable failure) {
-    ctx.request().resume();
-    ctx.fail(failure);
   }
 
   /** Pages send the browser to the sign-in page; the API and event streams answer 401. */
@@ -125,12 +109,11 @@ final class Sessions implements Handler<RoutingContext> {
     String path = ctx.request().path();
     boolean page = ctx.request().method() == HttpMethod.GET && !path.startsWith("/api/") && !path.endsWith("/stream");
     if (page && !PageRoutes.isHtmx(ctx)) {
-      ctx.request().resume();
       ctx.response().putHeader("Location", "/signin").setStatusCode(303).end();
       return;
     }
     if (PageRoutes.isHtmx(ctx)) ctx.response().putHeader("HX-Redirect", "/signin");
-    fail(ctx, new Problem(401, "Sign in first."));
+    ctx.fail(new Problem(401, "Sign in first."));
   }
 
   /** The token of an {@code Authorization: Bearer} header, or null. */

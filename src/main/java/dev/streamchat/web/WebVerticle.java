@@ -50,12 +50,14 @@ public final class WebVerticle extends VerticleBase {
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     AdminRoutes admin = new AdminRoutes(vertx, ops, views, accounts);
     admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
-    // Sessions says who the request is (token, signed-in cookie, proxy header or anonymous) and,
-    // when signing in is required, turns away everyone else before a body is read.
+    // The (bounded) body is read first: Sessions may look the session up in the database, and a
+    // request body must not wait unread meanwhile. Sessions says who the request is (token,
+    // signed-in cookie, proxy header or anonymous) and, when signing in is required, turns away
+    // everyone else.
+    Bodies.mount(router, config.maxBodyBytes());
     Sessions sessions = new Sessions(accounts, config.limits().sessionDays());
     router.route().handler(sessions);
     router.route().handler(new Origins(config.publicUrl()));
-    Bodies.mount(router, config.maxBodyBytes());
     router.route().handler(csrf);
     SignIns signIns = new SignIns(accounts, sessions);
     new AuthApiRoutes(signIns).mount(router);
