@@ -151,6 +151,40 @@ class AccountsModeTest {
     assertEquals(401, browser.get("/api/auth/me").status());
   }
 
+  @Test
+  void theAdminPageListsUsersDisablesThemAndMakesInviteLinks() {
+    ApiClient admin = server.client();
+    HttpResponse<String> in = form(admin, "/admin/login", "token", ADMIN);
+    assertEquals(303, in.statusCode());
+    String made = admin.send(Auth.bearer(server, "/api/admin/invites", ADMIN).POST(HttpRequest.BodyPublishers.noBody()))
+        .json().getString("url").replaceAll(".*invite=", "");
+    String name = Auth.uniqueName("rita");
+    ApiClient person = server.client();
+    assertEquals(201, person.post("/api/auth/signup", new JsonObject().put("username", name).put("password", PASSWORD)
+        .put("invite", made)).status());
+    person.newConversation();
+    String id = Auth.me(person).getString("id");
+
+    String page = admin.get("/admin").body();
+    Matcher row = Pattern.compile("<tr data-user=\"" + Pattern.quote(name) + "\">(.*?)</tr>", Pattern.DOTALL).matcher(page);
+    assertTrue(row.find(), "the admin page lists the user");
+    assertTrue(row.group(1).contains("<td class=\"num\">1</td>"), "with their conversation: " + row.group(1));
+    assertTrue(row.group(1).contains("/admin/users/" + id + "/disable"), row.group(1));
+
+    HttpResponse<String> disabled = form(admin, "/admin/users/" + id + "/disable");
+    assertEquals(303, disabled.statusCode(), disabled.body());
+    assertEquals(401, person.get("/api/conversations").status(), "their session stopped");
+    assertTrue(admin.get("/admin").body().contains("/admin/users/" + id + "/enable"), "now offered Enable");
+
+    HttpResponse<String> invite = form(admin, "/admin/invites");
+    assertEquals(201, invite.statusCode());
+    assertTrue(invite.body().matches("(?s).*<code id=\"invite-link\">http://127\\.0\\.0\\.1:\\d+/signup\\?invite=[A-Za-z0-9_-]{43}</code>.*"),
+        "the new invite link is shown");
+    assertEquals(401, server.client().sendRaw(HttpRequest.newBuilder(URI.create(server.url("/admin/invites")))
+        .POST(HttpRequest.BodyPublishers.noBody())).statusCode(), "only for the admin");
+    assertEquals(401, person.send(Auth.bearer(server, "/api/admin/users", "sct_not-the-admin").GET()).status());
+  }
+
   private static String csrf(String page) {
     Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
     assertTrue(m.find(), "a CSRF field in the page");
