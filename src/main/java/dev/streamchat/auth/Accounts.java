@@ -263,13 +263,21 @@ public final class Accounts {
     return store.setDisabled(userId, true).compose(found -> {
       Account a = found.orElseThrow(() -> Problem.notFound("user"));
       forget(a.id());
-      List<Future<?>> stops = new ArrayList<>();
-      for (GenerationLog log : streams.running()) {
-        if (log.info().owner().equals(a.owner())) stops.add(chat.stopAny(log.id()).otherwiseEmpty());
-      }
       vertx.eventBus().publish(AuthEvents.DISABLED, a.owner());
-      LOG.warn("user '{}' disabled by the operator; {} running answers stopped", a.username(), stops.size());
-      return Future.join(stops).map(a);
+      // Theirs: started under their owner id, or in a conversation of theirs (one that moved in
+      // from an anonymous session keeps the owner it started under). Stopping an answer ends
+      // every open event stream of it with its end event.
+      List<Future<Boolean>> stops = new ArrayList<>();
+      for (GenerationLog log : streams.running()) {
+        Future<GenerationLog> theirs = log.info().owner().equals(a.owner()) ? Future.succeededFuture(log)
+            : chat.generation(a.owner(), log.id());
+        stops.add(theirs.compose(l -> chat.stopAny(l.id())).map(true).otherwise(false));
+      }
+      return Future.join(stops).map(v -> {
+        long stopped = stops.stream().filter(f -> Boolean.TRUE.equals(f.result())).count();
+        LOG.warn("user '{}' disabled by the operator; {} running answers stopped", a.username(), stopped);
+        return a;
+      });
     });
   }
 

@@ -20,10 +20,6 @@ public record AuthSettings(Mode mode, Signup signup, Optional<String> proxyHeade
     OPEN, INVITE, CLOSED
   }
 
-  public static AuthSettings open() {
-    return new AuthSettings(Mode.OPEN, Signup.OPEN, Optional.empty(), TrustedProxies.parse(""));
-  }
-
   /** The value a page or the API shows for the mode. */
   public String modeName() {
     return mode.name().toLowerCase(java.util.Locale.ROOT);

@@ -63,17 +63,18 @@ final class Sessions implements Handler<RoutingContext> {
       return;
     }
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    String sid = cookie == null ? null : cookie.getValue();
-    Future<Optional<Account>> account = sid != null && WELL_FORMED.matcher(sid).matches()
-        ? accounts.sessionAccount(Secrets.digest(sid)) : Future.succeededFuture(Optional.empty());
+    String sid = cookie == null || !WELL_FORMED.matcher(cookie.getValue()).matches() ? null : cookie.getValue();
+    String digest = sid == null ? null : Secrets.digest(sid);
+    Future<Optional<Account>> account = digest == null ? Future.succeededFuture(Optional.empty())
+        : accounts.sessionAccount(digest);
     account.onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause());
       } else if (ar.result().isPresent()) {
-        signedIn(ctx, ar.result().get(), Secrets.digest(sid));
+        signedIn(ctx, ar.result().get(), digest);
       } else {
-        String anonymous = sid != null && WELL_FORMED.matcher(sid).matches() ? sid : issue(ctx);
-        ctx.put(OWNER, Secrets.digest(anonymous)).put(SESSION, Secrets.digest(anonymous));
+        String anonymous = digest != null ? digest : Secrets.digest(issue(ctx));
+        ctx.put(OWNER, anonymous).put(SESSION, anonymous);
         if (accounts.settings().mode() == AuthSettings.Mode.ACCOUNTS && !admin && !OPEN_PATHS.contains(path)) {
           signInRequired(ctx);
         } else {

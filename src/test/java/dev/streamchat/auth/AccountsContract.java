@@ -30,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -286,25 +285,43 @@ abstract class AccountsContract {
   }
 
   @Test
-  @Disabled("needs the lead's wiring: SseStream must end streams whose owner is the body of AuthEvents.DISABLED "
-      + "(SseStream is being rewritten on the livepath branch, so this branch does not touch it)")
-  void aDisabledUsersOpenEventStreamEnds() throws Exception {
+  void aDisabledUsersOpenEventStreamEndsAtOnce() throws Exception {
     ApiClient person = Auth.newUser(server, Auth.uniqueName("judy"));
     String userId = Auth.me(person).getString("id");
-    // A finished answer: its stream would end on its own were it not for the disabling, so read a
-    // running one instead and check the stream closes without waiting for the answer's end.
     String gid = person.ask(person.newConversation(), "Talk for a long while", 2000);
     try (SseConnection stream = person.events(gid, null, null)) {
       assertEquals("chunk", stream.next().event());
-      CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> {
-        while (stream.next() != null) {
-          // drain until the server closes the connection
-        }
+      CompletableFuture<SseEvent> last = CompletableFuture.supplyAsync(() -> {
+        SseEvent e;
+        SseEvent before = null;
+        while ((e = stream.next()) != null) before = e;
+        return before;
       });
-      server.client().send(Auth.bearer(server, "/api/admin/users/" + userId + "/disable", ADMIN)
+      long at = System.nanoTime();
+      ApiClient.Reply disabled = server.client().send(Auth.bearer(server, "/api/admin/users/" + userId + "/disable", ADMIN)
           .POST(HttpRequest.BodyPublishers.noBody()));
-      ended.get(5, TimeUnit.SECONDS);
+      assertEquals(200, disabled.status());
+      // 2,000 tokens at 20/s would take 100 s: ending within 5 s is the disabling, not the answer.
+      SseEvent end = last.get(5, TimeUnit.SECONDS);
+      System.out.printf("a disabled user's event stream ended %.0f ms after the disable call began%n",
+          (System.nanoTime() - at) / 1e6);
+      assertTrue(end.isEnd(), "the stream closed with its end event: " + end);
+      assertEquals("stopped", end.json().getString("state"));
     }
+    assertEquals(404, person.events(gid, null, null).status(), "the browser is a stranger to it now");
+  }
+
+  @Test
+  void disablingStopsAnAnswerThatBeganBeforeTheUserSignedUp() {
+    ApiClient browser = server.client();
+    String gid = browser.ask(browser.newConversation(), "Begun anonymously", 2000);
+    assertEquals(201, Auth.signup(browser, Auth.uniqueName("kim"), PASSWORD).status());
+    String userId = Auth.me(browser).getString("id");
+    assertEquals("running", browser.generation(gid).getString("state"), "it moved into the account, still running");
+    assertEquals(200, browser.send(Auth.bearer(server, "/api/admin/users/" + userId + "/disable", ADMIN)
+        .POST(HttpRequest.BodyPublishers.noBody())).status());
+    JsonArray running = browser.send(Auth.bearer(server, "/api/admin/streams", ADMIN).GET()).array();
+    assertFalse(running.encode().contains(gid), "stopped with the rest of theirs: " + running.encode());
   }
 
   @Test
