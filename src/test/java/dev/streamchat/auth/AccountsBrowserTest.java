@@ -61,6 +61,11 @@ class AccountsBrowserTest {
       phone.waitUpTo(Duration.ofSeconds(10)).until(d ->
           "stopped".equals(d.findElement(By.cssSelector(".msg.assistant")).getAttribute("data-state")));
       assertEquals(plain(answerText(a)), plain(answerText(b)), "the same stopped answer on both");
+
+      a.findElement(By.cssSelector(".account-link a")).click();
+      laptop.waitUpTo(Duration.ofSeconds(10)).until(d -> d.getCurrentUrl().endsWith("/account"));
+      assertEquals(2, a.findElements(By.cssSelector("#sessions tbody tr")).size(), "both browsers' sessions are listed");
+      laptop.screenshot("accounts-account-page");
     }
   }
 
