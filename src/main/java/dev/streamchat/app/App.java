@@ -142,8 +142,8 @@ public final class App extends VerticleBase {
     // One worker instance: its context runs every generation's callbacks in turn, which also paces
     // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
     // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.
-    return vertx.deployVerticle(new GenerationWorker(streams, models, this::ended),
-            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    return accounts.start().compose(v -> vertx.deployVerticle(new GenerationWorker(streams, models, this::ended),
+            new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops, accounts);
           firstWeb.compareAndSet(null, web);

@@ -181,6 +181,15 @@ public final class AccountStore {
     });
   }
 
+  /** Whether anyone has a signed-in session at all. */
+  Future<Boolean> anySessions() {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM user_sessions LIMIT 1"); ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    });
+  }
+
   /** The account a session cookie (by digest) is signed in to; marks both as seen now. */
   Future<Optional<Account>> sessionUser(String idHash) {
     return blocking(c -> {

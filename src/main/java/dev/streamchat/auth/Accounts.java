@@ -56,6 +56,11 @@ public final class Accounts {
   private final LoginThrottle throttle = new LoginThrottle();
   private final WorkerExecutor hashing;
   private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+  /**
+   * False while nobody has ever signed in: then an anonymous request needs no lookup at all, so
+   * a server used only anonymously (the default) pays nothing per request for accounts.
+   */
+  private volatile boolean anySessions = true;
   /** Moves on whenever cached lookups are forgotten: a lookup that began before is not kept. */
   private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
@@ -67,6 +72,14 @@ public final class Accounts {
     this.streams = streams;
     // Two at a time: each Argon2id run takes 19 MiB and most of a core for a few tens of ms.
     this.hashing = vertx.createSharedWorkerExecutor("streamchat-passwords", 2);
+  }
+
+  /** Reads what the per-request lookups need to know before the first request. */
+  public Future<Void> start() {
+    return store.anySessions().map(any -> {
+      anySessions = any;
+      return null;
+    });
   }
 
   public AuthSettings settings() {
@@ -152,12 +165,14 @@ public final class Accounts {
         ? Future.succeededFuture(0) : chat.store().transferConversations(anonymousOwner, account.owner());
     return moved.compose(n -> {
       if (n > 0) LOG.info("{} conversations of an anonymous session moved into account '{}'", n, account.username());
+      anySessions = true;
       return store.openSession(Secrets.digest(sid), account.id(), userAgent, address);
     }).map(sid);
   }
 
   /** The account a session (by the digest of its cookie) is signed in to, if any and not disabled. */
   public Future<Optional<Account>> sessionAccount(String sidDigest) {
+    if (!anySessions) return Future.succeededFuture(Optional.empty());
     return cached("s:" + sidDigest, () -> store.sessionUser(sidDigest));
   }
 
