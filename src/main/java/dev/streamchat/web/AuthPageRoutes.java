@@ -33,9 +33,15 @@ final class AuthPageRoutes {
   }
 
   void mount(Router router) {
-    router.get("/signin").handler(ctx -> signinPage(ctx, 200, null));
+    router.get("/signin").handler(ctx -> {
+      if (proxied()) redirect(ctx, "/");
+      else signinPage(ctx, 200, null);
+    });
     router.post("/signin").handler(this::signin);
-    router.get("/signup").handler(ctx -> signupPage(ctx, 200, null));
+    router.get("/signup").handler(ctx -> {
+      if (proxied()) redirect(ctx, "/");
+      else signupPage(ctx, 200, null);
+    });
     router.post("/signup").handler(this::signup);
     router.post("/signout").handler(ctx -> signIns.signOut(ctx).onSuccess(v -> redirect(ctx, afterSignOut()))
         .onFailure(ctx::fail));
@@ -57,6 +63,11 @@ final class AuthPageRoutes {
       if (a != null) handler.accept(ctx, a);
       else redirect(ctx, "/signin");
     };
+  }
+
+  /** In proxy mode the proxy signs people in: there are no sign-in or sign-up pages. */
+  private boolean proxied() {
+    return accounts.settings().mode() == AuthSettings.Mode.PROXY;
   }
 
   private String afterSignOut() {
@@ -131,7 +142,7 @@ final class AuthPageRoutes {
       vars.put("sessions", AccountRows.sessions(both.resultAt(0), Sessions.sessionDigest(ctx)));
       vars.put("tokens", AccountRows.tokens(both.resultAt(1)));
       vars.put("newToken", newToken);
-      vars.put("hasPassword", accounts.settings().mode() != AuthSettings.Mode.PROXY);
+      vars.put("hasPassword", !proxied());
       ctx.response().putHeader("Cache-Control", "no-store");
       PageRoutes.html(ctx, status, views.page(ACCOUNT, vars));
     }).onFailure(ctx::fail);

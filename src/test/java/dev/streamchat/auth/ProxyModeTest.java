@@ -92,6 +92,9 @@ class ProxyModeTest {
     assertEquals(404, request(PROXY, "GET", "/api/conversations/" + conv, "omar@example.com", null).status(),
         "another user the proxy names gets 404");
     assertEquals(200, request(PROXY, "GET", "/", "nina@example.com", null).status(), "pages too");
+    assertEquals(303, request(PROXY, "GET", "/signin", "nina@example.com", null).status(), "no sign-in page here");
+    assertTrue(request(PROXY, "GET", "/account", "nina@example.com", null).body().contains("nina@example.com"),
+        "the account page (tokens) works");
 
     Reply forged = request(STRANGER, "GET", "/api/conversations", "nina@example.com", null);
     assertEquals(401, forged.status(), "the same header from an untrusted address is refused: " + forged.body());
