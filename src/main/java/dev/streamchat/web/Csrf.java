@@ -68,11 +68,11 @@ final class Csrf implements Handler<RoutingContext> {
     return token(Sessions.csrfSubject(ctx));
   }
 
-  private String token(String owner) {
+  private String token(String subject) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
-      byte[] d = mac.doFinal(("csrf:" + owner).getBytes(StandardCharsets.UTF_8));
+      byte[] d = mac.doFinal(("csrf:" + subject).getBytes(StandardCharsets.UTF_8));
       return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
