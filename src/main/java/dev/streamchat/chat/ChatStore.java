@@ -25,6 +25,9 @@ public interface ChatStore {
   /** At most {@code limit} of the latest messages numbered below {@code beforeSeq}, in order. */
   Future<List<Message>> messagesBefore(String conversationId, int beforeSeq, int limit);
 
+  /** The titles of the conversations with these ids, whoever owns them (for the admin page). */
+  Future<java.util.Map<String, String>> titles(java.util.Collection<String> ids);
+
   /** How many conversations the owner has. */
   Future<Integer> conversationCount(String owner);
 

@@ -159,6 +159,23 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<java.util.Map<String, String>> titles(java.util.Collection<String> ids) {
+    List<String> wanted = List.copyOf(ids);
+    if (wanted.isEmpty()) return Future.succeededFuture(java.util.Map.of());
+    return blocking(c -> {
+      String marks = String.join(",", java.util.Collections.nCopies(wanted.size(), "?"));
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, title FROM conversations WHERE id IN (" + marks + ")")) {
+        for (int i = 0; i < wanted.size(); i++) ps.setString(i + 1, wanted.get(i));
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
   public Future<Integer> conversationCount(String owner) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM conversations WHERE owner = ?")) {

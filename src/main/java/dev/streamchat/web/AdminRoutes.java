@@ -15,7 +15,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.core.Future;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +38,8 @@ final class AdminRoutes {
   private final Operations ops;
   private final AdminAccess access;
   private final Views views;
+  /** Titles of the conversations the admin page shows, looked up once each (only rows' ids are kept). */
+  private final Map<String, String> titles = new java.util.concurrent.ConcurrentHashMap<>();
 
   AdminRoutes(Vertx vertx, Operations ops, Views views) {
     this.vertx = vertx;
@@ -142,13 +146,36 @@ final class AdminRoutes {
   }
 
   private void adminPage(RoutingContext ctx) {
-    AdminSnapshot s = AdminSnapshot.take(ops);
-    Map<String, Object> vars = new HashMap<>();
-    vars.put("totals", s.totals());
-    vars.put("live", s.live());
-    vars.put("ended", s.ended());
-    ctx.response().putHeader("Cache-Control", "no-store");
-    PageRoutes.html(ctx, 200, views.page(ADMIN, vars));
+    titled(AdminSnapshot.take(ops)).onSuccess(s -> {
+      Map<String, Object> vars = new HashMap<>();
+      vars.put("totals", s.totals());
+      vars.put("live", s.live());
+      vars.put("ended", s.ended());
+      vars.put("charts", charts().charts());
+      ctx.response().putHeader("Cache-Control", "no-store");
+      PageRoutes.html(ctx, 200, views.page(ADMIN, vars));
+    }).onFailure(ctx::fail);
+  }
+
+  private AdminCharts charts() {
+    long now = System.currentTimeMillis();
+    return AdminCharts.of(ops.ended().recent(now, Integer.MAX_VALUE), now);
+  }
+
+  /**
+   * The snapshot with each row's conversation title: titles not yet known are looked up in one
+   * query; those of rows no longer shown are forgotten. A failed lookup shows rows untitled.
+   */
+  private Future<AdminSnapshot> titled(AdminSnapshot s) {
+    java.util.Set<String> ids = s.conversationIds();
+    titles.keySet().retainAll(ids);
+    List<String> missing = ids.stream().filter(id -> !titles.containsKey(id)).toList();
+    Future<Map<String, String>> found = missing.isEmpty() ? Future.succeededFuture(Map.of())
+        : ops.chat().store().titles(missing);
+    return found.map(t -> {
+      titles.putAll(t);
+      return s.withTitles(titles);
+    }).otherwise(s);
   }
 
   private void listStreams(RoutingContext ctx) {
@@ -181,32 +208,49 @@ final class AdminRoutes {
         .putHeader("X-Accel-Buffering", "no");
     response.write("retry: 2000\n\n");
     AdminSnapshot[] last = {null};
+    AdminCharts[] lastCharts = {null};
     long[] lastWriteAt = {System.currentTimeMillis()};
+    boolean[] busy = {false};
     long timer = vertx.setPeriodic(1, REFRESH_MS, t -> {
-      if (response.writeQueueFull()) return; // a slow admin browser gets the next snapshot instead
-      AdminSnapshot now = AdminSnapshot.take(ops);
-      AdminSnapshot before = last[0];
-      StringBuilder events = new StringBuilder();
-      if (before == null || !now.totals().equals(before.totals())) {
-        events.append(Sse.event("totals", 0, views.fragment(ADMIN, "totals", Map.of("totals", now.totals()))));
-      }
-      if (before == null || !now.live().equals(before.live())) {
-        events.append(Sse.event("live", 0, views.fragment(ADMIN, "live", Map.of("live", now.live()))));
-      }
-      if (before == null || !now.ended().equals(before.ended())) {
-        events.append(Sse.event("ended", 0, views.fragment(ADMIN, "ended", Map.of("ended", now.ended()))));
-      }
-      last[0] = now;
-      long at = System.currentTimeMillis();
-      if (events.length() > 0) {
-        response.write(events.toString());
-        lastWriteAt[0] = at;
-      } else if (at - lastWriteAt[0] >= KEEP_ALIVE_MS) {
-        response.write(": keep-alive\n\n");
-        lastWriteAt[0] = at;
-      }
+      // A slow admin browser, or a title lookup still under way, gets the next snapshot instead.
+      if (response.writeQueueFull() || busy[0]) return;
+      busy[0] = true;
+      titled(AdminSnapshot.take(ops)).onComplete(ar -> {
+        busy[0] = false;
+        if (ar.succeeded() && !response.closed()) send(response, ar.result(), last, lastCharts, lastWriteAt);
+      });
     });
     response.closeHandler(v -> vertx.cancelTimer(timer));
     response.exceptionHandler(err -> vertx.cancelTimer(timer));
+  }
+
+  /** Sends the parts of the snapshot that differ from what this viewer last got, or a keep-alive. */
+  private void send(HttpServerResponse response, AdminSnapshot now, AdminSnapshot[] last, AdminCharts[] lastCharts,
+      long[] lastWriteAt) {
+    AdminSnapshot before = last[0];
+    StringBuilder events = new StringBuilder();
+    AdminCharts charts = charts();
+    if (!charts.equals(lastCharts[0])) {
+      events.append(Sse.event("charts", 0, views.fragment(ADMIN, "charts", Map.of("charts", charts.charts()))));
+      lastCharts[0] = charts;
+    }
+    if (before == null || !now.totals().equals(before.totals())) {
+      events.append(Sse.event("totals", 0, views.fragment(ADMIN, "totals", Map.of("totals", now.totals()))));
+    }
+    if (before == null || !now.live().equals(before.live())) {
+      events.append(Sse.event("live", 0, views.fragment(ADMIN, "live", Map.of("live", now.live()))));
+    }
+    if (before == null || !now.ended().equals(before.ended())) {
+      events.append(Sse.event("ended", 0, views.fragment(ADMIN, "ended", Map.of("ended", now.ended()))));
+    }
+    last[0] = now;
+    long at = System.currentTimeMillis();
+    if (events.length() > 0) {
+      response.write(events.toString());
+      lastWriteAt[0] = at;
+    } else if (at - lastWriteAt[0] >= KEEP_ALIVE_MS) {
+      response.write(": keep-alive\n\n");
+      lastWriteAt[0] = at;
+    }
   }
 }

@@ -85,9 +85,17 @@ class AdminBrowserTest {
     logIn();
     ApiClient someone = server.client();
 
-    String shortOne = someone.ask(someone.newConversation(), "A short one", 40);
-    waitUpTo(10).until(d -> !d.findElements(liveRow(shortOne)).isEmpty());
+    String shortConversation = someone.newConversation();
+    String shortOne = someone.ask(shortConversation, "A short one", 40);
+    WebElement live = waitUpTo(10).until(d -> d.findElements(liveRow(shortOne)).stream().findFirst().orElse(null));
+    WebElement title = live.findElement(By.cssSelector("td.conversation a"));
+    assertEquals("A short one", title.getText(), "a row names its conversation by title");
+    assertTrue(title.getAttribute("href").endsWith("/c/" + shortConversation), "and links to it");
+    assertTrue(live.getText().matches("(?s).*\\b\\d+ s\\b.*"), "it shows how long the answer has run: " + live.getText());
     waitUpTo(15).until(d -> d.findElements(liveRow(shortOne)).isEmpty() && !d.findElements(endedRow(shortOne, "done")).isEmpty());
+    // The charts of the last hour now have the demo model's answer, drawn on the server as SVG.
+    waitUpTo(5).until(d -> d.findElements(By.cssSelector("#charts figure.chart svg.plot circle")).size() >= 2);
+    assertTrue(browser.findElement(By.id("charts")).getText().contains("demo"), "the legend names the model");
 
     String longOne = someone.ask(someone.newConversation(), "A long one", 5000);
     WebElement stop = waitUpTo(10).until(d -> {
@@ -95,6 +103,14 @@ class AdminBrowserTest {
       return rows.isEmpty() ? null : rows.get(0).findElement(By.cssSelector("button.stop"));
     });
     stop.click();
+    org.openqa.selenium.Alert confirm = waitUpTo(5).until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+    assertTrue(confirm.getText().startsWith("Stop this answer?"), "Stop asks first");
+    confirm.dismiss();
+    Thread.sleep(1500); // a stop sent in spite of the refusal would have ended it by now
+    assertEquals("running", someone.generation(longOne).getString("state"), "refusing the confirmation stops nothing");
+    waitUpTo(10).until(d -> d.findElements(liveRow(longOne)).stream().findFirst().orElse(null))
+        .findElement(By.cssSelector("button.stop")).click();
+    waitUpTo(5).until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent()).accept();
     waitUpTo(10).until(d -> !d.findElements(endedRow(longOne, "stopped")).isEmpty());
     assertTrue(browser.findElements(liveRow(longOne)).isEmpty());
     assertEquals("stopped", someone.generation(longOne).getString("state"));
