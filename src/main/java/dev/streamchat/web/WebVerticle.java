@@ -18,7 +18,6 @@ public final class WebVerticle extends VerticleBase {
 
   /** Smaller responses gain too little from compression to pay for it. */
   private static final int COMPRESS_FROM_BYTES = 1024;
-  private static final long YEAR_SECONDS = 365L * 24 * 3600;
 
   private final Config config;
   private final ChatService chat;
@@ -53,8 +52,10 @@ public final class WebVerticle extends VerticleBase {
       });
       ctx.next();
     });
-    router.route("/static/*").handler(WebVerticle::cacheFor).handler(StaticHandler.create("webroot"));
-    router.route("/webjars/*").handler(WebVerticle::cacheFor).handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.get("/static/*").handler(assets::serve);
+    router.get("/webjars/*").handler(assets::serve);
+    router.route("/static/*").handler(StaticHandler.create("webroot"));
+    router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
     router.get("/favicon.ico").handler(ctx -> ctx.reroute("/static/favicon.svg"));
     AdminRoutes admin = new AdminRoutes(vertx, ops, views);
     admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
@@ -81,17 +82,6 @@ public final class WebVerticle extends VerticleBase {
         .requestHandler(router)
         .listen(port)
         .onSuccess(s -> server = s);
-  }
-
-  /**
-   * A static file whose URL names its content (a webjar's version in the path, a {@code ?v=}
-   * fingerprint) never changes, so it is kept for a year; any other is checked again each time.
-   */
-  private static void cacheFor(io.vertx.ext.web.RoutingContext ctx) {
-    boolean named = ctx.request().getParam("v") != null || ctx.request().path().startsWith("/webjars/");
-    ctx.addHeadersEndHandler(v -> ctx.response().putHeader("Cache-Control",
-        named ? "public, max-age=" + YEAR_SECONDS + ", immutable" : "no-cache"));
-    ctx.next();
   }
 
   public int actualPort() {
