@@ -59,7 +59,12 @@ class PageLooksBrowserTest {
   }
 
   private static Browser open(int width, int height, boolean dark) throws Exception {
-    Browser b = Browser.open(width, height);
+    Browser b = Browser.open(Math.max(width, 500), height);
+    if (width < 500) {
+      // A window is at least 500 px wide: the phone's own viewport is emulated instead.
+      b.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
+          "deviceScaleFactor", 1, "mobile", true));
+    }
     b.driver().executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
         List.of(Map.of("name", "prefers-color-scheme", "value", dark ? "dark" : "light"))));
     return b;
