@@ -323,9 +323,12 @@
     if (rename) rename.select();
   });
 
+  var observer = new MutationObserver(messagesChanged);
+
   function start() {
     var messages = document.getElementById('messages');
-    if (messages) new MutationObserver(messagesChanged).observe(messages, { childList: true });
+    observer.disconnect();
+    if (messages) observer.observe(messages, { childList: true });
     document.querySelectorAll('#messages .msg.assistant').forEach(noteThinking);
     updateComposer();
     toBottom();
