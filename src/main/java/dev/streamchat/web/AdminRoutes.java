@@ -38,9 +38,6 @@ final class AdminRoutes {
   private final Operations ops;
   private final AdminAccess access;
   private final Views views;
-  /** Titles of the conversations the admin page shows, looked up once each (only rows' ids are kept). */
-  private final Map<String, String> titles = new java.util.concurrent.ConcurrentHashMap<>();
-
   AdminRoutes(Vertx vertx, Operations ops, Views views) {
     this.vertx = vertx;
     this.ops = ops;
@@ -163,19 +160,13 @@ final class AdminRoutes {
   }
 
   /**
-   * The snapshot with each row's conversation title: titles not yet known are looked up in one
-   * query; those of rows no longer shown are forgotten. A failed lookup shows rows untitled.
+   * The snapshot with each row's conversation title, looked up in one query (so a rename or a
+   * deletion shows within a second). A failed lookup shows the rows untitled.
    */
   private Future<AdminSnapshot> titled(AdminSnapshot s) {
     java.util.Set<String> ids = s.conversationIds();
-    titles.keySet().retainAll(ids);
-    List<String> missing = ids.stream().filter(id -> !titles.containsKey(id)).toList();
-    Future<Map<String, String>> found = missing.isEmpty() ? Future.succeededFuture(Map.of())
-        : ops.chat().store().titles(missing);
-    return found.map(t -> {
-      titles.putAll(t);
-      return s.withTitles(titles);
-    }).otherwise(s);
+    if (ids.isEmpty()) return Future.succeededFuture(s);
+    return ops.chat().store().titles(ids).map(s::withTitles).otherwise(s);
   }
 
   private void listStreams(RoutingContext ctx) {

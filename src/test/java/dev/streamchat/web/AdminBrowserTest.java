@@ -96,6 +96,12 @@ class AdminBrowserTest {
     // The charts of the last hour now have the demo model's answer, drawn on the server as SVG.
     waitUpTo(5).until(d -> d.findElements(By.cssSelector("#charts figure.chart svg.plot circle")).size() >= 2);
     assertTrue(browser.findElement(By.id("charts")).getText().contains("demo"), "the legend names the model");
+    String goneConversation = someone.newConversation();
+    String gone = someone.ask(goneConversation, "Soon deleted", 3);
+    someone.awaitFinal(gone);
+    assertEquals(204, someone.delete("/api/conversations/" + goneConversation).status());
+    WebElement goneRow = waitUpTo(10).until(d -> d.findElements(endedRow(gone, "done")).stream().findFirst().orElse(null));
+    assertTrue(goneRow.findElement(By.cssSelector("td.conversation")).getText().endsWith("(deleted)"), goneRow.getText());
 
     String longOne = someone.ask(someone.newConversation(), "A long one", 5000);
     WebElement stop = waitUpTo(10).until(d -> {
