@@ -176,6 +176,11 @@ class ComposerBrowserTest {
     assertTrue(seconds >= 1 && seconds <= 3, "30 reasoning pieces 60 ms apart take about 2 s: " + thought);
     assertNotNull(lastAnswer(page).findElement(By.cssSelector("details.reasoning")).getAttribute("open"),
         "the reasoning the reader opened stays open after the answer's element is replaced");
+    // A screen reader hears the finished answer once, from one live region; the list itself is not live.
+    assertEquals(null, page.findElement(By.id("messages")).getAttribute("aria-live"));
+    assertEquals(1, page.findElements(By.cssSelector("[aria-live]")).size());
+    browser.waitUpTo(Duration.ofSeconds(2)).until(d -> d.findElement(By.id("announcer")).getAttribute("textContent")
+        .equals("Answer: " + lastBody(d).strip()));
     browser.screenshot("thinking-done");
   }
 
