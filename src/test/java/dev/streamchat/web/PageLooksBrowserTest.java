@@ -65,9 +65,13 @@ class PageLooksBrowserTest {
       b.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
           "deviceScaleFactor", 1, "mobile", true));
     }
-    b.driver().executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
-        List.of(Map.of("name", "prefers-color-scheme", "value", dark ? "dark" : "light"))));
+    theme(b.driver(), dark);
     return b;
+  }
+
+  private static void theme(ChromeDriver page, boolean dark) {
+    page.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+        List.of(Map.of("name", "prefers-color-scheme", "value", dark ? "dark" : "light"))));
   }
 
   /** A conversation of this browser's session with a reasoning answer, regenerated once (so it has versions). */
@@ -183,26 +187,35 @@ class PageLooksBrowserTest {
         + "as .ci/run does); looked for " + AXE.toAbsolutePath());
     String axe = Files.readString(AXE);
     Map<String, String> serious = new TreeMap<>();
-    for (boolean dark : new boolean[] {false, true}) {
-      String theme = dark ? "dark" : "light";
-      for (int[] size : new int[][] {{1280, 800}, {390, 844}}) {
-        String device = size[0] > 500 ? "desktop" : "phone";
-        try (Browser b = open(size[0], size[1], dark)) {
-          ChromeDriver page = b.driver();
+    for (int[] size : new int[][] {{1280, 800}, {390, 844}}) {
+      String device = size[0] > 500 ? "desktop" : "phone";
+      try (Browser b = open(size[0], size[1], false)) {
+        ChromeDriver page = b.driver();
+        conversation(b);
+        String conversationUrl = page.getCurrentUrl();
+        logInAsAdmin(page);
+        for (boolean dark : new boolean[] {false, true}) {
+          String theme = dark ? "dark" : "light";
+          theme(page, dark);
           page.get(fakes.app.url("/"));
           check(page, axe, "new chat, " + theme + ", " + device, serious);
           b.screenshot("empty-" + device + "-" + theme);
-          conversation(b);
+          page.get(conversationUrl);
           page.findElement(By.cssSelector(".msg.assistant details.reasoning summary")).click();
           check(page, axe, "conversation, " + theme + ", " + device, serious);
           b.screenshot("chat-" + device + "-" + theme);
-          page.get(fakes.app.url("/admin/login"));
-          check(page, axe, "admin login, " + theme + ", " + device, serious);
-          logInAsAdmin(page);
+          page.get(fakes.app.url("/admin"));
           b.waitUpTo(Duration.ofSeconds(5)).until(d -> !d.findElements(By.cssSelector("#charts circle")).isEmpty());
           check(page, axe, "admin, " + theme + ", " + device, serious);
           b.screenshot("admin-" + device + "-" + theme);
         }
+      }
+    }
+    try (Browser b = open(1280, 800, false)) {
+      for (boolean dark : new boolean[] {false, true}) {
+        theme(b.driver(), dark);
+        b.driver().get(fakes.app.url("/admin/login"));
+        check(b.driver(), axe, "admin login, " + (dark ? "dark" : "light"), serious);
       }
     }
     assertEquals(Map.of(), serious, "serious or critical accessibility violations");
