@@ -104,18 +104,19 @@ class AdminBrowserTest {
     assertTrue(goneRow.findElement(By.cssSelector("td.conversation")).getText().endsWith("(deleted)"), goneRow.getText());
 
     String longOne = someone.ask(someone.newConversation(), "A long one", 5000);
-    WebElement stop = waitUpTo(10).until(d -> {
-      var rows = d.findElements(liveRow(longOne));
-      return rows.isEmpty() ? null : rows.get(0).findElement(By.cssSelector("button.stop"));
+    waitUpTo(10).until(d -> { // the rows are swapped in every second: find and press in one go
+      d.findElement(liveRow(longOne)).findElement(By.cssSelector("button.stop")).click();
+      return true;
     });
-    stop.click();
     org.openqa.selenium.Alert confirm = waitUpTo(5).until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
     assertTrue(confirm.getText().startsWith("Stop this answer?"), "Stop asks first");
     confirm.dismiss();
     Thread.sleep(1500); // a stop sent in spite of the refusal would have ended it by now
     assertEquals("running", someone.generation(longOne).getString("state"), "refusing the confirmation stops nothing");
-    waitUpTo(10).until(d -> d.findElements(liveRow(longOne)).stream().findFirst().orElse(null))
-        .findElement(By.cssSelector("button.stop")).click();
+    waitUpTo(10).until(d -> { // the rows are swapped in every second: find and press in one go
+      d.findElement(liveRow(longOne)).findElement(By.cssSelector("button.stop")).click();
+      return true;
+    });
     waitUpTo(5).until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent()).accept();
     waitUpTo(10).until(d -> !d.findElements(endedRow(longOne, "stopped")).isEmpty());
     assertTrue(browser.findElements(liveRow(longOne)).isEmpty());
