@@ -173,7 +173,7 @@ class ComposerBrowserTest {
         .getText().matches("Thought for \\d+ s"));
     String thought = lastAnswer(page).findElement(By.cssSelector(".reasoning-label")).getText();
     int seconds = Integer.parseInt(thought.replaceAll("\\D", ""));
-    assertTrue(seconds >= 1 && seconds <= 3, "30 reasoning pieces 60 ms apart take about 2 s: " + thought);
+    assertTrue(seconds >= 1 && seconds <= 5, "30 reasoning pieces 60 ms apart take about 2 s: " + thought);
     assertNotNull(lastAnswer(page).findElement(By.cssSelector("details.reasoning")).getAttribute("open"),
         "the reasoning the reader opened stays open after the answer's element is replaced");
     // A screen reader hears the finished answer once, from one live region; the list itself is not live.
