@@ -1,6 +1,9 @@
-// streamchat's page behaviour: keep each stream's cursor, tidy the composer, show notices.
+// streamchat's page behaviour: each stream's cursor, the composer as the place to send and to
+// stop, following the newest text, thinking timers, notices, the sidebar on phones, Copy.
 (function () {
   'use strict';
+
+  function $(selector) { return document.querySelector(selector); }
 
   // htmx's SSE extension reconnects with a new EventSource that sends no Last-Event-ID, so
   // each stream keeps its own cursor: an event at or below it was applied already and is
@@ -21,67 +24,217 @@
 
   // Every htmx request carries the page's CSRF token; the server refuses page POSTs without it.
   document.addEventListener('htmx:configRequest', function (e) {
-    var meta = document.querySelector('meta[name="csrf-token"]');
+    var meta = $('meta[name="csrf-token"]');
     if (meta) e.detail.headers['X-CSRF-Token'] = meta.content;
   });
 
-  // Plain forms that post (Retry) carry the token as a field.
-  document.addEventListener('submit', function (e) {
-    var form = e.target;
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    if (!meta || form.method.toLowerCase() !== 'post' || form.elements.namedItem('csrf')) return;
-    var input = document.createElement('input');
-    input.type = 'hidden';
-    input.name = 'csrf';
-    input.value = meta.content;
-    form.appendChild(input);
-  });
+  // ---- Following the newest text. A reader who scrolled up, even a little, stays where they
+  // are; a "new text" control then takes them down.
+  var FOLLOW_PX = 40;
+  var follow = true;
 
-  function nearBottom() {
+  function distanceFromBottom() {
     var el = document.scrollingElement;
-    return el.scrollHeight - el.scrollTop - el.clientHeight < 160;
+    return el.scrollHeight - el.scrollTop - el.clientHeight;
   }
 
   function toBottom() {
     var el = document.scrollingElement;
     el.scrollTop = el.scrollHeight;
+    follow = true;
+    showJump(false);
   }
 
-  var follow = true;
-  document.addEventListener('htmx:sseBeforeMessage', function () { follow = nearBottom(); });
-  document.addEventListener('htmx:sseMessage', function () { if (follow) toBottom(); });
+  function showJump(show) {
+    var jump = document.getElementById('jump');
+    if (jump) jump.hidden = !show;
+  }
 
-  document.addEventListener('htmx:beforeRequest', function (e) {
-    var notice = document.getElementById('notice');
-    if (notice && e.target.id === 'composer') notice.textContent = '';
+  document.addEventListener('htmx:sseBeforeMessage', function (e) {
+    if (e.detail && e.detail.type !== 'end') follow = distanceFromBottom() < FOLLOW_PX;
+  });
+  document.addEventListener('htmx:sseMessage', function (e) {
+    noteThinking(e.target.closest('.msg.assistant'));
+    if (follow) toBottom();
+    else if (streamingAnswer()) showJump(true);
+  });
+  window.addEventListener('scroll', function () {
+    if (distanceFromBottom() < FOLLOW_PX) showJump(false);
+  }, { passive: true });
+
+  // ---- The answer being written: Send becomes Stop, Esc stops it. (Told by its Stop button, not
+  // by its class: htmx keeps the old element's attributes on a replacement until it settles.)
+  function isStreaming(answer) {
+    return !!answer.querySelector('button.stop');
+  }
+
+  function streamingAnswer() {
+    var stop = $('#messages .msg.assistant button.stop');
+    return stop && stop.closest('.msg.assistant');
+  }
+
+  function stopAnswer() {
+    var answer = streamingAnswer();
+    var button = answer && answer.querySelector('button.stop');
+    if (button) htmx.trigger(button, 'click');
+  }
+
+  function updateComposer() {
+    var answer = streamingAnswer();
+    var send = document.getElementById('send');
+    var stop = document.getElementById('stop-answer');
+    if (!send || !stop) return;
+    var swapFocus = document.activeElement === (answer ? send : stop);
+    send.hidden = !!answer;
+    stop.hidden = !answer;
+    if (swapFocus) (answer ? stop : send).focus();
+    if (!answer) showJump(false);
+  }
+
+  // ---- Thinking: "Thinking… N s" while the model reasons, then "Thought for N s". The answer's
+  // element is replaced when it ends; what the reader opened stays open across that swap.
+  var thinking = new Map(); // answer id -> { start, end }
+
+  function noteThinking(answer) {
+    if (!answer || !isStreaming(answer)) return;
+    var t = thinking.get(answer.id);
+    if (!t) {
+      t = { start: Date.now(), end: 0 };
+      thinking.set(answer.id, t);
+    }
+    var reasoning = answer.querySelector('.reasoning-text');
+    var body = answer.querySelector('.body');
+    var hasReasoning = reasoning && reasoning.textContent !== '';
+    var answering = body && body.textContent.trim() !== '';
+    if (hasReasoning && answering && !t.end) t.end = Date.now();
+    answer.classList.toggle('thinking', hasReasoning && !t.end);
+    label(answer, t);
+  }
+
+  function seconds(t) {
+    return Math.max(1, Math.round(((t.end || Date.now()) - t.start) / 1000));
+  }
+
+  function label(answer, t) {
+    var el = answer.querySelector('.reasoning-label');
+    if (!el || !t) return;
+    el.textContent = t.end || !isStreaming(answer)
+      ? 'Thought for ' + seconds(t) + ' s' : 'Thinking… ' + seconds(t) + ' s';
+  }
+
+  setInterval(function () {
+    document.querySelectorAll('#messages .msg.assistant.thinking').forEach(function (answer) {
+      label(answer, thinking.get(answer.id));
+    });
+  }, 1000);
+
+  // What a streaming answer's element carries over to the element that replaces it at its end.
+  var ending = new Map(); // answer id -> { open, nav }
+  document.addEventListener('htmx:sseBeforeMessage', function (e) {
+    if (!e.detail || e.detail.type !== 'end') return;
+    var answer = e.target.closest('.msg.assistant');
+    if (!answer) return;
+    var t = thinking.get(answer.id);
+    if (t && !t.end && answer.querySelector('.reasoning-text').textContent !== '') t.end = Date.now();
+    var details = answer.querySelector('details.reasoning');
+    var nav = answer.querySelector('.versions');
+    ending.set(answer.id, { open: !!(details && details.open), nav: nav && nav.cloneNode(true) });
   });
 
+  function answerReplaced(answer) {
+    var kept = ending.get(answer.id);
+    ending.delete(answer.id);
+    var t = thinking.get(answer.id);
+    if (!isStreaming(answer)) {
+      if (t && t.end) label(answer, t);
+      thinking.delete(answer.id);
+    }
+    if (!kept) return;
+    var details = answer.querySelector('details.reasoning');
+    if (details && kept.open) details.open = true;
+    var actions = answer.querySelector('.actions');
+    if (kept.nav && actions && !answer.querySelector('.versions')) {
+      actions.insertBefore(kept.nav, actions.firstChild);
+      htmx.process(kept.nav);
+    }
+    announce(answer);
+    clearNotice();
+  }
+
+  // A screen reader hears an answer once, when it is complete, not every token of it.
+  function announce(answer) {
+    var region = document.getElementById('announcer');
+    var body = answer.querySelector('.body');
+    if (!region || !body) return;
+    region.textContent = '';
+    setTimeout(function () { region.textContent = 'Answer: ' + body.textContent.trim(); }, 50);
+  }
+
+  // Anything that adds or replaces a message: the composer, the newest-only buttons, timers.
+  function messagesChanged(mutations) {
+    mutations.forEach(function (m) {
+      m.addedNodes.forEach(function (node) {
+        if (node.nodeType !== 1 || !node.classList.contains('assistant')) return;
+        if (isStreaming(node)) noteThinking(node);
+        else answerReplaced(node);
+      });
+    });
+    if (!streamingAnswer()) clearNotice();
+    updateComposer();
+  }
+
+  // ---- Notices say what went wrong; one goes away once it is no longer true.
+  function clearNotice() {
+    var notice = document.getElementById('notice');
+    if (notice) notice.textContent = '';
+  }
+
+  function notify(text) {
+    var notice = document.getElementById('notice');
+    if (notice) notice.textContent = text;
+  }
+
   document.addEventListener('htmx:afterRequest', function (e) {
+    var xhr = e.detail.xhr;
+    if (e.detail.successful && xhr && xhr.status < 300) clearNotice();
     var form = e.target;
     if (form.id !== 'composer' || !e.detail.successful) return;
-    if (e.detail.xhr.status < 300) {
+    if (xhr.status < 300) {
       form.reset();
-      var empty = document.querySelector('#messages .empty');
+      var empty = $('#messages .empty');
       if (empty) empty.remove();
       toBottom();
+      focusComposer();
     }
   });
 
   document.addEventListener('htmx:sendError', function () {
-    var notice = document.getElementById('notice');
-    if (notice) notice.textContent = 'The server could not be reached. Check your connection and try again.';
+    notify('The server could not be reached. Check your connection and try again.');
   });
 
   document.addEventListener('htmx:responseError', function (e) {
-    var notice = document.getElementById('notice');
-    if (notice) notice.textContent = 'The server could not do that (' + e.detail.xhr.status + '). Try again.';
+    notify('The server could not do that (' + e.detail.xhr.status + '). Try again.');
   });
 
+  function focusComposer() {
+    var input = $('#composer textarea[name=content]');
+    if (input && !document.body.classList.contains('sidebar-open')) input.focus();
+  }
+
+  // ---- Keys: Enter sends, Shift+Enter is a new line; Escape closes the sidebar, else stops.
   document.addEventListener('keydown', function (e) {
     var t = e.target;
     if (t.name === 'content' && t.form && t.form.id === 'composer' && e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      if (t.value.trim() !== '') htmx.trigger(t.form, 'submit');
+      if (t.value.trim() !== '' && !streamingAnswer()) htmx.trigger(t.form, 'submit');
+      return;
+    }
+    if (e.key !== 'Escape' || e.isComposing) return;
+    if (document.body.classList.contains('sidebar-open')) {
+      setSidebar(false);
+    } else if (streamingAnswer()) {
+      e.preventDefault();
+      stopAnswer();
     }
   });
 
@@ -94,22 +247,54 @@
     }
   });
 
+  // ---- The sidebar on phones: it opens over a backdrop; the backdrop, ✕ and Escape close it.
+  function setSidebar(open) {
+    document.body.classList.toggle('sidebar-open', open);
+    var toggle = document.getElementById('menu-toggle');
+    if (toggle) toggle.setAttribute('aria-expanded', String(open));
+    if (open) {
+      var first = $('#sidebar .new-chat');
+      if (first) first.focus();
+    } else if (toggle && getComputedStyle(toggle).display !== 'none') {
+      toggle.focus();
+    }
+  }
+
   document.addEventListener('click', function (e) {
     var t = e.target;
-    if (t.id === 'menu-toggle') document.body.classList.toggle('sidebar-open');
-    var msg = t.closest && t.closest('.msg');
+    if (!t.closest) return;
+    if (t.closest('#menu-toggle')) setSidebar(!document.body.classList.contains('sidebar-open'));
+    if (t.closest('#backdrop') || t.closest('#sidebar-close')) setSidebar(false);
+    if (t.closest('#stop-answer')) stopAnswer();
+    if (t.closest('#jump')) toBottom();
+    var suggestion = t.closest('.suggestion');
+    if (suggestion) suggest(suggestion.textContent.trim());
+    var msg = t.closest('.msg');
     if (!msg) return;
-    if (t.classList.contains('copy')) copyMessage(msg, t);
-    if (t.classList.contains('edit') || t.classList.contains('cancel')) toggleEdit(msg);
+    if (t.closest('.copy')) copyMessage(msg, t.closest('.copy'));
+    if (t.closest('.edit') || t.closest('.cancel')) toggleEdit(msg);
   });
 
-  // Copy: the message's text as the page shows it.
+  // A suggestion from the empty page is sent as if typed.
+  function suggest(text) {
+    var form = document.getElementById('composer');
+    form.elements.namedItem('content').value = text;
+    htmx.trigger(form, 'submit');
+  }
+
+  // Copy: an answer's Markdown as it is stored, a person's message as they wrote it.
   function copyMessage(msg, button) {
-    var body = msg.querySelector('.bubble, .body');
-    if (!body || !navigator.clipboard) return;
-    navigator.clipboard.writeText(body.innerText).then(function () {
+    var text = msg.dataset.markdown;
+    if (text === undefined) {
+      var bubble = msg.querySelector('.bubble');
+      text = bubble ? bubble.textContent : '';
+    }
+    if (!navigator.clipboard) return;
+    navigator.clipboard.writeText(text).then(function () {
       button.textContent = 'Copied';
       setTimeout(function () { button.textContent = 'Copy'; }, 1500);
+    }, function () {
+      notify('The browser did not allow copying.');
     });
   }
 
@@ -120,6 +305,7 @@
     form.hidden = !form.hidden;
     msg.classList.toggle('editing', !form.hidden);
     if (!form.hidden) form.querySelector('textarea').focus();
+    else msg.querySelector('.edit').focus();
   }
 
   // Only the newest answer offers Regenerate and Continue: a new exchange retires the old buttons.
@@ -137,9 +323,24 @@
     if (rename) rename.select();
   });
 
-  document.addEventListener('DOMContentLoaded', toBottom);
-  // The sidebar's links swap the page in place (hx-boost): show the newest messages there too.
+  var observer = new MutationObserver(messagesChanged);
+
+  function start() {
+    var messages = document.getElementById('messages');
+    observer.disconnect();
+    if (messages) observer.observe(messages, { childList: true });
+    document.querySelectorAll('#messages .msg.assistant').forEach(noteThinking);
+    updateComposer();
+    toBottom();
+    focusComposer();
+  }
+
+  document.addEventListener('DOMContentLoaded', start);
+  // The sidebar's links swap the page in place (hx-boost): the page starts over there too.
   document.addEventListener('htmx:afterSettle', function (e) {
-    if (e.detail.boosted) { document.body.classList.remove('sidebar-open'); toBottom(); }
+    if (e.detail.boosted) {
+      setSidebar(false);
+      start();
+    }
   });
 })();

@@ -180,7 +180,25 @@ public final class ChatService {
   public Future<String> regenerate(String owner, String generationId, String model, Integer maxTokens) {
     return lastAnswer(owner, generationId, model, maxTokens).compose(last -> begin(owner, last.conv,
         modelFor(last.conv, model), maxTokens, turns(last.history, last.history.size() - 1), "",
-        gid -> restart(generationId, gid, "", modelFor(last.conv, model))));
+        gid -> restart(generationId, gid, "", modelFor(last.conv, model), true)));
+  }
+
+  /**
+   * The page's Retry: the conversation's last answer, which failed, is replaced in place by a new
+   * answer to the same question (no second copy of the question, no earlier version kept).
+   */
+  public Future<String> retryFailed(String owner, String conversationId) {
+    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+      Problem refused = idleProblem(history);
+      if (refused != null) return Future.failedFuture(refused);
+      Message last = history.isEmpty() ? null : history.get(history.size() - 1);
+      if (last == null || !last.isAssistant() || !"failed".equals(last.state())) {
+        return Future.failedFuture(new Problem(409, "Only a failed last answer can be retried."));
+      }
+      String modelId = modelFor(conv, last.model());
+      return withinStorage(owner, "").compose(v -> begin(owner, conv, modelId, null,
+          turns(history, history.size() - 1), "", gid -> restart(last.generationId(), gid, "", modelId, false)));
+    }));
   }
 
   /**
@@ -199,7 +217,7 @@ public final class ChatService {
       turns.add(new ChatMessage("user", CONTINUE_INSTRUCTION));
       String modelId = modelFor(last.conv, answer.model());
       return begin(owner, last.conv, modelId, maxTokens, turns, answer.content(),
-          gid -> restart(generationId, gid, answer.content(), modelId));
+          gid -> restart(generationId, gid, answer.content(), modelId, false));
     });
   }
 
@@ -255,8 +273,9 @@ public final class ChatService {
         }));
   }
 
-  private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model) {
-    return chats.restartAnswer(oldGenerationId, newGenerationId, content, model).compose(found -> found
+  private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model,
+      boolean keepOld) {
+    return chats.restartAnswer(oldGenerationId, newGenerationId, content, model, keepOld).compose(found -> found
         ? streams.delete(List.of(oldGenerationId)) : Future.failedFuture(Problem.notFound("answer")));
   }
 

@@ -28,6 +28,9 @@ public interface ChatStore {
   /** Gives every conversation of one owner to another (an anonymous session's, at sign-in); answers how many. */
   Future<Integer> transferConversations(String fromOwner, String toOwner);
 
+  /** The titles of the conversations with these ids, whoever owns them (for the admin page). */
+  Future<java.util.Map<String, String>> titles(java.util.Collection<String> ids);
+
   /** How many conversations the owner has. */
   Future<Integer> conversationCount(String owner);
 
@@ -39,10 +42,30 @@ public interface ChatStore {
 
   /**
    * Gives an ended answer to a new generation, which starts running with {@code content} as its
-   * text so far (empty to regenerate, the partial answer to continue). False when no message
+   * text so far (empty to regenerate, the partial answer to continue). With {@code keepOld} the
+   * answer being replaced is kept as the message's latest earlier version. False when no message
    * has that generation.
    */
-  Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model);
+  Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model,
+      boolean keepOld);
+
+  /** The assistant message its generation currently writes (or wrote), if any. */
+  Future<Optional<Message>> answerOf(String generationId);
+
+  /**
+   * The earlier versions of an answer, oldest first, each as the message was then ({@code seq}
+   * is the version's number, from 1).
+   */
+  Future<List<Message>> earlierVersions(String messageId);
+
+  /** How many earlier versions each answer of the conversation has (answers with none are absent). */
+  Future<java.util.Map<String, Integer>> versionCounts(String conversationId);
+
+  /**
+   * The owner's conversations, newest first, at most {@code limit}, whose title or any message
+   * contains {@code text} (case-insensitive, taken literally).
+   */
+  Future<List<Conversation>> search(String owner, String text, int limit);
 
   /**
    * Replaces the text of the user message numbered {@code userSeq}, deletes every message after

@@ -170,6 +170,23 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<java.util.Map<String, String>> titles(java.util.Collection<String> ids) {
+    List<String> wanted = List.copyOf(ids);
+    if (wanted.isEmpty()) return Future.succeededFuture(java.util.Map.of());
+    return blocking(c -> {
+      String marks = String.join(",", java.util.Collections.nCopies(wanted.size(), "?"));
+      try (PreparedStatement ps = c.prepareStatement("SELECT id, title FROM conversations WHERE id IN (" + marks + ")")) {
+        for (int i = 0; i < wanted.size(); i++) ps.setString(i + 1, wanted.get(i));
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.put(rs.getString(1), rs.getString(2));
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
   public Future<Integer> conversationCount(String owner) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM conversations WHERE owner = ?")) {
@@ -187,8 +204,12 @@ public final class JdbcChatStore implements ChatStore {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT COALESCE(SUM(OCTET_LENGTH(m.content) + COALESCE(OCTET_LENGTH(m.reasoning), 0)), 0) "
+              + "+ (SELECT COALESCE(SUM(OCTET_LENGTH(v.content) + COALESCE(OCTET_LENGTH(v.reasoning), 0)), 0) "
+              + "FROM answer_versions v JOIN messages vm ON vm.id = v.message_id "
+              + "JOIN conversations vc ON vc.id = vm.conversation_id WHERE vc.owner = ?) "
               + "FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.owner = ?")) {
         ps.setString(1, owner);
+        ps.setString(2, owner);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           return rs.getLong(1);
@@ -250,17 +271,29 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
-  public Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model) {
+  public Future<Boolean> restartAnswer(String oldGenerationId, String newGenerationId, String content, String model,
+      boolean keepOld) {
     return blocking(c -> {
       c.setAutoCommit(false);
       try {
+        if (keepOld) {
+          try (PreparedStatement ps = c.prepareStatement("INSERT INTO answer_versions (message_id, version, "
+              + "content, reasoning, generation_id, state, error, model, created_at) "
+              + "SELECT m.id, (SELECT COALESCE(MAX(v.version), 0) + 1 FROM answer_versions v WHERE v.message_id = m.id), "
+              + "m.content, m.reasoning, m.generation_id, m.state, m.error, m.model, m.created_at "
+              + "FROM messages m WHERE m.generation_id = ?")) {
+            ps.setString(1, oldGenerationId);
+            ps.executeUpdate();
+          }
+        }
         int changed;
         try (PreparedStatement ps = c.prepareStatement("UPDATE messages SET generation_id = ?, content = ?, "
-            + "reasoning = NULL, state = 'running', error = NULL, model = ? WHERE generation_id = ?")) {
+            + "reasoning = NULL, state = 'running', error = NULL, model = ?, created_at = ? WHERE generation_id = ?")) {
           ps.setString(1, newGenerationId);
           ps.setString(2, content);
           ps.setString(3, model);
-          ps.setString(4, oldGenerationId);
+          ps.setLong(4, System.currentTimeMillis());
+          ps.setString(5, oldGenerationId);
           changed = ps.executeUpdate();
         }
         touch(c, newGenerationId);
@@ -273,6 +306,72 @@ public final class JdbcChatStore implements ChatStore {
         c.setAutoCommit(true);
       }
     });
+  }
+
+  @Override
+  public Future<Optional<Message>> answerOf(String generationId) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE generation_id = ? AND role = 'assistant'")) {
+        ps.setString(1, generationId);
+        List<Message> found = messageList(ps);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+      }
+    });
+  }
+
+  @Override
+  public Future<List<Message>> earlierVersions(String messageId) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT v.message_id, m.conversation_id, v.version, "
+          + "'assistant', v.content, v.reasoning, v.generation_id, v.state, v.error, v.model, v.created_at "
+          + "FROM answer_versions v JOIN messages m ON m.id = v.message_id WHERE v.message_id = ? ORDER BY v.version")) {
+        ps.setString(1, messageId);
+        return messageList(ps);
+      }
+    });
+  }
+
+  @Override
+  public Future<java.util.Map<String, Integer>> versionCounts(String conversationId) {
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT v.message_id, COUNT(*) FROM answer_versions v "
+          + "JOIN messages m ON m.id = v.message_id WHERE m.conversation_id = ? GROUP BY v.message_id")) {
+        ps.setString(1, conversationId);
+        java.util.Map<String, Integer> out = new java.util.HashMap<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.put(rs.getString(1), rs.getInt(2));
+        }
+        return out;
+      }
+    });
+  }
+
+  @Override
+  public Future<List<Conversation>> search(String owner, String text, int limit) {
+    String pattern = "%" + likeLiteral(text.toLowerCase(java.util.Locale.ROOT)) + "%";
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT c.id, c.owner, c.title, c.model, c.created_at, c.updated_at FROM conversations c "
+              + "WHERE c.owner = ? AND (LOWER(c.title) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m "
+              + "WHERE m.conversation_id = c.id AND LOWER(m.content) LIKE ? ESCAPE '\\')) "
+              + "ORDER BY c.updated_at DESC, c.id LIMIT ?")) {
+        ps.setString(1, owner);
+        ps.setString(2, pattern);
+        ps.setString(3, pattern);
+        ps.setInt(4, limit);
+        List<Conversation> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) out.add(conversation(rs));
+        }
+        return out;
+      }
+    });
+  }
+
+  /** The text as a LIKE pattern that matches only itself: the wildcards and the escape are escaped. */
+  static String likeLiteral(String text) {
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
   }
 
   /** Marks the conversation holding a generation's message as just updated (newest first). */

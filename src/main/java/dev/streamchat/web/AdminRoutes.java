@@ -17,7 +17,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.core.Future;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -186,17 +188,35 @@ final class AdminRoutes {
 
   /** The admin page; {@code invite} is an invite link just made, shown once. */
   private void adminPage(RoutingContext ctx, int status, String invite) {
-    accounts.users().onSuccess(users -> {
-      AdminSnapshot s = AdminSnapshot.take(ops);
+    var users = accounts.users();
+    Future<AdminSnapshot> snapshot = titled(AdminSnapshot.take(ops));
+    Future.all(users, snapshot).onSuccess(both -> {
+      AdminSnapshot s = snapshot.result();
       Map<String, Object> vars = new HashMap<>();
       vars.put("totals", s.totals());
       vars.put("live", s.live());
       vars.put("ended", s.ended());
-      vars.put("users", AccountRows.users(users));
+      vars.put("users", AccountRows.users(users.result()));
       vars.put("invite", invite);
+      vars.put("charts", charts().charts());
       ctx.response().putHeader("Cache-Control", "no-store");
       PageRoutes.html(ctx, status, views.page(ADMIN, vars));
     }).onFailure(ctx::fail);
+  }
+
+  private AdminCharts charts() {
+    long now = System.currentTimeMillis();
+    return AdminCharts.of(ops.ended().recent(now, Integer.MAX_VALUE), now);
+  }
+
+  /**
+   * The snapshot with each row's conversation title, looked up in one query (so a rename or a
+   * deletion shows within a second). A failed lookup shows the rows untitled.
+   */
+  private Future<AdminSnapshot> titled(AdminSnapshot s) {
+    java.util.Set<String> ids = s.conversationIds();
+    if (ids.isEmpty()) return Future.succeededFuture(s);
+    return ops.chat().store().titles(ids).map(s::withTitles).otherwise(s);
   }
 
   private void listStreams(RoutingContext ctx) {
@@ -229,32 +249,49 @@ final class AdminRoutes {
         .putHeader("X-Accel-Buffering", "no");
     response.write("retry: 2000\n\n");
     AdminSnapshot[] last = {null};
+    AdminCharts[] lastCharts = {null};
     long[] lastWriteAt = {System.currentTimeMillis()};
+    boolean[] busy = {false};
     long timer = vertx.setPeriodic(1, REFRESH_MS, t -> {
-      if (response.writeQueueFull()) return; // a slow admin browser gets the next snapshot instead
-      AdminSnapshot now = AdminSnapshot.take(ops);
-      AdminSnapshot before = last[0];
-      StringBuilder events = new StringBuilder();
-      if (before == null || !now.totals().equals(before.totals())) {
-        events.append(Sse.event("totals", 0, views.fragment(ADMIN, "totals", Map.of("totals", now.totals()))));
-      }
-      if (before == null || !now.live().equals(before.live())) {
-        events.append(Sse.event("live", 0, views.fragment(ADMIN, "live", Map.of("live", now.live()))));
-      }
-      if (before == null || !now.ended().equals(before.ended())) {
-        events.append(Sse.event("ended", 0, views.fragment(ADMIN, "ended", Map.of("ended", now.ended()))));
-      }
-      last[0] = now;
-      long at = System.currentTimeMillis();
-      if (events.length() > 0) {
-        response.write(events.toString());
-        lastWriteAt[0] = at;
-      } else if (at - lastWriteAt[0] >= KEEP_ALIVE_MS) {
-        response.write(": keep-alive\n\n");
-        lastWriteAt[0] = at;
-      }
+      // A slow admin browser, or a title lookup still under way, gets the next snapshot instead.
+      if (response.writeQueueFull() || busy[0]) return;
+      busy[0] = true;
+      titled(AdminSnapshot.take(ops)).onComplete(ar -> {
+        busy[0] = false;
+        if (ar.succeeded() && !response.closed()) send(response, ar.result(), last, lastCharts, lastWriteAt);
+      });
     });
     response.closeHandler(v -> vertx.cancelTimer(timer));
     response.exceptionHandler(err -> vertx.cancelTimer(timer));
+  }
+
+  /** Sends the parts of the snapshot that differ from what this viewer last got, or a keep-alive. */
+  private void send(HttpServerResponse response, AdminSnapshot now, AdminSnapshot[] last, AdminCharts[] lastCharts,
+      long[] lastWriteAt) {
+    AdminSnapshot before = last[0];
+    StringBuilder events = new StringBuilder();
+    AdminCharts charts = charts();
+    if (!charts.equals(lastCharts[0])) {
+      events.append(Sse.event("charts", 0, views.fragment(ADMIN, "charts", Map.of("charts", charts.charts()))));
+      lastCharts[0] = charts;
+    }
+    if (before == null || !now.totals().equals(before.totals())) {
+      events.append(Sse.event("totals", 0, views.fragment(ADMIN, "totals", Map.of("totals", now.totals()))));
+    }
+    if (before == null || !now.live().equals(before.live())) {
+      events.append(Sse.event("live", 0, views.fragment(ADMIN, "live", Map.of("live", now.live()))));
+    }
+    if (before == null || !now.ended().equals(before.ended())) {
+      events.append(Sse.event("ended", 0, views.fragment(ADMIN, "ended", Map.of("ended", now.ended()))));
+    }
+    last[0] = now;
+    long at = System.currentTimeMillis();
+    if (events.length() > 0) {
+      response.write(events.toString());
+      lastWriteAt[0] = at;
+    } else if (at - lastWriteAt[0] >= KEEP_ALIVE_MS) {
+      response.write(": keep-alive\n\n");
+      lastWriteAt[0] = at;
+    }
   }
 }

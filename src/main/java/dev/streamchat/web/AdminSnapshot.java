@@ -26,8 +26,8 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
       int endedLastHour, int stoppedLastHour, int failedLastHour) {
   }
 
-  record LiveRow(String id, String conversationId, String session, String model, String state,
-      String started, String ttft, long chunks, String tokensPerSecond, int viewers, String lag,
+  record LiveRow(String id, String conversationId, String title, String session, String model, String state,
+      String started, String elapsed, String ttft, long chunks, String tokensPerSecond, int viewers, String lag,
       String bytesSent, String lastActivity) {
     public String shortId() {
       return shorten(id);
@@ -38,7 +38,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
     }
   }
 
-  record EndedRow(String id, String conversationId, String session, String model, String state,
+  record EndedRow(String id, String conversationId, String title, String session, String model, String state,
       String error, String started, String ended, String ttft, long chunks, String tokensPerSecond,
       String bytesSent) {
     public String shortId() {
@@ -64,8 +64,9 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
       double tps = log.tokensPerSecond();
       tokensPerSecond += tps;
       chunks += lastSeq;
-      live.add(new LiveRow(log.id(), log.info().conversationId(), session(log.info().owner()), log.info().model(),
-          log.state().wire(), clock(log.info().startedAt()), millis(log.ttftMs()), lastSeq, decimal(tps),
+      live.add(new LiveRow(log.id(), log.info().conversationId(), null, session(log.info().owner()),
+          log.info().model(), log.state().wire(), clock(log.info().startedAt()),
+          elapsed(now - log.info().startedAt()), millis(log.ttftMs()), lastSeq, decimal(tps),
           v.viewers(), v.viewers() == 0 ? "–" : String.valueOf(Math.max(0, lastSeq - v.slowestLastSent())),
           bytes(v.bytesSent()), clock(Math.max(log.lastChunkAt(), v.lastWriteAt()))));
     }
@@ -77,7 +78,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
       if (e.state().equals("stopped")) stopped++;
       if (e.state().equals("failed") || e.state().equals("interrupted")) failed++;
       if (ended.size() < ENDED_SHOWN) {
-        ended.add(new EndedRow(e.id(), e.conversationId(), session(e.owner()), e.model(), e.state(), e.error(),
+        ended.add(new EndedRow(e.id(), e.conversationId(), null, session(e.owner()), e.model(), e.state(), e.error(),
             clock(e.startedAt()), clock(e.endedAt()), millis(e.ttftMs()), e.chunks(),
             decimal(e.tokensPerSecond()), bytes(e.bytesSent())));
       }
@@ -85,6 +86,31 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
     Totals totals = new Totals(live.size(), ops.viewers().open(), decimal(tokensPerSecond), chunks,
         bytes((long) ops.viewers().bytesSent()), all.size(), stopped, failed);
     return new AdminSnapshot(totals, live, ended);
+  }
+
+  /** The conversations' ids of every row, to look their titles up. */
+  java.util.Set<String> conversationIds() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    live.forEach(r -> ids.add(r.conversationId()));
+    ended.forEach(r -> ids.add(r.conversationId()));
+    return ids;
+  }
+
+  /** The same snapshot, each row naming its conversation by title (none when it is gone). */
+  AdminSnapshot withTitles(java.util.Map<String, String> titles) {
+    List<LiveRow> l = live.stream().map(r -> new LiveRow(r.id(), r.conversationId(), titles.get(r.conversationId()),
+        r.session(), r.model(), r.state(), r.started(), r.elapsed(), r.ttft(), r.chunks(), r.tokensPerSecond(),
+        r.viewers(), r.lag(), r.bytesSent(), r.lastActivity())).toList();
+    List<EndedRow> e = ended.stream().map(r -> new EndedRow(r.id(), r.conversationId(), titles.get(r.conversationId()),
+        r.session(), r.model(), r.state(), r.error(), r.started(), r.ended(), r.ttft(), r.chunks(),
+        r.tokensPerSecond(), r.bytesSent())).toList();
+    return new AdminSnapshot(totals, l, e);
+  }
+
+  /** How long an answer has been running: "42 s", "3 min 05 s". */
+  static String elapsed(long ms) {
+    long s = Math.max(0, ms) / 1000;
+    return s < 60 ? s + " s" : String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
   }
 
   /** Enough of an id to tell rows apart; the whole id is in the cell's title. */

@@ -9,6 +9,8 @@ import dev.streamchat.stream.GenerationState;
  * its stream resumes after; a finished one carries its Markdown rendered to safe HTML. A person's
  * message carries what editing it needs ({@code editUrl}); the conversation's last answer, once
  * ended, offers Retry (when it failed), Regenerate (otherwise) and Continue (when it was cut short).
+ * An answer says which model wrote it; one that was regenerated is version {@code version} of
+ * {@code versions} (both 0 when it has a single version, or when it is not known which).
  */
 public record MessageView(
     String role,
@@ -22,7 +24,11 @@ public record MessageView(
     String conversationId,
     String editUrl,
     boolean historyTrimmed,
-    boolean last) {
+    boolean last,
+    String model,
+    String messageId,
+    int version,
+    int versions) {
 
   public boolean isUser() {
     return role.equals("user");
@@ -79,12 +85,33 @@ public record MessageView(
   /** The same message, noting whether older turns were left out of what the model was sent. */
   MessageView withContext(boolean trimmed, boolean isLast) {
     return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
-        editUrl, trimmed, isLast);
+        editUrl, trimmed, isLast, model, messageId, version, versions);
+  }
+
+  /** The same answer, as version {@code number} of {@code count} of the message {@code id}. */
+  MessageView withVersion(String id, int number, int count) {
+    return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
+        editUrl, historyTrimmed, last, model, id, number, count);
+  }
+
+  /** Whether the answer has earlier versions to switch between (‹ 1/3 ›). */
+  public boolean hasVersions() {
+    return messageId != null && versions > 1;
+  }
+
+  /** Where version {@code n} of this answer is shown from, or null when there is no such version. */
+  public String versionUrl(int n) {
+    return n < 1 || n > versions ? null : "/c/" + conversationId + "/m/" + messageId + "/versions/" + n;
+  }
+
+  /** The summary of the reasoning part: live while the model thinks, the page's JS times it. */
+  public String reasoningLabel() {
+    return isStreaming() && text.isEmpty() ? "Thinking…" : "Thought process";
   }
 
   static MessageView user(Message m) {
     return new MessageView("user", m.content(), null, "", null, null, null, 0, m.conversationId(),
-        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false);
+        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false, null, m.id(), 0, 0);
   }
 
   /** An answer from its live log (running, or ended but not yet saved): always the newest message. */
@@ -93,13 +120,13 @@ public record MessageView(
     String text = log.text();
     return new MessageView("assistant", text, s.isFinal() ? Markdown.toHtml(text) : null,
         log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), log.info().conversationId(), null,
-        false, true);
+        false, true, log.info().model(), null, 0, 0);
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
     return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
-        null, false, false);
+        null, false, false, m.model(), m.id(), 0, 0);
   }
 }

@@ -24,6 +24,8 @@ import java.util.Map;
 final class PageRoutes {
 
   private static final int SIDEBAR_LIMIT = 200;
+  private static final int SEARCH_LIMIT = 50;
+  private static final int MAX_SEARCH_CHARS = 200;
   static final int HISTORY_PAGE = 20;
 
   private final Vertx vertx;
@@ -48,6 +50,8 @@ final class PageRoutes {
     router.post("/chat").handler(this::startChat);
     router.post("/c/:id/messages").handler(this::sendMessage);
     router.post("/c/:id/retry").handler(this::retry);
+    router.get("/c/:id/m/:mid/versions/:n").handler(this::version);
+    router.get("/search").handler(this::search);
     router.post("/c/:id/m/:mid/edit").handler(this::edit);
     router.post("/g/:gid/stop").handler(this::stop);
     router.post("/g/:gid/regenerate").handler(this::regenerate);
@@ -82,7 +86,7 @@ final class PageRoutes {
   }
 
   private Future<History> page(String owner, Conversation c, int beforeSeq, boolean newest) {
-    return chat.store().messagesBefore(c.id(), beforeSeq, HISTORY_PAGE).compose(ms -> views(owner, ms, newest)
+    return chat.store().messagesBefore(c.id(), beforeSeq, HISTORY_PAGE).compose(ms -> views(owner, c.id(), ms, newest)
         .map(list -> new History(list, ms.isEmpty() || ms.get(0).seq() <= 1 ? null
             : "/c/" + c.id() + "/older?before=" + ms.get(0).seq())));
   }
@@ -102,22 +106,29 @@ final class PageRoutes {
         .onFailure(ctx::fail);
   }
 
-  private Future<List<MessageView>> views(String owner, List<Message> messages, boolean newest) {
-    List<Future<MessageView>> out = new ArrayList<>();
-    for (int i = 0; i < messages.size(); i++) {
-      Message m = messages.get(i);
-      boolean trimmed = m.isAssistant() && historyTrimmed(messages, i);
-      boolean last = newest && i == messages.size() - 1;
-      if (!m.isAssistant()) {
-        out.add(Future.succeededFuture(MessageView.user(m)));
-      } else if ("running".equals(m.state())) {
-        out.add(chat.generation(owner, m.generationId()).map(MessageView::answer)
-            .otherwise(MessageView.saved(m)).map(v -> v.withContext(trimmed, last)));
-      } else {
-        out.add(Future.succeededFuture(MessageView.saved(m).withContext(trimmed, last)));
+  private Future<List<MessageView>> views(String owner, String conversationId, List<Message> messages,
+      boolean newest) {
+    return chat.store().versionCounts(conversationId).compose(earlier -> {
+      List<Future<MessageView>> out = new ArrayList<>();
+      for (int i = 0; i < messages.size(); i++) {
+        Message m = messages.get(i);
+        boolean trimmed = m.isAssistant() && historyTrimmed(messages, i);
+        boolean last = newest && i == messages.size() - 1;
+        if (!m.isAssistant()) {
+          out.add(Future.succeededFuture(MessageView.user(m)));
+        } else {
+          int versions = earlier.getOrDefault(m.id(), 0) + 1;
+          out.add(current(owner, m).map(v -> v.withContext(trimmed, last).withVersion(m.id(), versions, versions)));
+        }
       }
-    }
-    return Future.all(out).map(all -> all.list());
+      return Future.all(out).map(all -> all.list());
+    });
+  }
+
+  /** An answer's newest version: from its live log while it runs, else as saved. */
+  private Future<MessageView> current(String owner, Message m) {
+    if (!"running".equals(m.state())) return Future.succeededFuture(MessageView.saved(m));
+    return chat.generation(owner, m.generationId()).map(MessageView::answer).otherwise(MessageView.saved(m));
   }
 
   /**
@@ -136,6 +147,7 @@ final class PageRoutes {
       Map<String, Object> vars = new HashMap<>();
       vars.put("conversation", conversation);
       vars.put("conversations", sidebar);
+      vars.put("openId", conversation == null ? null : conversation.id());
       vars.put("messages", messages);
       vars.put("olderUrl", olderUrl);
       vars.put("models", models);
@@ -178,12 +190,18 @@ final class PageRoutes {
 
   /** True when the htmx request comes from the page of that conversation. */
   private static boolean isOpen(RoutingContext ctx, String conversationId) {
+    return conversationId.equals(openConversation(ctx));
+  }
+
+  /** The id of the conversation whose page sent the htmx request, or null. */
+  private static String openConversation(RoutingContext ctx) {
     String current = ctx.request().getHeader("HX-Current-URL");
-    if (current == null) return false;
+    if (current == null) return null;
     try {
-      return ("/c/" + conversationId).equals(URI.create(current).getPath());
+      String path = URI.create(current).getPath();
+      return path != null && path.startsWith("/c/") ? path.substring(3) : null;
     } catch (IllegalArgumentException e) {
-      return false;
+      return null;
     }
   }
 
@@ -208,7 +226,7 @@ final class PageRoutes {
     String model = blankToNull(ctx.request().getFormAttribute("model"));
     chat.send(owner, id, content, model, null)
         .compose(gid -> chat.store().messages(id))
-        .compose(all -> views(owner, all, true).map(vs -> vs.subList(vs.size() - 2, vs.size())))
+        .compose(all -> views(owner, id, all, true).map(vs -> vs.subList(vs.size() - 2, vs.size())))
         .map(exchange -> views.fragment(Views.CHAT, "user", Map.of("m", exchange.get(0)))
             + views.fragment(Views.CHAT, "assistant", Map.of("m", exchange.get(1))))
         .onSuccess(fragments -> {
@@ -218,12 +236,65 @@ final class PageRoutes {
         .onFailure(ctx::fail);
   }
 
-  /** The Retry button of a failed answer: the last message is sent again, then the page shows it. */
+  /** The Retry button of a failed answer: a new answer takes the failed one's place. */
   private void retry(RoutingContext ctx) {
     String id = ctx.pathParam("id");
-    chat.retry(Sessions.owner(ctx), id)
-        .onSuccess(gid -> redirect(ctx, "/c/" + id))
+    Future<String> retried = chat.retryFailed(Sessions.owner(ctx), id);
+    if (isHtmx(ctx)) answerAgain(ctx, retried);
+    else retried.onSuccess(gid -> redirect(ctx, "/c/" + id)).onFailure(ctx::fail);
+  }
+
+  /** One version of an answer (‹ 1/3 ›): the newest is the message itself, earlier ones are kept apart. */
+  private void version(RoutingContext ctx) {
+    String owner = Sessions.owner(ctx);
+    int n;
+    try {
+      n = Integer.parseInt(ctx.pathParam("n"));
+    } catch (NumberFormatException e) {
+      ctx.fail(Problem.badRequest("The version must be a number."));
+      return;
+    }
+    String mid = ctx.pathParam("mid");
+    chat.conversation(owner, ctx.pathParam("id"))
+        .compose(c -> chat.store().messages(c.id()))
+        .compose(all -> {
+          int index = -1;
+          for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).id().equals(mid) && all.get(i).isAssistant()) index = i;
+          }
+          if (index < 0) return Future.failedFuture(Problem.notFound("answer"));
+          Message m = all.get(index);
+          boolean last = index == all.size() - 1;
+          return chat.store().earlierVersions(mid).compose(earlier -> {
+            int count = earlier.size() + 1;
+            if (n < 1 || n > count) return Future.failedFuture(Problem.notFound("version"));
+            Future<MessageView> shown = n == count ? current(owner, m).map(v -> v.withContext(false, last))
+                : Future.succeededFuture(MessageView.saved(earlier.get(n - 1)));
+            return shown.map(v -> v.withVersion(mid, n, count));
+          });
+        })
+        .onSuccess(v -> html(ctx, 200, views.fragment(Views.CHAT, "assistant", Map.of("m", v))))
         .onFailure(ctx::fail);
+  }
+
+  /** The sidebar's search: the session's conversations whose title or text holds the words typed. */
+  private void search(RoutingContext ctx) {
+    String owner = Sessions.owner(ctx);
+    String q = ctx.request().getParam("q", "").strip();
+    if (q.length() > MAX_SEARCH_CHARS) {
+      ctx.fail(Problem.badRequest("Search for at most " + MAX_SEARCH_CHARS + " characters."));
+      return;
+    }
+    Future<List<Conversation>> found = q.isEmpty() ? chat.store().conversations(owner, SIDEBAR_LIMIT)
+        : chat.store().search(owner, q, SEARCH_LIMIT);
+    String open = openConversation(ctx);
+    found.onSuccess(list -> {
+      Map<String, Object> vars = new HashMap<>();
+      vars.put("conversations", list);
+      vars.put("openId", open);
+      vars.put("searched", !q.isEmpty());
+      html(ctx, 200, views.fragment(Views.CHAT, "historyList", vars));
+    }).onFailure(ctx::fail);
   }
 
   /** Edits a message and answers it again; the page gets its history from there on, re-rendered. */
@@ -253,10 +324,20 @@ final class PageRoutes {
 
   /** Answers the new generation's message fragment, which takes the old answer's place. */
   private void answerAgain(RoutingContext ctx, Future<String> generation) {
-    generation.compose(gid -> chat.generation(Sessions.owner(ctx), gid))
-        .map(log -> views.fragment(Views.CHAT, "assistant", Map.of("m", MessageView.answer(log))))
+    generation.compose(gid -> chat.generation(Sessions.owner(ctx), gid).compose(log -> versioned(MessageView.answer(log))))
+        .map(view -> views.fragment(Views.CHAT, "assistant", Map.of("m", view)))
         .onSuccess(fragment -> html(ctx, 200, fragment))
         .onFailure(ctx::fail);
+  }
+
+  /** The newest answer of a message, numbered among its versions. */
+  private Future<MessageView> versioned(MessageView answer) {
+    return chat.store().answerOf(answer.generationId()).compose(found -> found.isEmpty()
+        ? Future.succeededFuture(answer)
+        : chat.store().versionCounts(answer.conversationId()).map(counts -> {
+          int count = counts.getOrDefault(found.get().id(), 0) + 1;
+          return answer.withVersion(found.get().id(), count, count);
+        }));
   }
 
   private void stop(RoutingContext ctx) {

@@ -20,9 +20,11 @@ final class Views {
   static final String ERROR = "templates/error.html";
 
   private final TemplateEngine engine;
+  private final Assets assets;
 
-  Views(Vertx vertx) {
+  Views(Vertx vertx, Assets assets) {
     this.engine = ThymeleafTemplateEngine.create(vertx).unwrap();
+    this.assets = assets;
   }
 
   String page(String template, Map<String, Object> vars) {
@@ -33,9 +35,11 @@ final class Views {
     return engine.process(template, Set.of(selector), context(vars));
   }
 
-  private static Context context(Map<String, Object> vars) {
+  /** Every template may link to the webroot's files by their fingerprinted URLs: {@code ${assets.url('app.js')}}. */
+  private Context context(Map<String, Object> vars) {
     Context ctx = new Context(Locale.ENGLISH);
     ctx.setVariables(vars);
+    ctx.setVariable("assets", assets);
     return ctx;
   }
 

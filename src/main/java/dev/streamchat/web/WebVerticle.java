@@ -17,6 +17,9 @@ public final class WebVerticle extends VerticleBase {
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+  /** Smaller responses gain too little from compression to pay for it. */
+  private static final int COMPRESS_FROM_BYTES = 1024;
+
   private final Config config;
   private final ChatService chat;
   private final Operations ops;
@@ -33,21 +36,31 @@ public final class WebVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(() -> Csrf.secret(config.dataDir())).compose(secret -> listen(new Csrf(secret)));
+    return vertx.executeBlocking(Assets::load).compose(assets -> vertx.executeBlocking(() -> Csrf.secret(config.dataDir()))
+        .compose(secret -> listen(new Csrf(secret), assets)));
   }
 
-  private Future<?> listen(Csrf csrf) {
-    Views views = new Views(vertx);
+  private Future<?> listen(Csrf csrf, Assets assets) {
+    Views views = new Views(vertx, assets);
     router = Router.router(vertx);
     router.route().handler(ctx -> {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff")
           .putHeader("Referrer-Policy", "same-origin")
           .putHeader("X-Frame-Options", "DENY")
           .putHeader("Content-Security-Policy", CSP);
+      // Responses are compressed when the client accepts it, but never an event stream: each
+      // event must leave at once, not wait in a compressor's buffer.
+      ctx.addHeadersEndHandler(v -> {
+        String type = ctx.response().headers().get("Content-Type");
+        if (type != null && type.startsWith("text/event-stream")) ctx.response().putHeader("Content-Encoding", "identity");
+      });
       ctx.next();
     });
+    router.get("/static/*").handler(assets::serve);
+    router.get("/webjars/*").handler(assets::serve);
     router.route("/static/*").handler(StaticHandler.create("webroot"));
     router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));
+    router.get("/favicon.ico").handler(ctx -> ctx.reroute("/static/favicon.svg"));
     AdminRoutes admin = new AdminRoutes(vertx, ops, views, accounts);
     admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
     // The (bounded) body is read first: Sessions may look the session up in the database, and a
@@ -71,7 +84,8 @@ public final class WebVerticle extends VerticleBase {
     // Port 0 asks for any free port; -1 lets every instance of this verticle share that one port.
     int port = config.port() == 0 ? -1 : config.port();
     // Oversized request lines and headers are answered by Vert.x itself: 414 and 431.
-    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(false)
+    HttpServerOptions options = new HttpServerOptions().setCompressionSupported(true)
+        .setCompressionContentSizeThreshold(COMPRESS_FROM_BYTES)
         .setMaxHeaderSize(config.limits().maxHeaderBytes())
         .setMaxInitialLineLength(config.limits().maxUrlChars())
         // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).

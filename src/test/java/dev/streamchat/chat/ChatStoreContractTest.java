@@ -131,8 +131,8 @@ class ChatStoreContractTest {
     Conversation c = await(s.createConversation("alice", "t", "demo"));
     await(s.addExchange(c.id(), "one", "g-1", "demo"));
     await(s.saveAnswer("g-1", "cut sho", null, "interrupted", "stopped"));
-    assertTrue(await(s.restartAnswer("g-1", "g-1b", "cut sho", "demo")));
-    assertFalse(await(s.restartAnswer("g-1", "g-1c", "", "demo")), "the old generation no longer owns the message");
+    assertTrue(await(s.restartAnswer("g-1", "g-1b", "cut sho", "demo", false)));
+    assertFalse(await(s.restartAnswer("g-1", "g-1c", "", "demo", false)), "the old generation no longer owns the message");
     Message answer = await(s.messages(c.id())).get(1);
     assertEquals("g-1b", answer.generationId());
     assertEquals("running", answer.state());
@@ -150,6 +150,55 @@ class ChatStoreContractTest {
     assertEquals("running", ms.get(1).state());
     assertThrows(Exception.class, () -> await(s.editAndResend(c.id(), 2, "not a user message", "g-4", "demo")));
     assertEquals(2, await(s.messages(c.id())).size(), "a refused edit changes nothing");
+  }
+
+  @ParameterizedTest
+  @FieldSource("KINDS")
+  void regeneratingKeepsEachEarlierAnswerAsAVersionAndContinuingDoesNot(String kind) throws Exception {
+    ChatStore s = open(kind);
+    Conversation c = await(s.createConversation("alice", "t", "demo"));
+    await(s.addExchange(c.id(), "q", "g-1", "model-a"));
+    await(s.saveAnswer("g-1", "first answer", "first thought", "done", null));
+    assertTrue(await(s.restartAnswer("g-1", "g-2", "", "model-b", true)));
+    await(s.saveAnswer("g-2", "second, cut", null, "stopped", null));
+    assertTrue(await(s.restartAnswer("g-2", "g-3", "second, cut", "model-b", false)), "Continue keeps no version");
+    await(s.saveAnswer("g-3", "second, cut and continued", null, "done", null));
+    assertTrue(await(s.restartAnswer("g-3", "g-4", "", "model-c", true)));
+
+    Message answer = await(s.answerOf("g-4")).orElseThrow();
+    assertEquals("model-c", answer.model());
+    assertTrue(await(s.answerOf("g-1")).isEmpty(), "an old generation writes no message any more");
+    List<Message> earlier = await(s.earlierVersions(answer.id()));
+    assertEquals(List.of("first answer", "second, cut and continued"), earlier.stream().map(Message::content).toList());
+    assertEquals(List.of(1, 2), earlier.stream().map(Message::seq).toList());
+    assertEquals(List.of("model-a", "model-b"), earlier.stream().map(Message::model).toList());
+    assertEquals("first thought", earlier.get(0).reasoning());
+    assertEquals(c.id(), earlier.get(0).conversationId());
+    assertEquals(java.util.Map.of(answer.id(), 2), await(s.versionCounts(c.id())));
+    assertEquals(1 + "first answer".length() + "first thought".length() + "second, cut and continued".length(),
+        await(s.storedBytes("alice")), "earlier versions count towards the storage limit");
+
+    await(s.editAndResend(c.id(), 1, "q2", "g-5", "demo"));
+    assertEquals(java.util.Map.of(), await(s.versionCounts(c.id())), "rewriting the conversation drops the versions");
+  }
+
+  @ParameterizedTest
+  @FieldSource("KINDS")
+  void searchFindsTitlesAndMessageTextLiterallyAndOnlyTheOwners(String kind) throws Exception {
+    ChatStore s = open(kind);
+    Conversation byTitle = await(s.createConversation("alice", "Paris trip", "demo"));
+    Conversation byText = await(s.createConversation("alice", "Other", "demo"));
+    await(s.addExchange(byText.id(), "How far is PARIS from Lyon? 100% sure_thing", "g-1", "demo"));
+    Conversation bobs = await(s.createConversation("bob", "Paris for bob", "demo"));
+    assertEquals(java.util.Set.of(byTitle.id(), byText.id()),
+        await(s.search("alice", "paris", 10)).stream().map(Conversation::id).collect(java.util.stream.Collectors.toSet()));
+    assertEquals(List.of(byText.id()), await(s.search("alice", "100%", 10)).stream().map(Conversation::id).toList());
+    assertEquals(List.of(), await(s.search("alice", "0%s", 10)), "% is not a wildcard");
+    assertEquals(List.of(byText.id()), await(s.search("alice", "e_t", 10)).stream().map(Conversation::id).toList());
+    assertEquals(List.of(), await(s.search("alice", "s_r", 10)), "_ is not a wildcard");
+    assertEquals(List.of(), await(s.search("alice", "\\", 10)));
+    assertEquals(1, await(s.search("alice", "paris", 1)).size(), "bounded");
+    assertEquals(List.of(bobs.id()), await(s.search("bob", "paris", 10)).stream().map(Conversation::id).toList());
   }
 
   @ParameterizedTest

@@ -83,19 +83,21 @@ class ConversationContextTest {
 
     fakes.onChat(Protocol.OPENAI, FakeProviders.answer(Protocol.OPENAI, WireStreams.ANSWER, 0));
     assertEquals(303, client.pagePost("/c/" + conv + "/retry", "").status(), "the page's Retry redirects back");
-    JsonArray messages = awaitMessages(conv, 4);
-    assertEquals("Hello?", messages.getJsonObject(2).getString("content"));
-    assertEquals("failed", messages.getJsonObject(1).getString("state"));
-    assertEquals("done", messages.getJsonObject(3).getString("state"));
-    assertEquals(WireStreams.text(WireStreams.ANSWER), messages.getJsonObject(3).getString("content"));
+    JsonArray messages = awaitMessages(conv, 2);
+    assertEquals(2, messages.size(), "the page's Retry replaces the failed answer in place: " + messages);
+    assertEquals("Hello?", messages.getJsonObject(0).getString("content"));
+    assertEquals("done", messages.getJsonObject(1).getString("state"));
+    assertEquals(WireStreams.text(WireStreams.ANSWER), messages.getJsonObject(1).getString("content"));
     JsonArray sent = sentMessages(Protocol.OPENAI);
     assertEquals(2, sent.size(), "system prompt and the question, not the failed exchange: " + sent);
     assertEquals("Hello?", sent.getJsonObject(1).getString("content"));
+    assertEquals(409, client.pagePost("/c/" + conv + "/retry", "").status(), "only a failed answer is retried");
 
     ApiClient.Reply r = client.post("/api/conversations/" + conv + "/retry", "");
     assertEquals(202, r.status(), r.body());
     ProviderStreamingTest.awaitFinalWith(client, r.json().getString("generationId"));
-    assertEquals(6, client.get("/api/conversations/" + conv).json().getJsonArray("messages").size());
+    assertEquals(4, client.get("/api/conversations/" + conv).json().getJsonArray("messages").size(),
+        "the API's retry sends the last message again as a new exchange");
     assertEquals(404, client.post("/api/conversations/nope/retry", "").status());
   }
 

@@ -32,6 +32,8 @@ public final class Browser implements AutoCloseable {
         "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
     // A dialog a script opened stays open for the test to find, instead of being dismissed.
     options.setUnhandledPromptBehaviour(org.openqa.selenium.UnexpectedAlertBehaviour.IGNORE);
+    // The console is kept, so a test can check that a page logs no error.
+    options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);

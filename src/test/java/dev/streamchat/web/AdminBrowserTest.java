@@ -85,16 +85,39 @@ class AdminBrowserTest {
     logIn();
     ApiClient someone = server.client();
 
-    String shortOne = someone.ask(someone.newConversation(), "A short one", 40);
-    waitUpTo(10).until(d -> !d.findElements(liveRow(shortOne)).isEmpty());
+    String shortConversation = someone.newConversation();
+    String shortOne = someone.ask(shortConversation, "A short one", 40);
+    WebElement live = waitUpTo(10).until(d -> d.findElements(liveRow(shortOne)).stream().findFirst().orElse(null));
+    WebElement title = live.findElement(By.cssSelector("td.conversation a"));
+    assertEquals("A short one", title.getText(), "a row names its conversation by title");
+    assertTrue(title.getAttribute("href").endsWith("/c/" + shortConversation), "and links to it");
+    assertTrue(live.getText().matches("(?s).*\\b\\d+ s\\b.*"), "it shows how long the answer has run: " + live.getText());
     waitUpTo(15).until(d -> d.findElements(liveRow(shortOne)).isEmpty() && !d.findElements(endedRow(shortOne, "done")).isEmpty());
+    // The charts of the last hour now have the demo model's answer, drawn on the server as SVG.
+    waitUpTo(5).until(d -> d.findElements(By.cssSelector("#charts figure.chart svg.plot circle")).size() >= 2);
+    assertTrue(browser.findElement(By.id("charts")).getText().contains("demo"), "the legend names the model");
+    String goneConversation = someone.newConversation();
+    String gone = someone.ask(goneConversation, "Soon deleted", 3);
+    someone.awaitFinal(gone);
+    assertEquals(204, someone.delete("/api/conversations/" + goneConversation).status());
+    WebElement goneRow = waitUpTo(10).until(d -> d.findElements(endedRow(gone, "done")).stream().findFirst().orElse(null));
+    assertTrue(goneRow.findElement(By.cssSelector("td.conversation")).getText().endsWith("(deleted)"), goneRow.getText());
 
     String longOne = someone.ask(someone.newConversation(), "A long one", 5000);
-    WebElement stop = waitUpTo(10).until(d -> {
-      var rows = d.findElements(liveRow(longOne));
-      return rows.isEmpty() ? null : rows.get(0).findElement(By.cssSelector("button.stop"));
+    waitUpTo(10).until(d -> { // the rows are swapped in every second: find and press in one go
+      d.findElement(liveRow(longOne)).findElement(By.cssSelector("button.stop")).click();
+      return true;
     });
-    stop.click();
+    org.openqa.selenium.Alert confirm = waitUpTo(5).until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+    assertTrue(confirm.getText().startsWith("Stop this answer?"), "Stop asks first");
+    confirm.dismiss();
+    Thread.sleep(1500); // a stop sent in spite of the refusal would have ended it by now
+    assertEquals("running", someone.generation(longOne).getString("state"), "refusing the confirmation stops nothing");
+    waitUpTo(10).until(d -> { // the rows are swapped in every second: find and press in one go
+      d.findElement(liveRow(longOne)).findElement(By.cssSelector("button.stop")).click();
+      return true;
+    });
+    waitUpTo(5).until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent()).accept();
     waitUpTo(10).until(d -> !d.findElements(endedRow(longOne, "stopped")).isEmpty());
     assertTrue(browser.findElements(liveRow(longOne)).isEmpty());
     assertEquals("stopped", someone.generation(longOne).getString("state"));
