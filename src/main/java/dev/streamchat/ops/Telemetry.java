@@ -3,7 +3,10 @@ package dev.streamchat.ops;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRequest;
 import dev.streamchat.model.StreamHandle;
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import dev.streamchat.stream.GenerationLog;
 import dev.streamchat.stream.StreamStore;
 import io.micrometer.core.instrument.Counter;
@@ -177,21 +180,16 @@ public final class Telemetry {
       }
 
       @Override
-      public void onUsage(long prompt, long completion) {
-        if (prompt > 0) promptTokens.increment(prompt);
-        if (completion > 0) completionTokens.increment(completion);
-        target.onUsage(prompt, completion);
+      public void onComplete(FinishReason reason, Usage usage) {
+        if (usage.promptTokens() > 0) promptTokens.increment(usage.promptTokens());
+        if (usage.completionTokens() > 0) completionTokens.increment(usage.completionTokens());
+        target.onComplete(reason, usage);
       }
 
       @Override
-      public void onComplete() {
-        target.onComplete();
-      }
-
-      @Override
-      public void onError(String message) {
+      public void onFailure(Failure failure) {
         modelFailures.increment();
-        target.onError(message);
+        target.onFailure(failure);
       }
     }
   }

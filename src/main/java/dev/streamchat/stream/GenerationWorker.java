@@ -112,7 +112,7 @@ public final class GenerationWorker extends VerticleBase {
       run.handle = resolved.get().provider().stream(request, run);
     } catch (RuntimeException e) {
       LOG.error("generation {}: provider failed to start", info.id(), e);
-      run.onError("The model could not be started.");
+      run.onFailure(dev.streamchat.model.Failure.of(dev.streamchat.model.Failure.Kind.INTERNAL, "The model could not be started."));
     }
     msg.reply(new JsonObject().put("id", info.id()));
   }
@@ -145,18 +145,14 @@ public final class GenerationWorker extends VerticleBase {
     }
 
     @Override
-    public void onUsage(long promptTokens, long completionTokens) {
-      log.usage(promptTokens, completionTokens);
-    }
-
-    @Override
-    public void onComplete() {
+    public void onComplete(dev.streamchat.model.FinishReason reason, dev.streamchat.model.Usage usage) {
+      log.usage(usage.promptTokens(), usage.completionTokens());
       end(GenerationState.DONE, null);
     }
 
     @Override
-    public void onError(String message) {
-      end(GenerationState.FAILED, message);
+    public void onFailure(dev.streamchat.model.Failure failure) {
+      end(GenerationState.FAILED, failure.message());
     }
 
     void end(GenerationState state, String error) {
