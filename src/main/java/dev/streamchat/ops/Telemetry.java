@@ -7,7 +7,7 @@ import dev.streamchat.model.Failure;
 import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
 import dev.streamchat.model.Usage;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -79,7 +79,7 @@ public final class Telemetry {
   }
 
   /** Counts a generation that has ended, by its final state. */
-  public void ended(GenerationLog log) {
+  public void ended(GenerationStatus log) {
     Counter.builder("streamchat.generations.ended").tag("state", log.state().wire())
         .description("Generations that ended, by final state").register(registry).increment();
   }
