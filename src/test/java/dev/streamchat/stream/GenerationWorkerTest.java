@@ -75,6 +75,7 @@ class GenerationWorkerTest {
     assertTrue(generations.running().isEmpty(), "no zombie generation");
     quotas.reserveGeneration("owner").release(); // one per session: the slot is free again
     assertEquals(GenerationState.FAILED, await(store.status("g-fail")).state(), "readers see it failed");
+    for (int i = 0; i < 500 && ended.isEmpty(); i++) Thread.sleep(10);
     assertEquals(List.of("g-fail"), ended.stream().map(GenerationStatus::id).toList(), "the answer is saved once");
 
     // Space comes back: the next start finds the log without its end, every whole chunk in it.
@@ -122,7 +123,7 @@ class GenerationWorkerTest {
   private Generations deploy(StreamStore store) throws Exception {
     ModelRegistry models = new ModelRegistry(List.of(new DemoProvider(vertx, 20_000, 1_000_000)));
     await(models.refresh());
-    await(vertx.deployVerticle(new GenerationWorker(store, models, 10_000_000, 64L * 1024 * 1024, List.of(), ended::add),
+    await(vertx.deployVerticle(new GenerationWorker(store, models, 10_000_000, 64L * 1024 * 1024, List.of(), 2, ended::add),
         new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     return new BusGenerations(vertx, store);
   }

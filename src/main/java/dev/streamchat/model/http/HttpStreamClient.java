@@ -90,7 +90,22 @@ public final class HttpStreamClient {
     Call call = new Call(url, model, listener);
     call.parser = parserFactory.apply(call.progress);
     call.start(headers, body);
-    return call::cancel;
+    return new StreamHandle() {
+      @Override
+      public void cancel() {
+        call.cancel();
+      }
+
+      @Override
+      public void pause() {
+        call.pause(true);
+      }
+
+      @Override
+      public void resume() {
+        call.pause(false);
+      }
+    };
   }
 
   static String hostOf(String url) {
@@ -112,6 +127,8 @@ public final class HttpStreamClient {
     private volatile HttpClientRequest request;
     private volatile boolean sawToken;
     private StreamParser parser;
+    private volatile HttpClientResponse response;
+    private volatile boolean paused;
     private long firstTokenTimer = -1;
     private long idleTimer = -1;
 
@@ -192,6 +209,8 @@ public final class HttpStreamClient {
         fail(UpstreamErrors.forStatus(resp.statusCode(), resp.getHeader("Retry-After"), model));
         return;
       }
+      response = resp;
+      if (paused) resp.pause();
       resp.handler(bytes -> {
         if (ended.get()) return;
         if (sawToken) armIdle();
@@ -261,6 +280,23 @@ public final class HttpStreamClient {
 
     void cancel() {
       if (end()) closeUpstream();
+    }
+
+    /**
+     * Stops or restarts reading the response (TCP then slows the model server down). While paused
+     * the idle timer is held: the silence is ours, not the model's.
+     */
+    void pause(boolean pause) {
+      paused = pause;
+      HttpClientResponse r = response;
+      if (r == null || ended.get()) return;
+      if (pause) {
+        r.pause();
+        if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
+      } else {
+        r.resume();
+        if (sawToken) armIdle();
+      }
     }
 
     /** Resetting an HTTP/1.x request that is still open closes its connection. */
