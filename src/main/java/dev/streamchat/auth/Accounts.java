@@ -2,7 +2,7 @@ package dev.streamchat.auth;
 
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.Problem;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -263,7 +263,7 @@ public final class Accounts {
   public Future<List<UserSummary>> users() {
     return store.users(ADMIN_LIST).map(list -> {
       Map<String, Integer> live = new java.util.HashMap<>();
-      for (GenerationLog log : streams.running()) live.merge(log.info().owner(), 1, Integer::sum);
+      for (GenerationStatus log : streams.running()) live.merge(log.info().owner(), 1, Integer::sum);
       List<UserSummary> out = new ArrayList<>();
       for (UserSummary u : list) out.add(u.withLiveStreams(live.getOrDefault(u.account().owner(), 0)));
       return out;
@@ -283,8 +283,8 @@ public final class Accounts {
       // from an anonymous session keeps the owner it started under). Stopping an answer ends
       // every open event stream of it with its end event.
       List<Future<Boolean>> stops = new ArrayList<>();
-      for (GenerationLog log : streams.running()) {
-        Future<GenerationLog> theirs = log.info().owner().equals(a.owner()) ? Future.succeededFuture(log)
+      for (GenerationStatus log : streams.running()) {
+        Future<GenerationStatus> theirs = log.info().owner().equals(a.owner()) ? Future.succeededFuture(log)
             : chat.generation(a.owner(), log.id());
         stops.add(theirs.compose(l -> chat.stopAny(l.id())).map(true).otherwise(false));
       }

@@ -128,7 +128,7 @@ final class PageRoutes {
   /** An answer's newest version: from its live log while it runs, else as saved. */
   private Future<MessageView> current(String owner, Message m) {
     if (!"running".equals(m.state())) return Future.succeededFuture(MessageView.saved(m));
-    return chat.generation(owner, m.generationId()).map(MessageView::answer).otherwise(MessageView.saved(m));
+    return chat.answer(owner, m.generationId()).map(MessageView::answer).otherwise(MessageView.saved(m));
   }
 
   /**
@@ -324,7 +324,7 @@ final class PageRoutes {
 
   /** Answers the new generation's message fragment, which takes the old answer's place. */
   private void answerAgain(RoutingContext ctx, Future<String> generation) {
-    generation.compose(gid -> chat.generation(Sessions.owner(ctx), gid).compose(log -> versioned(MessageView.answer(log))))
+    generation.compose(gid -> chat.answer(Sessions.owner(ctx), gid).compose(answer -> versioned(MessageView.answer(answer))))
         .map(view -> views.fragment(Views.CHAT, "assistant", Map.of("m", view)))
         .onSuccess(fragment -> html(ctx, 200, fragment))
         .onFailure(ctx::fail);
@@ -351,7 +351,7 @@ final class PageRoutes {
     String gid = ctx.pathParam("gid");
     chat.generation(Sessions.owner(ctx), gid).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents(gid));
+      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents());
     });
   }
 

@@ -1,7 +1,10 @@
 package dev.streamchat.model.http;
 
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamHandle;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,6 +13,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +21,8 @@ import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side every remote provider shares: a streamed POST whose body goes to a
@@ -26,22 +32,55 @@ import java.util.function.Function;
  */
 public final class HttpStreamClient {
 
+  private static final Logger LOG = LoggerFactory.getLogger(HttpStreamClient.class);
+
   private static final int MAX_LIST_BYTES = 8 * 1024 * 1024;
   private static final int MAX_STREAMS_PER_SERVER = 100_000;
+  /** HTTP/2 connections per server; each carries as many answers as the server allows at once. */
+  private static final int HTTP2_CONNECTIONS_PER_SERVER = 64;
+
+  /** Whether answers from model servers share HTTP/2 connections. */
+  public enum Http2 {
+    /** HTTP/1.1 only: one connection per running answer. */
+    OFF,
+    /** HTTP/2 where a TLS server offers it (ALPN), as the hosted APIs do; plain HTTP stays 1.1. */
+    ALPN,
+    /** Also plain HTTP speaks HTTP/2 from the first byte (h2c): for a local server known to. */
+    PRIOR_KNOWLEDGE
+  }
 
   private final Vertx vertx;
-  private final HttpClient client;
+  private final HttpClient tls;
+  private final HttpClient plain;
   private final Timeouts timeouts;
 
   public HttpStreamClient(Vertx vertx, Timeouts timeouts) {
+    this(vertx, timeouts, Http2.OFF);
+  }
+
+  public HttpStreamClient(Vertx vertx, Timeouts timeouts, Http2 http2) {
     this.vertx = vertx;
     this.timeouts = timeouts;
-    // Every streaming answer holds its own connection for its whole length, so the pool must be
-    // as large as the number of answers running at once; a small pool queues answers until their
-    // first-token timeout fails them (bench: 64 failed 402 of 1,000 concurrent generations).
-    this.client = vertx.createHttpClient(
-        new HttpClientOptions().setConnectTimeout(timeouts.connectMs()).setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(MAX_STREAMS_PER_SERVER));
+    HttpClient http1 = client(vertx, timeouts, false);
+    this.tls = http2 == Http2.OFF ? http1 : client(vertx, timeouts, true);
+    this.plain = http2 == Http2.PRIOR_KNOWLEDGE ? client(vertx, timeouts, true) : http1;
+  }
+
+  /**
+   * Over HTTP/1.1 every streaming answer holds its own connection for its whole length, so the
+   * pool must be as large as the number of answers running at once; a small pool queues answers
+   * until their first-token timeout fails them (bench: 64 failed 402 of 1,000 concurrent
+   * generations). Over HTTP/2 answers share a few connections.
+   */
+  private static HttpClient client(Vertx vertx, Timeouts timeouts, boolean http2) {
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout(timeouts.connectMs()).setKeepAlive(true);
+    if (http2) options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true).setHttp2ClearTextUpgrade(false);
+    return vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_STREAMS_PER_SERVER)
+        .setHttp2MaxSize(HTTP2_CONNECTIONS_PER_SERVER));
+  }
+
+  private HttpClient clientFor(String url) {
+    return url.regionMatches(true, 0, "https:", 0, 6) ? tls : plain;
   }
 
   /** GETs a JSON object; fails with a human message (status or connection), never a body. */
@@ -49,7 +88,7 @@ public final class HttpStreamClient {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
         .setConnectTimeout(timeouts.connectMs()).setIdleTimeout(timeouts.firstTokenMs());
     headers.forEach(options::putHeader);
-    return client.request(options)
+    return clientFor(url).request(options)
         .compose(HttpClientRequest::send)
         .recover(err -> Future.failedFuture(new StreamFailure(UpstreamErrors.forConnection(err, hostOf(url)))))
         .compose(resp -> {
@@ -73,14 +112,32 @@ public final class HttpStreamClient {
 
   /**
    * POSTs {@code body} and streams the answer into {@code parser}, which calls {@code listener}.
-   * Ends with exactly one of onComplete/onError unless the returned handle cancels it first.
+   * Ends with exactly one of onComplete/onFailure unless the returned handle cancels it first. An
+   * exception thrown by {@code listener} ends the stream as an internal failure, never as a
+   * malformed chunk: it is this server's fault, not the model's.
    * {@code model} names the model in a 404 message.
    */
   public StreamHandle stream(String url, Map<String, String> headers, JsonObject body, String model,
       Function<StreamListener, StreamParser> parserFactory, StreamListener listener) {
     Call call = new Call(url, model, listener);
-    call.start(headers, body, parserFactory.apply(call.progress));
-    return call::cancel;
+    call.parser = parserFactory.apply(call.progress);
+    call.start(headers, body);
+    return new StreamHandle() {
+      @Override
+      public void cancel() {
+        call.cancel();
+      }
+
+      @Override
+      public void pause() {
+        call.pause(true);
+      }
+
+      @Override
+      public void resume() {
+        call.pause(false);
+      }
+    };
   }
 
   static String hostOf(String url) {
@@ -101,38 +158,47 @@ public final class HttpStreamClient {
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile HttpClientRequest request;
     private volatile boolean sawToken;
+    private StreamParser parser;
+    private volatile HttpClientResponse response;
+    private volatile boolean paused;
     private long firstTokenTimer = -1;
     private long idleTimer = -1;
 
-    /** The listener the parser calls: passes everything on and notes that tokens flow. */
+    /**
+     * The listener the parser calls: passes text on and notes that tokens flow. What the listener
+     * throws is wrapped so that it is never taken for a fault of the stream.
+     */
     final StreamListener progress = new StreamListener() {
       @Override
       public void onText(String text) {
         if (ended.get()) return;
         tokenArrived();
-        listener.onText(text);
+        try {
+          listener.onText(text);
+        } catch (RuntimeException e) {
+          throw new ListenerFault(e);
+        }
       }
 
       @Override
       public void onReasoning(String text) {
         if (ended.get()) return;
         tokenArrived();
-        listener.onReasoning(text);
+        try {
+          listener.onReasoning(text);
+        } catch (RuntimeException e) {
+          throw new ListenerFault(e);
+        }
       }
 
       @Override
-      public void onUsage(long promptTokens, long completionTokens) {
-        if (!ended.get()) listener.onUsage(promptTokens, completionTokens);
-      }
-
-      @Override
-      public void onComplete() {
+      public void onComplete(FinishReason reason, Usage usage) {
         succeed();
       }
 
       @Override
-      public void onError(String message) {
-        fail(message);
+      public void onFailure(Failure failure) {
+        fail(failure);
       }
     };
 
@@ -142,14 +208,14 @@ public final class HttpStreamClient {
       this.listener = listener;
     }
 
-    void start(Map<String, String> headers, JsonObject body, StreamParser parser) {
-      firstTokenTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> fail(
-          "The model did not start answering within " + seconds(timeouts.firstTokenMs()) + "."));
+    void start(Map<String, String> headers, JsonObject body) {
+      firstTokenTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> fail(Failure.of(Failure.Kind.TIMEOUT,
+          "The model did not start answering within " + seconds(timeouts.firstTokenMs()) + ".")));
       RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
           .setConnectTimeout(timeouts.connectMs())
           .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
       headers.forEach(options::putHeader);
-      client.request(options).onComplete(ar -> {
+      clientFor(url).request(options).onComplete(ar -> {
         if (ar.failed()) {
           fail(UpstreamErrors.forConnection(ar.cause(), hostOf(url)));
           return;
@@ -161,12 +227,12 @@ public final class HttpStreamClient {
         }
         request.send(body.toBuffer()).onComplete(sent -> {
           if (sent.failed()) fail(UpstreamErrors.forConnection(sent.cause(), hostOf(url)));
-          else receive(sent.result(), parser);
+          else receive(sent.result());
         });
       });
     }
 
-    private void receive(HttpClientResponse resp, StreamParser parser) {
+    private void receive(HttpClientResponse resp) {
       if (ended.get()) {
         request.reset();
         return;
@@ -175,38 +241,42 @@ public final class HttpStreamClient {
         fail(UpstreamErrors.forStatus(resp.statusCode(), resp.getHeader("Retry-After"), model));
         return;
       }
+      response = resp;
+      if (paused) resp.pause();
       resp.handler(bytes -> {
         if (ended.get()) return;
         if (sawToken) armIdle();
-        try {
-          parser.feed(bytes);
-          if (parser.complete()) succeed();
-        } catch (StreamFailure f) {
-          fail(f.getMessage());
-        } catch (RuntimeException malformed) {
-          fail(StreamFailure.malformed().getMessage());
-        }
+        if (parse(() -> parser.feed(bytes)) && parser.complete()) succeed();
       });
-      resp.exceptionHandler(err -> fail(cutMessage()));
+      resp.exceptionHandler(err -> fail(cut()));
       resp.endHandler(v -> {
         if (ended.get()) return;
-        try {
-          parser.finish();
-        } catch (StreamFailure f) {
-          fail(f.getMessage());
-          return;
-        } catch (RuntimeException malformed) {
-          fail(StreamFailure.malformed().getMessage());
-          return;
-        }
+        if (!parse(parser::finish)) return;
         if (parser.complete()) succeed();
-        else fail(cutMessage());
+        else fail(cut());
       });
     }
 
-    private String cutMessage() {
-      return sawToken ? "The model server closed the stream before the answer was complete."
-          : "The model server closed the stream without an answer.";
+    /** Runs a step of the parser; false when it ended the stream (a failure of the stream or of the listener). */
+    private boolean parse(Runnable step) {
+      try {
+        step.run();
+        return true;
+      } catch (ListenerFault f) {
+        LOG.error("stream of model {}: its listener failed", model, f.getCause());
+        fail(Failure.of(Failure.Kind.INTERNAL, "The server could not handle the answer."));
+      } catch (StreamFailure f) {
+        fail(f.failure());
+      } catch (RuntimeException malformed) {
+        fail(StreamFailure.malformed().failure());
+      }
+      return false;
+    }
+
+    private Failure cut() {
+      return Failure.of(Failure.Kind.MODEL, sawToken
+          ? "The model server closed the stream before the answer was complete."
+          : "The model server closed the stream without an answer.");
     }
 
     private void tokenArrived() {
@@ -219,8 +289,8 @@ public final class HttpStreamClient {
 
     private void armIdle() {
       if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
-      idleTimer = vertx.setTimer(timeouts.idleMs(), id -> fail(
-          "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer."));
+      idleTimer = vertx.setTimer(timeouts.idleMs(), id -> fail(Failure.of(Failure.Kind.TIMEOUT,
+          "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer.")));
     }
 
     private boolean end() {
@@ -231,23 +301,47 @@ public final class HttpStreamClient {
     }
 
     void succeed() {
-      if (end()) listener.onComplete();
+      if (end()) listener.onComplete(parser.finishReason(), parser.usage());
     }
 
-    void fail(String message) {
+    void fail(Failure failure) {
       if (!end()) return;
       closeUpstream();
-      listener.onError(message);
+      listener.onFailure(failure);
     }
 
     void cancel() {
       if (end()) closeUpstream();
     }
 
-    /** Resetting an HTTP/1.x request that is still open closes its connection. */
+    /**
+     * Stops or restarts reading the response (TCP then slows the model server down). While paused
+     * the idle timer is held: the silence is ours, not the model's.
+     */
+    void pause(boolean pause) {
+      paused = pause;
+      HttpClientResponse r = response;
+      if (r == null || ended.get()) return;
+      if (pause) {
+        r.pause();
+        if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
+      } else {
+        r.resume();
+        if (sawToken) armIdle();
+      }
+    }
+
+    /** Resetting a request that is still open closes its HTTP/1.x connection, or its HTTP/2 stream. */
     private void closeUpstream() {
       HttpClientRequest r = request;
       if (r != null) r.reset();
+    }
+  }
+
+  /** What the listener threw, carried through the parser so it is not taken for a malformed chunk. */
+  private static final class ListenerFault extends RuntimeException {
+    ListenerFault(RuntimeException cause) {
+      super(cause);
     }
   }
 

@@ -1,0 +1,13 @@
+package dev.streamchat.stream;
+
+/** What a pipeline stage may do to the model's stream of one generation. */
+public interface Upstream {
+
+  /** Stops the model: it sends nothing more of substance. */
+  void cancel();
+
+  /** Asks the model's stream to wait (what follows is behind); a provider that cannot, goes on. */
+  void pause();
+
+  void resume();
+}
