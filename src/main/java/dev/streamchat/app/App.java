@@ -56,14 +56,15 @@ public final class App extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(() -> {
+    Future<Void> tls = config.tls().map(t -> t.verify(vertx)).orElse(Future.succeededFuture());
+    return tls.compose(ok -> vertx.executeBlocking(() -> {
           Files.createDirectories(config.dataDir());
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
           streams = new FileStreamStore(vertx, config.dataDir());
           streams.recoverInterrupted();
           return null;
-        })
+        }))
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())
         .andThen(v -> telemetry = new Telemetry(Telemetry.registry(vertx), streams))

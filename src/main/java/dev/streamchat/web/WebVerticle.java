@@ -7,8 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.util.List;
 
 /** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
 public final class WebVerticle extends VerticleBase {
@@ -64,6 +66,10 @@ public final class WebVerticle extends VerticleBase {
         .setMaxInitialLineLength(config.limits().maxUrlChars())
         // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).
         .setMaxFormAttributeSize(config.maxBodyBytes());
+    // HTTPS: HTTP/2 for browsers that offer it by ALPN (every tab's streams share one connection),
+    // HTTP/1.1 for the others.
+    config.tls().ifPresent(tls -> options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert())
+        .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1)));
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(port)
