@@ -269,7 +269,10 @@ final class PageRoutes {
     String gid = ctx.pathParam("gid");
     chat.generation(Sessions.owner(ctx), gid).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents(gid));
+      else {
+        SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents(gid));
+        StreamClock.stamp(vertx, ctx.response());
+      }
     });
   }
 

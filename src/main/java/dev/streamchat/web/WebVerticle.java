@@ -54,6 +54,7 @@ public final class WebVerticle extends VerticleBase {
     router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
     new PageRoutes(vertx, chat, views, csrf).mount(router);
+    new LiveRoutes(vertx).mount(router);
     admin.mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));
