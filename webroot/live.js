@@ -18,9 +18,10 @@
   var RETRY_MS = [0, 250, 500, 1000, 2000];
   var PROBE_TIMEOUT_MS = 2500;
   // A lump: this many clock events, written at least LUMP_SENT_MS apart, arriving within LUMP_ARRIVED_MS.
-  var LUMP_EVENTS = 4;
-  var LUMP_SENT_MS = 1200;
-  var LUMP_ARRIVED_MS = 60;
+  // (A second's events in one lump; a clean connection never holds three clock events that long.)
+  var LUMP_EVENTS = 3;
+  var LUMP_SENT_MS = 900;
+  var LUMP_ARRIVED_MS = 50;
   // No clock event this long after connecting, while the server says the answer is running: held back.
   var SILENT_MS = 3500;
   // A tab hidden longer than this reconnects when shown: a phone's sleeping radio may have lost the
