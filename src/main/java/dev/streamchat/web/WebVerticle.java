@@ -49,12 +49,14 @@ public final class WebVerticle extends VerticleBase {
     AdminRoutes admin = new AdminRoutes(vertx, ops, views);
     admin.mountProbes(router); // before Sessions: scrapers and load balancers get no chat cookie
     router.route().handler(new Sessions(config.limits().sessionDays()));
-    router.route().handler(new Origins(config.publicUrl()));
+    Origins origins = new Origins(config.publicUrl());
+    router.route().handler(origins);
     Bodies.mount(router, config.maxBodyBytes());
     router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
     new PageRoutes(vertx, chat, views, csrf).mount(router);
     new LiveRoutes(vertx).mount(router);
+    new WebSocketStreams(vertx, chat, origins).mount(router);
     admin.mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));

@@ -1,0 +1,294 @@
+package dev.streamchat.web;
+
+import dev.streamchat.chat.ChatService;
+import dev.streamchat.chat.Problem;
+import dev.streamchat.chat.Quotas;
+import dev.streamchat.ops.Viewers;
+import dev.streamchat.stream.FeedSink;
+import dev.streamchat.stream.Feeds;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The WebSocket transport, {@code GET /api/ws}: one socket carries any number of generations'
+ * streams. The client sends {@code {"subscribe": gid, "after": N}} and {@code {"unsubscribe": gid}};
+ * the server sends the events of the SSE API as {@code {"gid", "event": "chunk"|"end", ...}}, and
+ * {@code {"gid", "event": "error", "status", "error"}} for a subscription it refuses. Each
+ * subscription is a sink of the generation's feed, so resume, catching up and coalescing for a slow
+ * socket are the SSE stream's.
+ *
+ * <p>The handshake needs the session cookie and, when an {@code Origin} is sent, the app's own
+ * (a cross-site page cannot open a socket with the person's cookie). Messages, their rate and the
+ * subscriptions of one socket are bounded; going past a bound closes the socket with a reason.
+ */
+final class WebSocketStreams {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebSocketStreams.class);
+  static final int MAX_MESSAGE_BYTES = 4096;
+  static final int MAX_SUBSCRIPTIONS = 32;
+  /** Messages a client may send: a burst of this many, refilled at {@link #MESSAGES_PER_SECOND}. */
+  static final int MESSAGE_BURST = 40;
+  static final int MESSAGES_PER_SECOND = 20;
+  private static final long PING_MS = 30_000;
+  private static final short UNSUPPORTED = 1003;
+  private static final short INVALID = 1007;
+  private static final short POLICY = 1008;
+  private static final short TOO_BIG = 1009;
+
+  private final Vertx vertx;
+  private final ChatService chat;
+  private final Origins origins;
+
+  WebSocketStreams(Vertx vertx, ChatService chat, Origins origins) {
+    this.vertx = vertx;
+    this.chat = chat;
+    this.origins = origins;
+  }
+
+  void mount(Router router) {
+    router.get("/api/ws").handler(this::handshake);
+  }
+
+  private void handshake(RoutingContext ctx) {
+    if (!origins.allows(ctx.request())) {
+      ctx.fail(new Problem(403, "Cross-origin WebSocket refused."));
+      return;
+    }
+    if (!sentSessionCookie(ctx)) {
+      ctx.fail(new Problem(401, "A WebSocket needs the session cookie: open the app first."));
+      return;
+    }
+    String owner = Sessions.owner(ctx);
+    ctx.request().toWebSocket().onSuccess(ws -> new Connection(ws, owner).start())
+        .onFailure(err -> {
+          // Not an upgrade request (or not one Vert.x can take, e.g. over HTTP/2): the caller's mistake.
+          if (!ctx.response().headWritten()) ctx.fail(Problem.badRequest("This is a WebSocket endpoint: send an upgrade request."));
+        });
+  }
+
+  /** Whether the request itself carried a session cookie (the session handler issues one to any request without). */
+  private static boolean sentSessionCookie(RoutingContext ctx) {
+    for (String header : ctx.request().headers().getAll("Cookie")) {
+      for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
+        if (c.name().equals(Sessions.COOKIE)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** One socket and its subscriptions; everything runs on the socket's event loop. */
+  private final class Connection {
+    private final ServerWebSocket ws;
+    private final String owner;
+    private final Map<String, Subscription> subscriptions = new HashMap<>();
+    private final List<Runnable> drainWaiters = new ArrayList<>();
+    private double tokens = MESSAGE_BURST;
+    private long tokensAt = System.nanoTime();
+    private long pingTimer = -1;
+    private boolean closed;
+
+    Connection(ServerWebSocket ws, String owner) {
+      this.ws = ws;
+      this.owner = owner;
+    }
+
+    void start() {
+      ws.textMessageHandler(this::onText);
+      ws.binaryMessageHandler(b -> close(UNSUPPORTED, "Send JSON text messages."));
+      ws.exceptionHandler(err -> {
+        LOG.debug("websocket: {}", err.toString());
+        close(INVALID, "Malformed frame.");
+      });
+      ws.closeHandler(v -> cleanUp());
+      ws.drainHandler(v -> {
+        List<Runnable> waiting = List.copyOf(drainWaiters);
+        drainWaiters.clear();
+        waiting.forEach(Runnable::run);
+      });
+      pingTimer = vertx.setPeriodic(PING_MS, t -> {
+        if (!closed) ws.writePing(Buffer.buffer("ping"));
+      });
+    }
+
+    private void onText(String text) {
+      if (closed) return;
+      if (text.length() > MAX_MESSAGE_BYTES || Buffer.buffer(text).length() > MAX_MESSAGE_BYTES) {
+        close(TOO_BIG, "A message may be at most " + MAX_MESSAGE_BYTES + " bytes.");
+        return;
+      }
+      if (!takeToken()) {
+        close(POLICY, "Too many messages: at most " + MESSAGES_PER_SECOND + " a second.");
+        return;
+      }
+      JsonObject message;
+      try {
+        message = new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        close(INVALID, "Malformed message: send a JSON object such as {\"subscribe\": \"<gid>\", \"after\": 0}.");
+        return;
+      }
+      try {
+        Object subscribe = message.getValue("subscribe");
+        Object unsubscribe = message.getValue("unsubscribe");
+        if (subscribe instanceof String gid && unsubscribe == null) {
+          subscribe(gid, cursor(message.getValue("after")));
+        } else if (unsubscribe instanceof String gid && subscribe == null) {
+          Subscription s = subscriptions.remove(gid);
+          if (s != null) s.close();
+        } else {
+          throw Problem.badRequest("a message is {\"subscribe\": \"<gid>\", \"after\": N} or {\"unsubscribe\": \"<gid>\"}.");
+        }
+      } catch (Problem p) {
+        close(INVALID, "Malformed message: " + p.getMessage());
+      }
+    }
+
+    private long cursor(Object after) {
+      if (after == null) return 0;
+      if (after instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() == Math.rint(n.doubleValue())
+          && n.doubleValue() <= Long.MAX_VALUE) {
+        return n.longValue();
+      }
+      throw Problem.badRequest("after must be a chunk number (0 or more).");
+    }
+
+    /** One message costs one token; tokens come back at the allowed rate, up to the burst. */
+    private boolean takeToken() {
+      long now = System.nanoTime();
+      tokens = Math.min(MESSAGE_BURST, tokens + (now - tokensAt) / 1e9 * MESSAGES_PER_SECOND);
+      tokensAt = now;
+      if (tokens < 1) return false;
+      tokens -= 1;
+      return true;
+    }
+
+    /** A new subscription, or a resume: subscribing again to a generation restarts it after {@code after}. */
+    private void subscribe(String gid, long after) {
+      Subscription previous = subscriptions.remove(gid);
+      if (previous != null) previous.close();
+      if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
+        close(POLICY, "Too many subscriptions: at most " + MAX_SUBSCRIPTIONS + " on one socket.");
+        return;
+      }
+      Subscription s = new Subscription(gid);
+      subscriptions.put(gid, s);
+      chat.generation(owner, gid).onComplete(ar -> {
+        if (closed || subscriptions.get(gid) != s) return;
+        if (ar.failed()) {
+          subscriptions.remove(gid);
+          refuse(gid, ar.cause());
+          return;
+        }
+        Quotas.Slot slot;
+        try {
+          slot = chat.quotas().admitViewer(owner, Viewers.of(vertx).summary(gid).viewers());
+        } catch (Problem p) {
+          subscriptions.remove(gid);
+          refuse(gid, p);
+          return;
+        }
+        s.start(slot, after);
+      });
+    }
+
+    private void refuse(String gid, Throwable cause) {
+      int status = cause instanceof Problem p ? p.status() : 500;
+      String message = cause instanceof Problem ? cause.getMessage() : "The stream could not be opened; try again.";
+      if (!(cause instanceof Problem)) LOG.warn("websocket: subscribing to {} failed", gid, cause);
+      send(new JsonObject().put("gid", gid).put("event", "error").put("status", status).put("error", message).toBuffer());
+    }
+
+    private void send(Buffer message) {
+      // The client may have closed already (its close handler not run yet): nothing to write to.
+      if (!closed && !ws.isClosed()) ws.writeTextMessage(message.toString());
+    }
+
+    private void close(short code, String reason) {
+      if (closed) return;
+      LOG.debug("websocket closed: {} {}", code, reason);
+      cleanUp();
+      if (!ws.isClosed()) ws.close(code, reason);
+    }
+
+    private void cleanUp() {
+      if (closed) return;
+      closed = true;
+      vertx.cancelTimer(pingTimer);
+      List.copyOf(subscriptions.values()).forEach(Subscription::close);
+      subscriptions.clear();
+      drainWaiters.clear();
+    }
+
+    /** One generation on this socket: a sink of its feed. */
+    private final class Subscription implements FeedSink {
+      private final String gid;
+      private Feeds.Subscription feed;
+      private Viewers.Viewer viewer;
+      private Quotas.Slot slot;
+      private boolean ended;
+
+      Subscription(String gid) {
+        this.gid = gid;
+      }
+
+      void start(Quotas.Slot viewerSlot, long after) {
+        slot = viewerSlot;
+        viewer = Viewers.of(vertx).join(gid, after);
+        feed = Feeds.here(vertx).attach(gid, EventFormat.WEBSOCKET, this, after);
+      }
+
+      @Override
+      public boolean writeQueueFull() {
+        return !ended && !closed && !ws.isClosed() && ws.writeQueueFull();
+      }
+
+      @Override
+      public void onDrain(Runnable then) {
+        drainWaiters.add(then);
+      }
+
+      @Override
+      public void write(Buffer event, long lastSeq) {
+        if (ended || closed) return;
+        send(event);
+        viewer.sent(lastSeq, event.length());
+      }
+
+      @Override
+      public void end(Buffer lastEvent) {
+        if (ended || closed) return;
+        if (lastEvent.length() > 0) {
+          send(lastEvent);
+          viewer.sent(0, lastEvent.length());
+        } else {
+          // The feed stopped without an end (the store could not be read): the client resumes.
+          send(new JsonObject().put("gid", gid).put("event", "error").put("status", 503)
+              .put("error", "The stream was interrupted: subscribe again after the last seq received.").toBuffer());
+        }
+        subscriptions.remove(gid, this);
+        close();
+      }
+
+      void close() {
+        if (ended) return;
+        ended = true;
+        if (feed != null) feed.close();
+        if (viewer != null) viewer.leave();
+        if (slot != null) slot.release();
+      }
+    }
+  }
+}
