@@ -7,7 +7,9 @@
 // - gives a stream the server can no longer serve (its log is gone) an explicit outcome: the page
 //   reloads, showing what the store holds, instead of hanging;
 // - notices when something on the way buffers the stream (the server's clock events arrive in a
-//   lump, or none arrive), tells the person and tells the server.
+//   lump, or none arrive), tells the person and tells the server;
+// - when the server says so (<meta name="streamchat-transport" content="websocket">), carries every
+//   stream of the page over one WebSocket (/api/ws) instead of one EventSource each.
 (function () {
   'use strict';
 
@@ -31,6 +33,9 @@
   var live = [];
   var warned = false;
   var hiddenAt = 0;
+  var transportMeta = document.querySelector('meta[name="streamchat-transport"]');
+  var overSocket = !!transportMeta && transportMeta.content === 'websocket' && 'WebSocket' in window;
+  var pageSocket = null;
 
   function LiveSource(url) {
     this.url = url;
@@ -55,7 +60,8 @@
   LiveSource.prototype.addEventListener = function (name, fn) {
     if (!this.listeners[name]) {
       this.listeners[name] = [];
-      if (this.source) this.forward(this.source, name);
+      // An EventSource gets a forwarder now; events from the page socket are dispatched by name anyway.
+      if (this.source instanceof EventSource) this.forward(this.source, name);
     }
     this.listeners[name].push(fn);
   };
@@ -75,6 +81,11 @@
   };
 
   LiveSource.prototype.connect = function (url) {
+    if (overSocket && this.gid) {
+      this.source = socket().subscribe(this);
+      this.readyState = CONNECTING;
+      return;
+    }
     var self = this;
     var es = new EventSource(url, { withCredentials: true });
     this.source = es;
@@ -156,6 +167,33 @@
     });
   };
 
+  /** The last chunk the page applied (app.js keeps it in data-cursor). */
+  LiveSource.prototype.cursor = function () {
+    var el = this.element;
+    if (el && el.dataset.cursor) return Number(el.dataset.cursor) || 0;
+    var m = /[?&]after=(\d+)/.exec(this.url);
+    return Math.max(Number(this.lastEventId) || 0, m ? Number(m[1]) : 0);
+  };
+
+  /** Hands one event, as the server's SSE text of it, to the listeners htmx registered. */
+  LiveSource.prototype.dispatchSse = function (text) {
+    var type = 'message';
+    var id = '';
+    var data = [];
+    text.split('\n').forEach(function (line) {
+      var colon = line.indexOf(':');
+      if (colon <= 0) return;
+      var field = line.slice(0, colon);
+      var value = line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') type = value;
+      else if (field === 'id') id = value;
+      else if (field === 'data') data.push(value);
+    });
+    if (id) this.lastEventId = id;
+    var e = new MessageEvent(type, { data: data.join('\n'), lastEventId: id });
+    (this.listeners[type] || []).slice().forEach(function (fn) { fn.call(this, e); }, this);
+  };
+
   /** The stream's URL after the last chunk the page applied (app.js keeps it in data-cursor). */
   LiveSource.prototype.resumeUrl = function () {
     var el = this.element;
@@ -187,6 +225,96 @@
     }
     var notice = document.getElementById('notice');
     if (notice) notice.textContent = 'This answer can no longer be followed live; reload the page to see what was saved.';
+  };
+
+  // ---- one WebSocket for every stream of the page ----
+
+  function socket() {
+    if (!pageSocket) pageSocket = new PageSocket();
+    return pageSocket;
+  }
+
+  /** The page's socket: subscriptions by generation, each a LiveSource; reopened when a source needs it. */
+  function PageSocket() {
+    this.ws = null;
+    this.ready = false;
+    this.sources = {};
+  }
+
+  PageSocket.prototype.open = function () {
+    var self = this;
+    var ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/ws');
+    this.ws = ws;
+    this.ready = false;
+    ws.onopen = function () {
+      if (self.ws !== ws) return;
+      self.ready = true;
+      Object.keys(self.sources).forEach(function (gid) { self.send(self.sources[gid]); });
+    };
+    ws.onmessage = function (e) {
+      var m = JSON.parse(e.data);
+      var source = self.sources[m.gid];
+      if (!source) return;
+      if (m.event === 'error' || m.event === 'end') delete self.sources[m.gid];
+      if (m.event === 'error') source.socketFailed(m.status);
+      else source.dispatchSse(m.sse);
+    };
+    ws.onclose = function () {
+      if (self.ws !== ws) return;
+      self.reset();
+    };
+  };
+
+  /** The socket is gone: every stream on it recovers on its own, from its cursor. */
+  PageSocket.prototype.reset = function () {
+    var ws = this.ws;
+    var sources = this.sources;
+    this.ws = null;
+    this.ready = false;
+    this.sources = {};
+    if (ws) {
+      ws.onclose = null;
+      ws.close();
+    }
+    Object.keys(sources).forEach(function (gid) { sources[gid].socketFailed(0); });
+  };
+
+  PageSocket.prototype.send = function (source) {
+    this.ws.send(JSON.stringify({ subscribe: source.gid, after: source.cursor(), view: 'page' }));
+    source.socketOpened();
+  };
+
+  /** Subscribes a source; answers the handle it keeps as its "source" (closing it unsubscribes). */
+  PageSocket.prototype.subscribe = function (source) {
+    var self = this;
+    this.sources[source.gid] = source;
+    if (!this.ws) this.open();
+    else if (this.ready) this.send(source);
+    return {
+      close: function () {
+        if (self.sources[source.gid] !== source) return;
+        delete self.sources[source.gid];
+        if (self.ready) self.ws.send(JSON.stringify({ unsubscribe: source.gid }));
+      }
+    };
+  };
+
+  LiveSource.prototype.socketOpened = function () {
+    this.readyState = OPEN;
+    this.failures = 0;
+    if (this.onopen) this.onopen(new Event('open'));
+  };
+
+  LiveSource.prototype.socketFailed = function (status) {
+    this.source = null;
+    if (this.closed) return;
+    if (status === 404) {
+      this.gone();
+      return;
+    }
+    this.readyState = CONNECTING;
+    if (this.onerror) this.onerror(new Event('error'));
+    this.recover(false);
   };
 
   // ---- buffering proxies ----
@@ -269,6 +397,7 @@
   // The browser lost its network: the streams' connections are as good as dead, though the page may
   // not be told for minutes. Drop them; they come back from their cursors as soon as a probe passes.
   window.addEventListener('offline', function () {
+    if (pageSocket) pageSocket.reset();
     live.slice().forEach(function (s) {
       if (s.closed) return;
       s.drop();

@@ -28,7 +28,8 @@ public record Config(
     int maxConversations,
     int maxMessagesPerConversation,
     long maxStoredBytes,
-    Optional<Tls> tls) {
+    Optional<Tls> tls,
+    String pageTransport) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -78,7 +79,8 @@ public record Config(
         e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
         e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
-        Tls.from(e));
+        Tls.from(e),
+        e.choice("STREAMCHAT_PAGE_TRANSPORT", "sse", java.util.List.of("sse", "websocket")));
   }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */
@@ -111,6 +113,14 @@ public record Config(
               name + " must be a whole number from " + min + " to " + max + ", not '" + v + "'");
         }
       }).orElse(fallback);
+    }
+
+    String choice(String name, String fallback, java.util.List<String> allowed) {
+      String v = string(name).map(s -> s.toLowerCase(java.util.Locale.ROOT)).orElse(fallback);
+      if (!allowed.contains(v)) {
+        throw new IllegalArgumentException(name + " must be one of " + String.join(", ", allowed) + ", not '" + v + "'");
+      }
+      return v;
     }
 
     double decimal(String name, double fallback, double min, double max) {

@@ -40,6 +40,37 @@ final class EventFormat {
     }
   };
 
+  /**
+   * A view made for SSE (the chat page's HTML events) carried over a WebSocket: each message is
+   * {@code {"gid", "event", "sse"}} with the SSE text of the event, which the page reads as its
+   * EventSource would. One wrapper per wrapped view keeps the feed's one-rendering-per-view sharing.
+   */
+  static FeedView overWebSocket(FeedView sse) {
+    return new FeedView() {
+      @Override
+      public boolean needsPrefix() {
+        return sse.needsPrefix();
+      }
+
+      @Override
+      public Rendering open(Prefix prefix) {
+        Rendering inner = sse.open(prefix);
+        return new Rendering() {
+          @Override
+          public Buffer next(Delta d) {
+            return message(prefix.generationId(), "chunk", new JsonObject().put("seq", d.lastSeq())
+                .put("sse", inner.next(d).toString()));
+          }
+
+          @Override
+          public Buffer end(GenerationStatus s) {
+            return message(prefix.generationId(), "end", new JsonObject().put("sse", inner.end(s).toString()));
+          }
+        };
+      }
+    };
+  }
+
   private static Buffer message(String gid, String event, JsonObject data) {
     return new JsonObject().put("gid", gid).put("event", event).mergeIn(data).toBuffer();
   }

@@ -30,8 +30,11 @@ final class PageRoutes {
   private final ChatService chat;
   private final Views views;
   private final Csrf csrf;
+  /** How the page follows its streams: "sse" (one EventSource each) or "websocket" (one socket for all). */
+  private final String transport;
 
-  PageRoutes(Vertx vertx, ChatService chat, Views views, Csrf csrf) {
+  PageRoutes(Vertx vertx, ChatService chat, Views views, Csrf csrf, String transport) {
+    this.transport = transport;
     this.vertx = vertx;
     this.chat = chat;
     this.views = views;
@@ -142,6 +145,7 @@ final class PageRoutes {
       vars.put("selectedModel", selected);
       vars.put("demoOnly", chat.models().demoOnly());
       vars.put("csrf", csrf.token(Sessions.owner(ctx)));
+      vars.put("transport", transport);
       return views.page(Views.CHAT, vars);
     }).onSuccess(page -> html(ctx, 200, page)).onFailure(ctx::fail);
   }

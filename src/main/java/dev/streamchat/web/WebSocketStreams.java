@@ -5,6 +5,7 @@ import dev.streamchat.chat.Problem;
 import dev.streamchat.chat.Quotas;
 import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.FeedSink;
+import dev.streamchat.stream.FeedView;
 import dev.streamchat.stream.Feeds;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
@@ -51,11 +52,14 @@ final class WebSocketStreams {
   private final Vertx vertx;
   private final ChatService chat;
   private final Origins origins;
+  /** The chat page's own events, for a page that follows its streams over this socket. */
+  private final FeedView pageEvents;
 
-  WebSocketStreams(Vertx vertx, ChatService chat, Origins origins) {
+  WebSocketStreams(Vertx vertx, ChatService chat, Origins origins, Views views) {
     this.vertx = vertx;
     this.chat = chat;
     this.origins = origins;
+    this.pageEvents = EventFormat.overWebSocket(views.pageEvents());
   }
 
   void mount(Router router) {
@@ -144,7 +148,7 @@ final class WebSocketStreams {
         Object subscribe = message.getValue("subscribe");
         Object unsubscribe = message.getValue("unsubscribe");
         if (subscribe instanceof String gid && unsubscribe == null) {
-          subscribe(gid, cursor(message.getValue("after")));
+          subscribe(gid, cursor(message.getValue("after")), view(message.getValue("view")));
         } else if (unsubscribe instanceof String gid && subscribe == null) {
           Subscription s = subscriptions.remove(gid);
           if (s != null) s.close();
@@ -154,6 +158,12 @@ final class WebSocketStreams {
       } catch (Problem p) {
         close(INVALID, "Malformed message: " + p.getMessage());
       }
+    }
+
+    private FeedView view(Object view) {
+      if (view == null || "api".equals(view)) return EventFormat.WEBSOCKET;
+      if ("page".equals(view)) return pageEvents;
+      throw Problem.badRequest("view must be \"api\" or \"page\".");
     }
 
     private long cursor(Object after) {
@@ -176,7 +186,7 @@ final class WebSocketStreams {
     }
 
     /** A new subscription, or a resume: subscribing again to a generation restarts it after {@code after}. */
-    private void subscribe(String gid, long after) {
+    private void subscribe(String gid, long after, FeedView view) {
       Subscription previous = subscriptions.remove(gid);
       if (previous != null) previous.close();
       if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
@@ -200,7 +210,7 @@ final class WebSocketStreams {
           refuse(gid, p);
           return;
         }
-        s.start(slot, after);
+        s.start(slot, after, view);
       });
     }
 
@@ -244,10 +254,10 @@ final class WebSocketStreams {
         this.gid = gid;
       }
 
-      void start(Quotas.Slot viewerSlot, long after) {
+      void start(Quotas.Slot viewerSlot, long after, FeedView view) {
         slot = viewerSlot;
         viewer = Viewers.of(vertx).join(gid, after);
-        feed = Feeds.here(vertx).attach(gid, EventFormat.WEBSOCKET, this, after);
+        feed = Feeds.here(vertx).attach(gid, view, this, after);
       }
 
       @Override

@@ -54,9 +54,9 @@ public final class WebVerticle extends VerticleBase {
     Bodies.mount(router, config.maxBodyBytes());
     router.route().handler(csrf);
     new ApiRoutes(vertx, chat).mount(router);
-    new PageRoutes(vertx, chat, views, csrf).mount(router);
+    new PageRoutes(vertx, chat, views, csrf, config.pageTransport()).mount(router);
     new LiveRoutes(vertx).mount(router);
-    new WebSocketStreams(vertx, chat, origins).mount(router);
+    new WebSocketStreams(vertx, chat, origins, views).mount(router);
     admin.mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));

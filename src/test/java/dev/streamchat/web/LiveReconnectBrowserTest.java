@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -59,15 +61,36 @@ class LiveReconnectBrowserTest {
     return new ApiClient.Reply(r.statusCode(), r.body());
   }
 
-  @Test
-  void offlineThenOnlineCatchesUpWithinASecondWithNoGapOrDuplicate() throws Exception {
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "130"));
+  /** Counts the EventSources and WebSockets the page makes, from before its own scripts run. */
+  private static final String COUNT_CONNECTIONS = """
+      window.__es = 0; window.__ws = 0;
+      (function () {
+        var ES = window.EventSource, WS = window.WebSocket;
+        window.EventSource = function (u, o) { window.__es++; return new ES(u, o); };
+        window.EventSource.prototype = ES.prototype;
+        window.EventSource.CONNECTING = 0; window.EventSource.OPEN = 1; window.EventSource.CLOSED = 2;
+        window.WebSocket = function (u, p) { window.__ws++; return p === undefined ? new WS(u) : new WS(u, p); };
+        window.WebSocket.prototype = WS.prototype;
+        window.WebSocket.CONNECTING = 0; window.WebSocket.OPEN = 1; window.WebSocket.CLOSING = 2; window.WebSocket.CLOSED = 3;
+      })();""";
+
+  @ParameterizedTest(name = "page transport {0}")
+  @ValueSource(strings = {"sse", "websocket"})
+  void offlineThenOnlineCatchesUpWithinASecondWithNoGapOrDuplicate(String transport) throws Exception {
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "130",
+        "STREAMCHAT_PAGE_TRANSPORT", transport));
         Browser browser = Browser.open()) {
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
+      driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", COUNT_CONNECTIONS));
       String cid = startAnswer(driver, server, browser);
       browser.waitUpTo(Duration.ofSeconds(10)).until(d -> ((Number) js.executeScript(CURSOR)).longValue() >= 10);
       String gid = driver.findElement(By.cssSelector(".msg.assistant")).getAttribute("id").substring("msg-".length());
+
+      if (transport.equals("websocket")) {
+        assertEquals(0L, js.executeScript("return window.__es;"), "no EventSource: the stream is on the page's socket");
+        assertEquals(1L, js.executeScript("return window.__ws;"), "one WebSocket");
+      }
 
       driver.executeCdpCommand("Network.enable", Map.of());
       network(driver, true);
@@ -82,7 +105,8 @@ class LiveReconnectBrowserTest {
       network(driver, false);
       browser.waitUpTo(Duration.ofSeconds(5)).until(d -> ((Number) js.executeScript(CURSOR)).longValue() >= serverChunks);
       long caughtUpMs = (System.nanoTime() - onlineAt) / 1_000_000;
-      System.out.printf("live.js: caught up %d chunks %d ms after the network returned%n", serverChunks - cursorOffline, caughtUpMs);
+      System.out.printf("live.js over %s: caught up %d chunks %d ms after the network returned%n", transport,
+          serverChunks - cursorOffline, caughtUpMs);
       assertTrue(caughtUpMs <= 1000, "caught up within 1 s of the network returning: " + caughtUpMs + " ms");
 
       browser.waitUpTo(Duration.ofSeconds(30)).until(d ->
@@ -91,6 +115,17 @@ class LiveReconnectBrowserTest {
       assertEquals(stored, js.executeScript("return window.__raw;"), "streamed text = stored text, no gap, no duplicate");
       assertEquals(stored, new JsonObject(api(server, driver, "GET", "/api/conversations/" + cid).body())
           .getJsonArray("messages").getJsonObject(1).getString("content"));
+      if (transport.equals("websocket")) {
+        assertEquals(0L, js.executeScript("return window.__es;"), "never an EventSource");
+        // A second answer in the same page rides the page's socket too.
+        long sockets = (Long) js.executeScript("return window.__ws;");
+        driver.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("again");
+        driver.findElement(By.cssSelector("#composer button.send")).click();
+        browser.waitUpTo(Duration.ofSeconds(30)).until(d -> d.findElements(By.cssSelector(".msg.assistant")).size() == 2
+            && "done".equals(js.executeScript("var a = document.querySelectorAll('.msg.assistant')[1]; return a && a.dataset.state;")));
+        assertEquals(sockets, js.executeScript("return window.__ws;"), "the second stream on the same socket");
+        assertEquals(0L, js.executeScript("return window.__es;"));
+      }
     }
   }
 
