@@ -26,15 +26,18 @@
   var LUMP_ARRIVED_MS = 50;
   // No clock event this long after connecting, while the server says the answer is running: held back.
   var SILENT_MS = 3500;
-  // A tab hidden longer than this reconnects when shown: a phone's sleeping radio may have lost the
-  // connection without the page being told.
-  var HIDDEN_RECONNECT_MS = 5000;
+  // A tab hidden this long lets its streams go (a hidden tab needs none); shown again, each
+  // catches up from its cursor at once.
+  var HIDDEN_PAUSE_MS = 2000;
 
   var live = [];
   var warned = false;
-  var hiddenAt = 0;
+  // "sse": an EventSource per stream; "websocket": one socket per page; "shared": one socket per
+  // browser, held by a leader tab (where Web Locks or BroadcastChannel are missing: one per page).
   var transportMeta = document.querySelector('meta[name="streamchat-transport"]');
-  var overSocket = !!transportMeta && transportMeta.content === 'websocket' && 'WebSocket' in window;
+  var transport = transportMeta ? transportMeta.content : 'sse';
+  var overSocket = (transport === 'websocket' || transport === 'shared') && 'WebSocket' in window;
+  var shared = overSocket && transport === 'shared' && !!navigator.locks && 'BroadcastChannel' in window;
   var pageSocket = null;
 
   function LiveSource(url) {
@@ -82,8 +85,8 @@
 
   LiveSource.prototype.connect = function (url) {
     if (overSocket && this.gid) {
-      this.source = socket().subscribe(this);
       this.readyState = CONNECTING;
+      subscribeOverSocket(this);
       return;
     }
     var self = this;
@@ -139,9 +142,19 @@
     this.retryTimer = setTimeout(function () { self.probe(attempt); }, wait);
   };
 
+  /** The tab is hidden: no live stream until it is shown again (no retry meanwhile either). */
+  LiveSource.prototype.pause = function () {
+    if (this.closed) return;
+    this.paused = true;
+    this.attempt++;
+    clearTimeout(this.retryTimer);
+    this.drop();
+  };
+
   /** Now: a new stream from the cursor (the network is back, or the tab is shown again). */
   LiveSource.prototype.reconnectNow = function () {
     if (this.closed) return;
+    this.paused = false;
     this.drop();
     this.failures = 0;
     this.recover(true);
@@ -227,18 +240,22 @@
     if (notice) notice.textContent = 'This answer can no longer be followed live; reload the page to see what was saved.';
   };
 
-  // ---- one WebSocket for every stream of the page ----
+  // ---- one WebSocket for every stream of the page, or of every tab ----
 
   function socket() {
     if (!pageSocket) pageSocket = new PageSocket();
     return pageSocket;
   }
 
-  /** The page's socket: subscriptions by generation, each a LiveSource; reopened when a source needs it. */
+  /**
+   * A socket to /api/ws and its subscriptions, by id. A subscriber is a LiveSource of this tab or,
+   * in the leader tab, a stand-in for a stream another tab wants (see Tabs); each has an id, a gid,
+   * a cursor(), and is told opened(), message(m) and failed(status).
+   */
   function PageSocket() {
     this.ws = null;
     this.ready = false;
-    this.sources = {};
+    this.subscribers = {};
   }
 
   PageSocket.prototype.open = function () {
@@ -249,55 +266,173 @@
     ws.onopen = function () {
       if (self.ws !== ws) return;
       self.ready = true;
-      Object.keys(self.sources).forEach(function (gid) { self.send(self.sources[gid]); });
+      Object.keys(self.subscribers).forEach(function (id) { self.send(self.subscribers[id]); });
     };
     ws.onmessage = function (e) {
       var m = JSON.parse(e.data);
-      var source = self.sources[m.gid];
-      if (!source) return;
-      if (m.event === 'error' || m.event === 'end') delete self.sources[m.gid];
-      if (m.event === 'error') source.socketFailed(m.status);
-      else source.dispatchSse(m.sse);
+      var subscriber = self.subscribers[m.id];
+      if (!subscriber) return;
+      if (m.event === 'error' || m.event === 'end') delete self.subscribers[m.id];
+      if (m.event === 'error') subscriber.failed(m.status);
+      else subscriber.message(m);
     };
     ws.onclose = function () {
-      if (self.ws !== ws) return;
-      self.reset();
+      if (self.ws === ws) self.reset();
     };
   };
 
   /** The socket is gone: every stream on it recovers on its own, from its cursor. */
   PageSocket.prototype.reset = function () {
     var ws = this.ws;
-    var sources = this.sources;
+    var subscribers = this.subscribers;
     this.ws = null;
     this.ready = false;
-    this.sources = {};
+    this.subscribers = {};
     if (ws) {
       ws.onclose = null;
       ws.close();
     }
-    Object.keys(sources).forEach(function (gid) { sources[gid].socketFailed(0); });
+    Object.keys(subscribers).forEach(function (id) { subscribers[id].failed(0); });
   };
 
-  PageSocket.prototype.send = function (source) {
-    this.ws.send(JSON.stringify({ subscribe: source.gid, after: source.cursor(), view: 'page' }));
-    source.socketOpened();
+  PageSocket.prototype.send = function (subscriber) {
+    this.ws.send(JSON.stringify({ subscribe: subscriber.gid, id: subscriber.id, after: subscriber.cursor(), view: 'page' }));
+    subscriber.opened();
   };
 
-  /** Subscribes a source; answers the handle it keeps as its "source" (closing it unsubscribes). */
-  PageSocket.prototype.subscribe = function (source) {
-    var self = this;
-    this.sources[source.gid] = source;
+  PageSocket.prototype.subscribe = function (subscriber) {
+    this.subscribers[subscriber.id] = subscriber;
     if (!this.ws) this.open();
-    else if (this.ready) this.send(source);
+    else if (this.ready) this.send(subscriber);
+  };
+
+  PageSocket.prototype.unsubscribe = function (subscriber) {
+    if (this.subscribers[subscriber.id] !== subscriber) return;
+    delete this.subscribers[subscriber.id];
+    if (this.ready) this.ws.send(JSON.stringify({ unsubscribe: subscriber.gid, id: subscriber.id }));
+  };
+
+  /**
+   * The tabs of one browser share one socket: the tab holding the Web Lock is the leader; it holds
+   * the socket and relays each tab's events over a BroadcastChannel. A tab asks for a stream with
+   * its own id and cursor ("want"), so each tab resumes exactly where it is. When the leader's tab
+   * closes, its lock passes to another tab, which announces itself; every tab then asks again from
+   * its cursor (a duplicate is dropped by app.js's cursor, so nothing shows twice).
+   */
+  var Tabs = {
+    tab: Math.random().toString(36).slice(2) + Date.now().toString(36),
+    leader: false,
+    channel: null,
+    wanted: {},  // this tab's subscribers by id
+    remote: {},  // in the leader: other tabs' subscribers by id
+
+    start: function () {
+      var self = this;
+      this.channel = new BroadcastChannel('streamchat-live');
+      this.channel.onmessage = function (e) { self.heard(e.data); };
+      navigator.locks.request('streamchat-live-leader', function () {
+        self.lead();
+        return new Promise(function () { /* held until this tab goes */ });
+      });
+    },
+
+    lead: function () {
+      var self = this;
+      this.leader = true;
+      Object.keys(this.wanted).forEach(function (id) { socket().subscribe(self.wanted[id]); });
+      this.channel.postMessage({ type: 'leader' });
+    },
+
+    subscribe: function (subscriber) {
+      this.wanted[subscriber.id] = subscriber;
+      if (this.leader) socket().subscribe(subscriber);
+      else this.channel.postMessage({ type: 'want', id: subscriber.id, gid: subscriber.gid, after: subscriber.cursor() });
+    },
+
+    unsubscribe: function (subscriber) {
+      if (this.wanted[subscriber.id] !== subscriber) return;
+      delete this.wanted[subscriber.id];
+      if (this.leader) socket().unsubscribe(subscriber);
+      else this.channel.postMessage({ type: 'drop', id: subscriber.id });
+    },
+
+    heard: function (note) {
+      var self = this;
+      if (note.type === 'leader') {
+        // A new leader: ask it again for every stream, from where this tab is.
+        Object.keys(this.wanted).forEach(function (id) {
+          var s = self.wanted[id];
+          self.channel.postMessage({ type: 'want', id: id, gid: s.gid, after: s.cursor() });
+        });
+      } else if (this.leader && note.type === 'want') {
+        var stale = this.remote[note.id];
+        if (stale) socket().unsubscribe(stale);
+        this.remote[note.id] = relay(note);
+        socket().subscribe(this.remote[note.id]);
+      } else if (this.leader && note.type === 'drop') {
+        if (this.remote[note.id]) socket().unsubscribe(this.remote[note.id]);
+        delete this.remote[note.id];
+      } else if (note.type === 'relay' && this.wanted[note.id]) {
+        var s = this.wanted[note.id];
+        if (note.what === 'opened') s.opened();
+        else if (note.what === 'failed') {
+          delete this.wanted[note.id];
+          s.failed(note.status);
+        } else {
+          if (note.m.event === 'end') delete this.wanted[note.id];
+          s.message(note.m);
+        }
+      }
+    }
+  };
+
+  /** In the leader: the stand-in for a stream another tab wants, relaying what the socket says. */
+  function relay(want) {
+    function tell(what, extra) {
+      var note = { type: 'relay', id: want.id, what: what };
+      Object.keys(extra || {}).forEach(function (k) { note[k] = extra[k]; });
+      Tabs.channel.postMessage(note);
+    }
     return {
-      close: function () {
-        if (self.sources[source.gid] !== source) return;
-        delete self.sources[source.gid];
-        if (self.ready) self.ws.send(JSON.stringify({ unsubscribe: source.gid }));
+      id: want.id,
+      gid: want.gid,
+      cursor: function () { return want.after; },
+      opened: function () { tell('opened'); },
+      message: function (m) {
+        if (m.seq) want.after = m.seq; // a new socket resumes this stream where the tab has got to
+        if (m.event === 'end') delete Tabs.remote[want.id];
+        tell('message', { m: m });
+      },
+      failed: function (status) {
+        delete Tabs.remote[want.id];
+        tell('failed', { status: status });
       }
     };
-  };
+  }
+
+  /**
+   * Subscribes a LiveSource on the tabs' shared socket or the page's own; its "source" becomes a
+   * handle whose close() unsubscribes. What arrives for an older handle (before a reconnect) is ignored.
+   */
+  function subscribeOverSocket(source) {
+    var subscriber = {
+      id: Tabs.tab + ':' + source.gid,
+      gid: source.gid,
+      cursor: function () { return source.cursor(); },
+      opened: function () { if (source.source === handle) source.socketOpened(); },
+      message: function (m) { if (source.source === handle) source.dispatchSse(m.sse); },
+      failed: function (status) { if (source.source === handle) source.socketFailed(status); }
+    };
+    var handle = {
+      close: function () {
+        if (shared) Tabs.unsubscribe(subscriber);
+        else if (pageSocket) pageSocket.unsubscribe(subscriber);
+      }
+    };
+    source.source = handle;
+    if (shared) Tabs.subscribe(subscriber);
+    else socket().subscribe(subscriber);
+  }
 
   LiveSource.prototype.socketOpened = function () {
     this.readyState = OPEN;
@@ -390,7 +525,7 @@
   }
 
   function reconnectAll() {
-    live.slice().forEach(function (s) { s.reconnectNow(); });
+    live.slice().forEach(function (s) { if (!s.paused || document.visibilityState === 'visible') s.reconnectNow(); });
   }
 
   window.addEventListener('online', reconnectAll);
@@ -399,20 +534,25 @@
   window.addEventListener('offline', function () {
     if (pageSocket) pageSocket.reset();
     live.slice().forEach(function (s) {
-      if (s.closed) return;
+      if (s.closed || s.paused) return;
       s.drop();
       s.recover(false);
     });
   });
   window.addEventListener('pageshow', function (e) { if (e.persisted) reconnectAll(); });
+  var pauseTimer = 0;
   document.addEventListener('visibilitychange', function () {
+    clearTimeout(pauseTimer);
     if (document.visibilityState === 'hidden') {
-      hiddenAt = Date.now();
+      pauseTimer = setTimeout(function () {
+        live.forEach(function (s) { s.pause(); });
+      }, HIDDEN_PAUSE_MS);
       return;
     }
-    var long = hiddenAt > 0 && Date.now() - hiddenAt > HIDDEN_RECONNECT_MS;
-    live.slice().forEach(function (s) { if (long || s.readyState !== OPEN) s.reconnectNow(); });
+    // Shown: a paused stream, or one that may have died with a sleeping phone's radio, comes back.
+    live.slice().forEach(function (s) { if (s.paused || s.readyState !== OPEN) s.reconnectNow(); });
   });
 
+  if (shared) Tabs.start();
   htmx.createEventSource = function (url) { return new LiveSource(url); };
 })();

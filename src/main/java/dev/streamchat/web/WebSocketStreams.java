@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * The WebSocket transport, {@code GET /api/ws}: one socket carries any number of generations'
  * streams. The client sends {@code {"subscribe": gid, "after": N}} and {@code {"unsubscribe": gid}};
  * the server sends the events of the SSE API as {@code {"gid", "event": "chunk"|"end", ...}}, and
- * {@code {"gid", "event": "error", "status", "error"}} for a subscription it refuses. Each
+ * {@code {"gid", "event": "error", "status", "error"}} for a subscription it refuses. A
+ * subscription may carry an {@code "id"} of the client's (its messages then carry it too), so one
+ * socket can follow one generation for several readers from different cursors: the tabs of a
+ * browser sharing one socket (webroot/live.js). Each
  * subscription is a sink of the generation's feed, so resume, catching up and coalescing for a slow
  * socket are the SSE stream's.
  *
@@ -39,7 +43,8 @@ final class WebSocketStreams {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebSocketStreams.class);
   static final int MAX_MESSAGE_BYTES = 4096;
-  static final int MAX_SUBSCRIPTIONS = 32;
+  static final int MAX_SUBSCRIPTIONS = 64;
+  private static final int MAX_ID_CHARS = 100;
   /** Messages a client may send: a burst of this many, refilled at {@link #MESSAGES_PER_SECOND}. */
   static final int MESSAGE_BURST = 40;
   static final int MESSAGES_PER_SECOND = 20;
@@ -148,9 +153,9 @@ final class WebSocketStreams {
         Object subscribe = message.getValue("subscribe");
         Object unsubscribe = message.getValue("unsubscribe");
         if (subscribe instanceof String gid && unsubscribe == null) {
-          subscribe(gid, cursor(message.getValue("after")), view(message.getValue("view")));
+          subscribe(gid, id(message.getValue("id"), gid), cursor(message.getValue("after")), view(message.getValue("view")));
         } else if (unsubscribe instanceof String gid && subscribe == null) {
-          Subscription s = subscriptions.remove(gid);
+          Subscription s = subscriptions.remove(id(message.getValue("id"), gid));
           if (s != null) s.close();
         } else {
           throw Problem.badRequest("a message is {\"subscribe\": \"<gid>\", \"after\": N} or {\"unsubscribe\": \"<gid>\"}.");
@@ -158,6 +163,13 @@ final class WebSocketStreams {
       } catch (Problem p) {
         close(INVALID, "Malformed message: " + p.getMessage());
       }
+    }
+
+    /** The subscription's key: the client's id, or the generation's when it gives none. */
+    private String id(Object id, String gid) {
+      if (id == null) return gid;
+      if (id instanceof String s && !s.isEmpty() && s.length() <= MAX_ID_CHARS) return s;
+      throw Problem.badRequest("id must be a string of 1 to " + MAX_ID_CHARS + " characters.");
     }
 
     private FeedView view(Object view) {
@@ -186,39 +198,32 @@ final class WebSocketStreams {
     }
 
     /** A new subscription, or a resume: subscribing again to a generation restarts it after {@code after}. */
-    private void subscribe(String gid, long after, FeedView view) {
-      Subscription previous = subscriptions.remove(gid);
+    private void subscribe(String gid, String id, long after, FeedView view) {
+      Subscription previous = subscriptions.remove(id);
       if (previous != null) previous.close();
       if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
         close(POLICY, "Too many subscriptions: at most " + MAX_SUBSCRIPTIONS + " on one socket.");
         return;
       }
-      Subscription s = new Subscription(gid);
-      subscriptions.put(gid, s);
+      Subscription s = new Subscription(gid, id);
+      subscriptions.put(id, s);
       chat.generation(owner, gid).onComplete(ar -> {
-        if (closed || subscriptions.get(gid) != s) return;
+        if (closed || subscriptions.get(id) != s) return;
         if (ar.failed()) {
-          subscriptions.remove(gid);
-          refuse(gid, ar.cause());
+          subscriptions.remove(id);
+          s.refuse(ar.cause());
           return;
         }
         Quotas.Slot slot;
         try {
           slot = chat.quotas().admitViewer(owner, Viewers.of(vertx).summary(gid).viewers());
         } catch (Problem p) {
-          subscriptions.remove(gid);
-          refuse(gid, p);
+          subscriptions.remove(id);
+          s.refuse(p);
           return;
         }
         s.start(slot, after, view);
       });
-    }
-
-    private void refuse(String gid, Throwable cause) {
-      int status = cause instanceof Problem p ? p.status() : 500;
-      String message = cause instanceof Problem ? cause.getMessage() : "The stream could not be opened; try again.";
-      if (!(cause instanceof Problem)) LOG.warn("websocket: subscribing to {} failed", gid, cause);
-      send(new JsonObject().put("gid", gid).put("event", "error").put("status", status).put("error", message).toBuffer());
     }
 
     private void send(Buffer message) {
@@ -245,13 +250,29 @@ final class WebSocketStreams {
     /** One generation on this socket: a sink of its feed. */
     private final class Subscription implements FeedSink {
       private final String gid;
+      /** The client's id for this subscription, or null: its messages are then the view's as they are. */
+      private final String id;
       private Feeds.Subscription feed;
       private Viewers.Viewer viewer;
       private Quotas.Slot slot;
       private boolean ended;
 
-      Subscription(String gid) {
+      Subscription(String gid, String id) {
         this.gid = gid;
+        this.id = id.equals(gid) ? null : id;
+      }
+
+      void refuse(Throwable cause) {
+        int status = cause instanceof Problem p ? p.status() : 500;
+        String message = cause instanceof Problem ? cause.getMessage() : "The stream could not be opened; try again.";
+        if (!(cause instanceof Problem)) LOG.warn("websocket: subscribing to {} failed", gid, cause);
+        send(tagged(new JsonObject().put("gid", gid).put("event", "error").put("status", status).put("error", message).toBuffer()));
+      }
+
+      /** The message with this subscription's id first, when it has one (every view's message is a JSON object). */
+      private Buffer tagged(Buffer message) {
+        if (id == null) return message;
+        return Buffer.buffer("{\"id\":" + Json.encode(id) + ",").appendBuffer(message, 1, message.length() - 1);
       }
 
       void start(Quotas.Slot viewerSlot, long after, FeedView view) {
@@ -273,7 +294,7 @@ final class WebSocketStreams {
       @Override
       public void write(Buffer event, long lastSeq) {
         if (ended || closed) return;
-        send(event);
+        send(tagged(event));
         viewer.sent(lastSeq, event.length());
       }
 
@@ -281,14 +302,14 @@ final class WebSocketStreams {
       public void end(Buffer lastEvent) {
         if (ended || closed) return;
         if (lastEvent.length() > 0) {
-          send(lastEvent);
+          send(tagged(lastEvent));
           viewer.sent(0, lastEvent.length());
         } else {
           // The feed stopped without an end (the store could not be read): the client resumes.
-          send(new JsonObject().put("gid", gid).put("event", "error").put("status", 503)
-              .put("error", "The stream was interrupted: subscribe again after the last seq received.").toBuffer());
+          send(tagged(new JsonObject().put("gid", gid).put("event", "error").put("status", 503)
+              .put("error", "The stream was interrupted: subscribe again after the last seq received.").toBuffer()));
         }
-        subscriptions.remove(gid, this);
+        subscriptions.remove(id == null ? gid : id, this);
         close();
       }
 
