@@ -8,8 +8,10 @@
 //   reloads, showing what the store holds, instead of hanging;
 // - notices when something on the way buffers the stream (the server's clock events arrive in a
 //   lump, or none arrive), tells the person and tells the server;
-// - when the server says so (<meta name="streamchat-transport" content="websocket">), carries every
-//   stream of the page over one WebSocket (/api/ws) instead of one EventSource each.
+// - when the server says so (<meta name="streamchat-transport">), carries every stream of the page
+//   over one WebSocket (/api/ws), or every stream of every tab of the browser over one socket held
+//   by a leader tab ("shared"), instead of one EventSource each; where WebSockets cannot get
+//   through (a proxy refusing the upgrade), it falls back to EventSources.
 (function () {
   'use strict';
 
@@ -39,6 +41,15 @@
   var overSocket = (transport === 'websocket' || transport === 'shared') && 'WebSocket' in window;
   var shared = overSocket && transport === 'shared' && !!navigator.locks && 'BroadcastChannel' in window;
   var pageSocket = null;
+  var socketRefusals = 0;
+
+  /** This page (and, when told by the leader, every tab) follows its streams over SSE from now on. */
+  function withoutSockets(tellTabs) {
+    if (!overSocket) return;
+    overSocket = false;
+    if (tellTabs && shared) Tabs.channel.postMessage({ type: 'nosocket' });
+    shared = false;
+  }
 
   function LiveSource(url) {
     this.url = url;
@@ -266,6 +277,7 @@
     ws.onopen = function () {
       if (self.ws !== ws) return;
       self.ready = true;
+      socketRefusals = 0;
       Object.keys(self.subscribers).forEach(function (id) { self.send(self.subscribers[id]); });
     };
     ws.onmessage = function (e) {
@@ -277,7 +289,10 @@
       else subscriber.message(m);
     };
     ws.onclose = function () {
-      if (self.ws === ws) self.reset();
+      if (self.ws !== ws) return;
+      // Refused twice before opening (a proxy that does not pass WebSocket upgrades): use SSE.
+      if (!self.ready && ++socketRefusals >= 2) withoutSockets(true);
+      self.reset();
     };
   };
 
@@ -358,7 +373,11 @@
 
     heard: function (note) {
       var self = this;
-      if (note.type === 'leader') {
+      if (note.type === 'nosocket') {
+        withoutSockets(false);
+        Object.keys(this.wanted).forEach(function (id) { self.wanted[id].failed(0); });
+        this.wanted = {};
+      } else if (note.type === 'leader') {
         // A new leader: ask it again for every stream, from where this tab is.
         Object.keys(this.wanted).forEach(function (id) {
           var s = self.wanted[id];
@@ -419,7 +438,8 @@
       id: Tabs.tab + ':' + source.gid,
       gid: source.gid,
       cursor: function () { return source.cursor(); },
-      opened: function () { if (source.source === handle) source.socketOpened(); },
+      // Later, not now: htmx sets onopen (which re-registers its listeners) after createEventSource returns.
+      opened: function () { Promise.resolve().then(function () { if (source.source === handle) source.socketOpened(); }); },
       message: function (m) { if (source.source === handle) source.dispatchSse(m.sse); },
       failed: function (status) { if (source.source === handle) source.socketFailed(status); }
     };

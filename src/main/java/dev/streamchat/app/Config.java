@@ -80,7 +80,7 @@ public record Config(
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
         e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
         Tls.from(e),
-        e.choice("STREAMCHAT_PAGE_TRANSPORT", "sse", java.util.List.of("sse", "websocket", "shared")));
+        e.choice("STREAMCHAT_PAGE_TRANSPORT", "shared", java.util.List.of("sse", "websocket", "shared")));
   }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */

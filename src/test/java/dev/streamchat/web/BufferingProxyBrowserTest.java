@@ -148,7 +148,7 @@ class BufferingProxyBrowserTest {
   @Test
   void aBufferingProxyIsNoticedByThePageAndFlaggedForTheAdminAndACleanOneIsNot() throws Exception {
     assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx): the proxy test needs it");
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN,
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN, "STREAMCHAT_PAGE_TRANSPORT", "sse",
         "STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "140"));
         Browser browser = Browser.open()) {
       try (Nginx clean = new Nginx(server.port(), false)) {
@@ -172,6 +172,24 @@ class BufferingProxyBrowserTest {
         assertTrue(admin.contains("proxy_buffering off") && admin.contains("flushpackets=on")
             && admin.contains("flush_interval -1"), "and says how to fix nginx, Apache and Caddy");
       }
+    }
+  }
+
+  @Test
+  void behindAProxyThatRefusesWebSocketsThePageFallsBackToEventSources() throws Exception {
+    assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx): the proxy test needs it");
+    // The default transport (tabs sharing a WebSocket) through an nginx with no Upgrade headers set.
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN,
+        "STREAMCHAT_DEMO_TPS", "30", "STREAMCHAT_DEMO_TOKENS", "60"));
+        Browser browser = Browser.open();
+        Nginx plain = new Nginx(server.port(), false)) {
+      assertFalse(askThrough(plain, browser), "the answer streamed to its end, and no false alarm");
+      String cid = browser.driver().getCurrentUrl().replaceAll(".*/c/", "");
+      String cookie = browser.driver().manage().getCookieNamed("streamchat_session").getValue();
+      JsonObject conversation = new JsonObject(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create(server.url("/api/conversations/" + cid))).header("Cookie", "streamchat_session=" + cookie).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals("done", conversation.getJsonArray("messages").getJsonObject(1).getString("state"));
     }
   }
 }

@@ -139,6 +139,36 @@ class WebSocketTest {
   }
 
   @Test
+  void oneGenerationForTwoReadersFromTwoCursorsOnOneSocketByTheirIds() throws Exception {
+    server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "60"));
+    ApiClient api = server.client();
+    String gid = api.ask(api.newConversation(), "one", 80);
+    Socket2 socket = open(api);
+    socket.send(subscribe(gid, 0).put("id", "tab-a"));
+    // Reader b joins after the chunks reader a has had so far: it starts from its own cursor.
+    StringBuilder head = new StringBuilder();
+    long cut = 0;
+    while (cut < 10) {
+      JsonObject m = socket.next();
+      assertEquals("tab-a", m.getString("id"));
+      head.append(m.getString("text"));
+      cut = m.getLong("seq");
+    }
+    socket.send(subscribe(gid, cut).put("id", "tab-b"));
+    Map<String, StringBuilder> got = new HashMap<>(Map.of("tab-a", new StringBuilder(head), "tab-b", new StringBuilder(head)));
+    int ended = 0;
+    while (ended < 2) {
+      JsonObject m = socket.next();
+      assertEquals(gid, m.getString("gid"));
+      if (m.getString("event").equals("end")) ended++;
+      else got.get(m.getString("id")).append(m.getString("text"));
+    }
+    String text = api.awaitFinal(gid).getString("text");
+    assertEquals(text, got.get("tab-a").toString(), "the reader from the start got all of it");
+    assertEquals(text, got.get("tab-b").toString(), "the reader after chunk " + cut + " got exactly the rest");
+  }
+
+  @Test
   void resumeAtRandomCutsHasNoGapAndNoDuplicate() throws Exception {
     server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "150", "STREAMCHAT_DEMO_TOKENS", "300"));
     long seed = System.nanoTime();
