@@ -27,7 +27,7 @@
   var LUMP_SENT_MS = 900;
   var LUMP_ARRIVED_MS = 50;
   // No clock event this long after connecting, while the server says the answer is running: held back.
-  var SILENT_MS = 3500;
+  var SILENT_MS = 5000;
   // A tab hidden this long lets its streams go (a hidden tab needs none); shown again, each
   // catches up from its cursor at once.
   var HIDDEN_PAUSE_MS = 2000;
