@@ -218,14 +218,11 @@
     (this.listeners[type] || []).slice().forEach(function (fn) { fn.call(this, e); }, this);
   };
 
-  /** The stream's URL after the last chunk the page applied (app.js keeps it in data-cursor). */
+  /** The stream's URL after the last chunk the page applied. */
   LiveSource.prototype.resumeUrl = function () {
     var el = this.element;
-    if (el && el.dataset.stream) return el.dataset.stream + '?after=' + (el.dataset.cursor || '0');
-    if (!this.lastEventId) return this.url;
-    var url = this.url.replace(/([?&])after=[^&]*/, '$1after=' + this.lastEventId);
-    return url !== this.url || /[?&]after=/.test(url) ? url
-      : url + (url.indexOf('?') < 0 ? '?' : '&') + 'after=' + this.lastEventId;
+    var base = el && el.dataset.stream ? el.dataset.stream : this.url.replace(/[?#].*$/, '');
+    return base + '?after=' + this.cursor();
   };
 
   /**
