@@ -65,14 +65,15 @@ public final class App extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(() -> {
+    Future<Void> tls = config.tls().map(t -> t.verify(vertx)).orElse(Future.succeededFuture());
+    return tls.compose(ok -> vertx.executeBlocking(() -> {
           Files.createDirectories(config.dataDir());
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
           accountStore = new AccountStore(vertx, ds);
           streams = new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
           return null;
-        })
+        }))
         .compose(v -> streams.recover())
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())

@@ -30,7 +30,9 @@ public record Config(
     int maxConversations,
     int maxMessagesPerConversation,
     long maxStoredBytes,
-    AuthSettings auth) {
+    AuthSettings auth,
+    Optional<Tls> tls,
+    String pageTransport) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -80,7 +82,9 @@ public record Config(
         e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
         e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
-        auth(e));
+        auth(e),
+        Tls.from(e),
+        e.choice("STREAMCHAT_PAGE_TRANSPORT", PageTransport.SHARED, PageTransport.class).name().toLowerCase(java.util.Locale.ROOT));
   }
 
   /**
@@ -108,6 +112,9 @@ public record Config(
     }
     return new AuthSettings(mode, signup, header, proxies);
   }
+
+  /** How the chat page receives its streams: one shared socket per browser, a socket per tab, or SSE. */
+  public enum PageTransport { SHARED, WEBSOCKET, SSE }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */
   public record Limits(

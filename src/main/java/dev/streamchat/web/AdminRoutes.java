@@ -4,6 +4,7 @@ import dev.streamchat.auth.Account;
 import dev.streamchat.auth.Accounts;
 import dev.streamchat.chat.Problem;
 import dev.streamchat.ops.AdminAccess;
+import dev.streamchat.ops.BufferingProxies;
 import dev.streamchat.ops.Operations;
 import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.GenerationStatus;
@@ -79,6 +80,7 @@ final class AdminRoutes {
         .onSuccess(state -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail)));
     router.get("/api/admin/streams").handler(api(this::listStreams));
+    router.get("/api/admin/proxies").handler(api(this::listProxies));
     router.post("/api/admin/streams/:gid/stop").handler(api(ctx -> ApiRoutes.reply(ctx,
         ops.chat().stopAny(ctx.pathParam("gid")), 200, state -> new JsonObject().put("state", state.wire()))));
     mountUsers(router);
@@ -199,6 +201,7 @@ final class AdminRoutes {
       vars.put("users", AccountRows.users(users.result()));
       vars.put("invite", invite);
       vars.put("charts", charts().charts());
+      vars.put("proxies", BufferingProxies.of(vertx).reports());
       ctx.response().putHeader("Cache-Control", "no-store");
       PageRoutes.html(ctx, status, views.page(ADMIN, vars));
     }).onFailure(ctx::fail);
@@ -232,6 +235,18 @@ final class AdminRoutes {
           .put("slowestViewerLag", v.viewers() == 0 ? null : Math.max(0, lastSeq - v.slowestLastSent()))
           .put("bytesSent", v.bytesSent())
           .put("lastActivityAt", Math.max(log.lastChunkAt(), v.lastWriteAt())));
+    }
+    Http.json(ctx, 200, out);
+  }
+
+  /** The viewers whose page reported its stream held back by a proxy, the latest report first. */
+  private void listProxies(RoutingContext ctx) {
+    JsonArray out = new JsonArray();
+    for (BufferingProxies.Report r : BufferingProxies.of(vertx).reports()) {
+      out.add(new JsonObject().put("session", r.session()).put("kind", r.kind()).put("detail", r.detail())
+          .put("userAgent", r.userAgent()).put("remoteAddress", r.remoteAddress())
+          .put("forwardedFor", r.forwardedFor()).put("via", r.via()).put("reports", r.reports())
+          .put("firstAt", r.firstAt()).put("lastAt", r.lastAt()));
     }
     Http.json(ctx, 200, out);
   }

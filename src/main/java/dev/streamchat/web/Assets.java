@@ -26,7 +26,7 @@ import java.util.zip.GZIPOutputStream;
 public final class Assets {
 
   /** Every file under webroot that a page links to. */
-  static final List<String> WEBROOT = List.of("app.css", "app.js", "admin.css", "admin.js", "favicon.svg");
+  static final List<String> WEBROOT = List.of("app.css", "app.js", "live.js", "admin.css", "admin.js", "auth.css", "favicon.svg");
   /** The webjar files the pages load, by their URL path (under META-INF/resources). */
   static final List<String> WEBJARS = List.of("/webjars/htmx.org/2.0.10/dist/htmx.min.js",
       "/webjars/htmx-ext-sse/2.2.2/sse.js");

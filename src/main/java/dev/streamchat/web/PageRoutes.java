@@ -32,8 +32,11 @@ final class PageRoutes {
   private final ChatService chat;
   private final Views views;
   private final Csrf csrf;
+  /** How the page follows its streams: "sse" (one EventSource each) or "websocket" (one socket for all). */
+  private final String transport;
 
-  PageRoutes(Vertx vertx, ChatService chat, Views views, Csrf csrf) {
+  PageRoutes(Vertx vertx, ChatService chat, Views views, Csrf csrf, String transport) {
+    this.transport = transport;
     this.vertx = vertx;
     this.chat = chat;
     this.views = views;
@@ -155,6 +158,7 @@ final class PageRoutes {
       vars.put("demoOnly", chat.models().demoOnly());
       vars.put("csrf", csrf.token(ctx));
       vars.put("account", Sessions.account(ctx));
+      vars.put("transport", transport);
       return views.page(Views.CHAT, vars);
     }).onSuccess(page -> html(ctx, 200, page)).onFailure(ctx::fail);
   }
@@ -351,7 +355,10 @@ final class PageRoutes {
     String gid = ctx.pathParam("gid");
     chat.generation(Sessions.owner(ctx), gid).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents());
+      else {
+        SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents());
+        StreamClock.stamp(vertx, ctx.response());
+      }
     });
   }
 

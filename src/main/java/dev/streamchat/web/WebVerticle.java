@@ -8,8 +8,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.util.List;
 
 /** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
 public final class WebVerticle extends VerticleBase {
@@ -70,13 +72,16 @@ public final class WebVerticle extends VerticleBase {
     Bodies.mount(router, config.maxBodyBytes());
     Sessions sessions = new Sessions(accounts, config.limits().sessionDays());
     router.route().handler(sessions);
-    router.route().handler(new Origins(config.publicUrl()));
+    Origins origins = new Origins(config.publicUrl());
+    router.route().handler(origins);
     router.route().handler(csrf);
     SignIns signIns = new SignIns(accounts, sessions);
     new AuthApiRoutes(signIns).mount(router);
     new AuthPageRoutes(signIns, views, csrf).mount(router);
     new ApiRoutes(vertx, chat).mount(router);
-    new PageRoutes(vertx, chat, views, csrf).mount(router);
+    new PageRoutes(vertx, chat, views, csrf, config.pageTransport()).mount(router);
+    new LiveRoutes(vertx).mount(router);
+    new WebSocketStreams(vertx, chat, origins, views).mount(router);
     admin.mount(router);
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(new Failures(views, config.maxBodyBytes()));
@@ -90,6 +95,10 @@ public final class WebVerticle extends VerticleBase {
         .setMaxInitialLineLength(config.limits().maxUrlChars())
         // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).
         .setMaxFormAttributeSize(config.maxBodyBytes());
+    // HTTPS: HTTP/2 for browsers that offer it by ALPN (every tab's streams share one connection),
+    // HTTP/1.1 for the others.
+    config.tls().ifPresent(tls -> options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert())
+        .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1)));
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(port)

@@ -34,7 +34,7 @@ class SseLifetimeBrowserTest {
   @Test
   void aStreamOutlivingSeveralConnectionsShowsTheTextOnce() throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "70",
-        "STREAMCHAT_SSE_MAX_SECONDS", "1"));
+        "STREAMCHAT_SSE_MAX_SECONDS", "1", "STREAMCHAT_PAGE_TRANSPORT", "sse"));
         Browser browser = Browser.open()) {
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
