@@ -5,8 +5,16 @@ import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
 import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
+import dev.streamchat.chat.MessageCheck;
 import dev.streamchat.chat.Quotas;
 import dev.streamchat.chat.StorageLimits;
+import dev.streamchat.filter.FilterMetrics;
+import dev.streamchat.filter.FilterSettings;
+import dev.streamchat.filter.MessageModeration;
+import dev.streamchat.filter.ModerationClient;
+import dev.streamchat.filter.ModerationStage;
+import dev.streamchat.filter.RedactionStage;
+import dev.streamchat.json.JsonStage;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
@@ -25,6 +33,7 @@ import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationWorker;
 import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.JournalStreamStore;
+import dev.streamchat.stream.PipelineStage;
 import dev.streamchat.stream.StreamStore;
 import dev.streamchat.stream.journal.PerFileJournal;
 import dev.streamchat.web.WebVerticle;
@@ -130,10 +139,27 @@ public final class App extends VerticleBase {
   private Future<?> deploy(ModelRegistry models) {
     Generations generations = new BusGenerations(vertx, streams);
     Feeds.install(vertx, streams);
+    FilterSettings filters = config.filters();
+    FilterMetrics filterMetrics = new FilterMetrics(telemetry.registry());
+    // Between the meter and the journal, in this order: redaction (synchronous), moderation (holds
+    // text until judged), the JSON check (sees only what will be stored).
+    List<PipelineStage> stages = new ArrayList<>();
+    stages.add(new RedactionStage(filters.rules(), filters.holdChars(), filterMetrics));
+    MessageCheck messageCheck = MessageCheck.NONE;
+    if (filters.moderationUrl().isPresent()) {
+      ModerationClient moderation = new ModerationClient(vertx, filters.moderationUrl().get(),
+          filters.moderationApiKey().orElse(null), filters.moderationTimeoutMs(), filterMetrics);
+      stages.add(new ModerationStage(vertx, moderation, filters.moderationWindowChars(), filterMetrics));
+      messageCheck = new MessageModeration(moderation, filterMetrics);
+    }
+    stages.add(new JsonStage());
+    LOG.info("answer filters: {} rule(s), hold {} chars, moderation {}", filters.rules().size(), filters.holdChars(),
+        filters.moderationUrl().isPresent() ? "on" : "off");
     ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
         new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), generations),
-        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
+        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()),
+        messageCheck);
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
@@ -143,7 +169,7 @@ public final class App extends VerticleBase {
     // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
     // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.
     return vertx.deployVerticle(new GenerationWorker(streams, models, config.maxAnswerTokens(),
-            config.maxAnswerBytes(), List.of(), this::ended),
+            config.maxAnswerBytes(), stages, this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops);

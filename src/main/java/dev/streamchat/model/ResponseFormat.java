@@ -38,6 +38,21 @@ public record ResponseFormat(Kind kind, JsonObject schema, String name, Boolean 
     return new ResponseFormat(Kind.JSON_SCHEMA, schema, name == null ? DEFAULT_NAME : name, strict);
   }
 
+  /** As the API writes it: {"type", "schema"?, "name"?, "strict"?}. */
+  public JsonObject toJson() {
+    JsonObject o = new JsonObject().put("type", kind.wire());
+    if (schema != null) o.put("schema", schema).put("name", name);
+    if (strict != null) o.put("strict", strict);
+    return o;
+  }
+
+  /** Reads what {@link #toJson()} wrote (a stored generation's format; requests are checked elsewhere). */
+  public static ResponseFormat fromJson(JsonObject o) {
+    return "json_schema".equals(o.getString("type"))
+        ? jsonSchema(o.getJsonObject("schema"), o.getString("name"), o.getBoolean("strict"))
+        : jsonObject();
+  }
+
   /** The schema a JSON-object answer follows: the request's, or "any object". */
   public JsonObject schemaOrAnyObject() {
     return schema != null ? schema : new JsonObject().put("type", "object");

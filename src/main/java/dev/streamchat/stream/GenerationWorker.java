@@ -95,7 +95,8 @@ public final class GenerationWorker extends VerticleBase {
       });
       LOG.info("generation {} started: model {}, conversation {}", info.id(), info.model(), info.conversationId());
       if (!req.prefix().isEmpty()) pipeline.head().onText(req.prefix());
-      ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens());
+      ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens(),
+          info.responseFormat());
       try {
         pipeline.upstream(resolved.get().provider().stream(request, pipeline.head()));
       } catch (RuntimeException e) {

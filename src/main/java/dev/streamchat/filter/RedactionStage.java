@@ -1,0 +1,120 @@
+package dev.streamchat.filter;
+
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
+import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
+import dev.streamchat.stream.GenerationRequest;
+import dev.streamchat.stream.PipelineStage;
+import dev.streamchat.stream.Upstream;
+import java.util.List;
+
+/**
+ * The redaction rules as a pipeline stage: the answer's text and its reasoning each go through
+ * their own {@link Redaction}, so what reaches the journal (and so anyone) is only released text.
+ * An ending phrase stops the model and ends the answer done, finish reason {@code content_filter}.
+ */
+public final class RedactionStage implements PipelineStage {
+
+  private final List<Rule> rules;
+  private final int holdChars;
+  private final FilterMetrics metrics;
+
+  public RedactionStage(List<Rule> rules, int holdChars, FilterMetrics metrics) {
+    this.rules = List.copyOf(rules);
+    this.holdChars = holdChars;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public StreamListener wrap(GenerationRequest request, StreamListener next, Upstream upstream) {
+    return rules.isEmpty() ? next : new Filtered(request.info().id(), next, upstream);
+  }
+
+  private final class Filtered implements StreamListener {
+    private final String id;
+    private final StreamListener next;
+    private final Upstream upstream;
+    private final Redaction text = new Redaction(rules, holdChars);
+    private final Redaction reasoning = new Redaction(rules, holdChars);
+    private boolean ended;
+    private long textRedactions;
+    private long reasoningRedactions;
+
+    Filtered(String id, StreamListener next, Upstream upstream) {
+      this.id = id;
+      this.next = next;
+      this.upstream = upstream;
+    }
+
+    @Override
+    public void onText(String piece) {
+      if (ended) return;
+      pass(text, text.feed(piece), false);
+      endedByPhrase();
+    }
+
+    @Override
+    public void onReasoning(String piece) {
+      if (ended) return;
+      pass(reasoning, reasoning.feed(piece), true);
+      endedByPhrase();
+    }
+
+    @Override
+    public void onComplete(FinishReason reason, Usage usage) {
+      if (ended) return;
+      flush();
+      if (endedByPhrase()) return;
+      ended = true;
+      forget();
+      next.onComplete(reason, usage);
+    }
+
+    @Override
+    public void onFailure(Failure failure) {
+      if (ended) return;
+      flush(); // what the model wrote before failing is kept, judged as it stands
+      ended = true;
+      forget();
+      next.onFailure(failure);
+    }
+
+    private void flush() {
+      pass(reasoning, reasoning.finish(), true);
+      pass(text, text.finish(), false);
+    }
+
+    private void pass(Redaction filter, String released, boolean isReasoning) {
+      long before = isReasoning ? reasoningRedactions : textRedactions;
+      if (filter.redactions() > before) {
+        metrics.redacted(isReasoning ? "reasoning" : "text", filter.redactions() - before);
+        if (isReasoning) reasoningRedactions = filter.redactions();
+        else textRedactions = filter.redactions();
+      }
+      metrics.held(id, isReasoning ? "redact-reasoning" : "redact-text", filter.held());
+      if (released.isEmpty()) return;
+      if (isReasoning) next.onReasoning(released);
+      else next.onText(released);
+    }
+
+    /** After an ending phrase: the model is stopped and the answer ends where the phrase began. */
+    private boolean endedByPhrase() {
+      if (ended || !(text.ended() || reasoning.ended())) return ended;
+      ended = true;
+      upstream.cancel();
+      metrics.blocked("ending-phrase");
+      // The other stream's held text was written before the phrase came: it is released.
+      if (text.ended()) pass(reasoning, reasoning.finish(), true);
+      else pass(text, text.finish(), false);
+      forget();
+      next.onComplete(FinishReason.CONTENT_FILTER, Usage.UNKNOWN);
+      return true;
+    }
+
+    private void forget() {
+      metrics.held(id, "redact-text", 0);
+      metrics.held(id, "redact-reasoning", 0);
+    }
+  }
+}
