@@ -1,0 +1,164 @@
+package dev.streamchat.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.streamchat.testing.ApiClient;
+import dev.streamchat.testing.FakeOpenAi;
+import dev.streamchat.testing.SseEvent;
+import dev.streamchat.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Structured answers through the whole app: json events, the value at the end, failures, and refusals. */
+class JsonAppTest {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final JsonObject SCHEMA = new JsonObject("""
+      {"type": "object", "properties": {
+         "city": {"type": "string", "minLength": 3},
+         "days": {"type": "integer", "minimum": 1},
+         "sights": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "hours": {"type": "number"}},
+                    "required": ["name"]}, "minItems": 2}},
+       "required": ["city", "days", "sights"]}""");
+
+  private static FakeOpenAi model;
+  private static TestServer app;
+
+  @BeforeAll
+  static void start() throws Exception {
+    model = new FakeOpenAi();
+    Map<String, String> env = new HashMap<>(model.env());
+    env.put("STREAMCHAT_DEMO_TPS", "300");
+    env.put("STREAMCHAT_MESSAGES_PER_MINUTE", "1000");
+    app = TestServer.start(env);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    app.close();
+    model.close();
+  }
+
+  @Test
+  void eachJsonEventIsThePartialValueOfItsPrefixAndTheEndCarriesTheWhole() throws Exception {
+    ApiClient client = app.client();
+    String gid = ask(client, "demo", new JsonObject().put("type", "json_schema").put("schema", SCHEMA));
+    List<SseEvent> events = client.readAll(gid, null, null);
+    TreeMap<Long, String> prefixes = prefixes(events);
+    String text = prefixes.lastEntry().getValue();
+    int jsonEvents = 0;
+    long jsonBytes = 0;
+    JsonNode last = null;
+    for (SseEvent e : events) {
+      if (!e.event().equals("json")) continue;
+      jsonEvents++;
+      jsonBytes += e.data().getBytes(StandardCharsets.UTF_8).length;
+      JsonNode data = MAPPER.readTree(e.data());
+      long seq = data.get("seq").asLong();
+      last = data.get("value");
+      assertEquals(PartialJsonTest.Oracle.partial(prefixes.get(seq)), last, "json at seq " + seq);
+    }
+    JsonNode whole = MAPPER.readTree(text);
+    assertTrue(jsonEvents > 3, "the value grew in " + jsonEvents + " events");
+    assertEquals(whole, last, "the last json event is the whole value");
+    JsonObject end = events.get(events.size() - 1).json();
+    assertEquals("done", end.getString("state"));
+    assertEquals(whole, MAPPER.readTree(end.getValue("json").toString()));
+    JsonObject generation = client.awaitFinal(gid);
+    assertEquals(whole, MAPPER.readTree(generation.getValue("json").toString()));
+    assertNull(RequestedFormat.schemaOf(dev.streamchat.model.ResponseFormat.jsonSchema(SCHEMA, null, null)).mismatch(whole));
+    long answerBytes = text.getBytes(StandardCharsets.UTF_8).length;
+    System.out.printf("figure: demo JSON answer %d bytes, %d chunks, %d json events, %d bytes of json events (%.2f per answer byte)%n",
+        answerBytes, prefixes.lastKey(), jsonEvents, jsonBytes, (double) jsonBytes / answerBytes);
+    assertTrue(jsonBytes <= 6 * answerBytes + 1024, "json events stay a small multiple of the answer: " + jsonBytes);
+
+    // A resume after any chunk first sends the value of the answer up to that chunk.
+    for (long after : prefixes.keySet()) {
+      List<SseEvent> replay = client.readAll(gid, null, after);
+      JsonNode expected = PartialJsonTest.Oracle.partial(prefixes.get(after));
+      SseEvent first = replay.get(0);
+      if (expected.isNull()) continue;
+      assertEquals("json", first.event(), "first event after " + after);
+      assertEquals(after, first.json().getLong("seq"));
+      assertEquals(expected, MAPPER.readTree(first.json().getValue("value").toString()), "value after " + after);
+    }
+  }
+
+  @Test
+  void anOpenAiModelIsAskedNativelyAndItsBrokenJsonFailsWithTheTextKept() throws Exception {
+    model.answer(List.of("{\"city\": \"Ro", "me\", \"days\": [1, 2"), false);
+    ApiClient client = app.client();
+    String gid = ask(client, FakeOpenAi.MODEL, new JsonObject().put("type", "json_object"));
+    JsonObject g = client.awaitFinal(gid);
+    assertEquals("failed", g.getString("state"));
+    assertEquals("The answer is not valid JSON: it ends before the value is complete (at character 31)", g.getString("error"));
+    assertEquals("{\"city\": \"Rome\", \"days\": [1, 2", g.getString("text"));
+    assertEquals(new JsonObject().put("type", "json_object"),
+        new JsonObject(model.server().lastRequest("/v1/chat/completions").body()).getJsonObject("response_format"));
+    assertNull(g.getValue("json"));
+  }
+
+  @Test
+  void anAnswerAgainstTheSchemaFailsWithTheViolations() throws Exception {
+    model.answer(List.of("{\"city\": 5, ", "\"days\": 2, \"sights\": []}"), false);
+    ApiClient client = app.client();
+    String gid = ask(client, FakeOpenAi.MODEL, new JsonObject().put("type", "json_schema").put("schema", SCHEMA).put("name", "trip"));
+    JsonObject g = client.awaitFinal(gid);
+    assertEquals("failed", g.getString("state"));
+    String error = g.getString("error");
+    assertTrue(error.startsWith("The answer does not match the schema: "), error);
+    assertTrue(error.contains("$.city: integer found, string expected"), error);
+    assertEquals("{\"city\": 5, \"days\": 2, \"sights\": []}", g.getString("text"));
+  }
+
+  @Test
+  void nonsenseFormatsAreA400() {
+    ApiClient client = app.client();
+    String conversation = client.newConversation();
+    Map<Object, String> cases = new HashMap<>();
+    cases.put("json", "responseFormat must be an object such as {\"type\": \"json_object\"}.");
+    cases.put(new JsonObject().put("type", "xml"), "responseFormat type must be \"json_object\" or \"json_schema\".");
+    cases.put(new JsonObject().put("type", "json_schema"), "responseFormat json_schema needs a \"schema\" object.");
+    cases.put(new JsonObject().put("type", "json_schema").put("schema", new JsonObject().put("type", 5)), "The schema is not valid: ");
+    cases.put(new JsonObject().put("type", "json_object").put("extra", 1), "responseFormat has an unknown field 'extra'.");
+    for (var c : cases.entrySet()) {
+      ApiClient.Reply r = client.post("/api/conversations/" + conversation + "/messages",
+          new JsonObject().put("content", "Hi").put("responseFormat", c.getKey()));
+      assertEquals(400, r.status(), r.body());
+      assertTrue(r.json().getString("error").startsWith(c.getValue()), r.body());
+    }
+  }
+
+  private static String ask(ApiClient client, String modelId, JsonObject format) {
+    ApiClient.Reply r = client.post("/api/conversations/" + client.newConversation() + "/messages",
+        new JsonObject().put("content", "Plan a trip").put("model", modelId).put("responseFormat", format));
+    assertEquals(202, r.status(), r.body());
+    return r.json().getString("generationId");
+  }
+
+  /** The answer's text up to each chunk event's id (and "" at 0). */
+  private static TreeMap<Long, String> prefixes(List<SseEvent> events) {
+    TreeMap<Long, String> out = new TreeMap<>();
+    StringBuilder text = new StringBuilder();
+    out.put(0L, "");
+    for (SseEvent e : events) {
+      if (!e.event().equals("chunk")) continue;
+      text.append(e.json().getString("text"));
+      out.put(e.id(), text.toString());
+    }
+    assertNotNull(out.lastEntry());
+    return out;
+  }
+}
