@@ -164,7 +164,7 @@ public final class App extends VerticleBase {
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
-        endedGenerations, new Health(chats, streams), telemetry.registry());
+        endedGenerations, new Health(chats, streams), telemetry.registry(), filterMetrics);
     // One worker instance: its context runs every generation's callbacks in turn, which also paces
     // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
     // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.

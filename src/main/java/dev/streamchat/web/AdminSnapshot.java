@@ -28,7 +28,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
 
   record LiveRow(String id, String conversationId, String session, String model, String state,
       String started, String ttft, long chunks, String tokensPerSecond, int viewers, String lag,
-      String bytesSent, String lastActivity) {
+      String bytesSent, String lastActivity, int held) {
     public String shortId() {
       return shorten(id);
     }
@@ -67,7 +67,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
       live.add(new LiveRow(log.id(), log.info().conversationId(), session(log.info().owner()), log.info().model(),
           log.state().wire(), clock(log.info().startedAt()), millis(log.ttftMs()), lastSeq, decimal(tps),
           v.viewers(), v.viewers() == 0 ? "–" : String.valueOf(Math.max(0, lastSeq - v.slowestLastSent())),
-          bytes(v.bytesSent()), clock(Math.max(log.lastChunkAt(), v.lastWriteAt()))));
+          bytes(v.bytesSent()), clock(Math.max(log.lastChunkAt(), v.lastWriteAt())), ops.filters().heldChars(log.id())));
     }
     List<EndedGenerations.Ended> all = ops.ended().recent(now, Integer.MAX_VALUE);
     List<EndedRow> ended = new ArrayList<>();

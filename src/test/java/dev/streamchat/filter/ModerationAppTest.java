@@ -11,7 +11,10 @@ import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import dev.streamchat.testing.SseConnection;
 import java.net.ServerSocket;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,12 +31,15 @@ class ModerationAppTest {
   private static FakeOpenAi model;
   private static FakeModelServer moderation;
   private static TestServer app;
+  private static final String ADMIN = "admin-token-for-moderation-tests";
+  private static final CountDownLatch judgeHeld = new CountDownLatch(1);
 
   @BeforeAll
   static void start() throws Exception {
     model = new FakeOpenAi();
     moderation = new FakeModelServer((req, ex) -> {
       JsonArray inputs = new JsonObject(req.body()).getJsonArray("input");
+      if (inputs.stream().anyMatch(i -> i.toString().contains("HOLD"))) judgeHeld.await(10, TimeUnit.SECONDS);
       Thread.sleep(20);
       if (inputs.stream().anyMatch(i -> i.toString().contains("BREAK"))) {
         ex.reply(500, "application/json", "{\"error\": {\"message\": \"overloaded\"}}");
@@ -51,6 +57,7 @@ class ModerationAppTest {
     env.put("STREAMCHAT_MODERATION_URL", moderation.url("/v1/moderations"));
     env.put("STREAMCHAT_MODERATION_API_KEY", "mod-key");
     env.put("STREAMCHAT_MESSAGES_PER_MINUTE", "1000");
+    env.put("STREAMCHAT_ADMIN_TOKEN", ADMIN);
     app = TestServer.start(env);
   }
 
@@ -76,6 +83,41 @@ class ModerationAppTest {
     assertTrue(model.server().awaitClientClose(5000) > 0, "the model's stream was closed");
     assertEquals("Bearer mod-key", moderation.lastRequest("/v1/moderations").headers().get("authorization"));
     assertFalse(client.get("/api/conversations/" + stored.getString("conversationId")).body().contains("FORBID"));
+    String metrics = admin("/metrics");
+    assertTrue(metrics.contains("streamchat_filter_blocks_total{reason=\"moderation\"}"), metrics);
+    assertTrue(metrics.contains("streamchat_moderation_latency_seconds_count{outcome=\"flagged\"}"), metrics);
+  }
+
+  @Test
+  void textWaitsUnseenUntilItsWindowIsJudgedAndTheAdminPageCountsIt() throws Exception {
+    model.answer(List.of("Please HOLD this sentence. ", "Then more."), false);
+    ApiClient client = app.client();
+    String gid = client.ask(client.newConversation(), "Tell me", FakeOpenAi.MODEL, null);
+    try (SseConnection events = client.events(gid, null, null)) {
+      long held = 0;
+      for (int i = 0; i < 500 && held == 0; i++) {
+        for (Object o : new JsonArray(admin("/api/admin/streams"))) {
+          JsonObject row = (JsonObject) o;
+          if (row.getString("id").equals(gid)) held = row.getLong("heldChars");
+        }
+        if (held == 0) Thread.sleep(10);
+      }
+      // The window being judged, and whatever came after it (it waits its turn).
+      assertTrue(held >= "Please HOLD this sentence. ".length(), "held while the window is being judged: " + held);
+      assertEquals(0, client.generation(gid).getLong("chunks"), "nothing released before the verdict");
+      judgeHeld.countDown();
+      SseEvent first = events.next();
+      assertEquals("chunk", first.event());
+      assertEquals("Please HOLD this sentence. ", first.json().getString("text"));
+    }
+    assertEquals("Please HOLD this sentence. Then more.", client.awaitFinal(gid).getString("text"));
+  }
+
+  private static String admin(String path) {
+    ApiClient.Reply r = app.client().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.url(path)))
+        .header("Authorization", "Bearer " + ADMIN).GET());
+    assertEquals(200, r.status(), r.body());
+    return r.body();
   }
 
   @Test
