@@ -165,11 +165,11 @@ public final class App extends VerticleBase {
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
         endedGenerations, new Health(chats, streams), telemetry.registry(), filterMetrics);
-    // One worker instance: its context runs every generation's callbacks in turn, which also paces
-    // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
-    // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.
+    // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
+    // the journal writer (which pauses a model's stream while the journal is behind).
+    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
     return vertx.deployVerticle(new GenerationWorker(streams, models, config.maxAnswerTokens(),
-            config.maxAnswerBytes(), stages, this::ended),
+            config.maxAnswerBytes(), stages, cores, this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops);

@@ -1,6 +1,7 @@
 package dev.streamchat.app;
 
 import dev.streamchat.model.anthropic.AnthropicProvider;
+import dev.streamchat.model.http.HttpStreamClient;
 import dev.streamchat.model.http.Timeouts;
 import java.util.Optional;
 
@@ -14,7 +15,8 @@ public record Upstreams(
     Optional<String> openaiApiKey,
     Optional<String> ollamaHost,
     Optional<String> anthropicBaseUrl,
-    Optional<String> anthropicApiKey) {
+    Optional<String> anthropicApiKey,
+    HttpStreamClient.Http2 http2) {
 
   static Upstreams from(Config.Env e) {
     Timeouts timeouts = new Timeouts(
@@ -25,13 +27,25 @@ public record Upstreams(
     Optional<String> anthropicUrl = e.string("ANTHROPIC_BASE_URL")
         .or(() -> anthropicKey.map(k -> AnthropicProvider.DEFAULT_BASE_URL));
     return new Upstreams(timeouts, e.string("OPENAI_BASE_URL"), e.string("OPENAI_API_KEY"),
-        e.string("OLLAMA_HOST"), anthropicUrl, anthropicKey);
+        e.string("OLLAMA_HOST"), anthropicUrl, anthropicKey, http2(e));
+  }
+
+  private static HttpStreamClient.Http2 http2(Config.Env e) {
+    String v = e.string("STREAMCHAT_UPSTREAM_HTTP2").orElse("alpn");
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+      case "off" -> HttpStreamClient.Http2.OFF;
+      case "alpn" -> HttpStreamClient.Http2.ALPN;
+      case "prior-knowledge" -> HttpStreamClient.Http2.PRIOR_KNOWLEDGE;
+      default -> throw new IllegalArgumentException(
+          "STREAMCHAT_UPSTREAM_HTTP2 must be off, alpn or prior-knowledge, not '" + v + "'");
+    };
   }
 
   @Override
   public String toString() {
     return "Upstreams[" + timeouts + ", openai=" + openaiBaseUrl.orElse("-")
         + (openaiApiKey.isPresent() ? " (key set)" : "") + ", ollama=" + ollamaHost.orElse("-")
-        + ", anthropic=" + anthropicBaseUrl.orElse("-") + (anthropicApiKey.isPresent() ? " (key set)" : "") + "]";
+        + ", anthropic=" + anthropicBaseUrl.orElse("-") + (anthropicApiKey.isPresent() ? " (key set)" : "")
+        + ", http2=" + http2 + "]";
   }
 }

@@ -18,8 +18,9 @@ import java.util.List;
  * moderation endpoint judged it. One call is in flight per answer; the windows closed meanwhile
  * go together in the next. A flagged window is never passed on: the model is stopped and the
  * answer fails with {@link #STOPPED}; an endpoint that fails stops it too ({@link #UNAVAILABLE}).
- * Everything runs on the context the generation started on, whichever thread the model or the
- * HTTP client call from.
+ * Everything runs on the context the model's first event came on (the generation's own), whichever
+ * thread the model or the HTTP client call from later. Held text is not bounded by pausing the
+ * model: it is what the model writes while one call is judged.
  */
 public final class ModerationStage implements PipelineStage {
 
@@ -49,7 +50,9 @@ public final class ModerationStage implements PipelineStage {
   }
 
   private final class Gate implements StreamListener {
-    private final Context context;
+    /** Where the gate runs: the context of the first event (the generation's lane), else the one it was made on. */
+    private Context context;
+    private final Context fallback;
     private final String id;
     private final StreamListener next;
     private final Upstream upstream;
@@ -61,8 +64,8 @@ public final class ModerationStage implements PipelineStage {
     private Runnable end;
     private boolean stopped;
 
-    Gate(Context context, String id, StreamListener next, Upstream upstream) {
-      this.context = context;
+    Gate(Context fallback, String id, StreamListener next, Upstream upstream) {
+      this.fallback = fallback;
       this.id = id;
       this.next = next;
       this.upstream = upstream;
@@ -174,7 +177,11 @@ public final class ModerationStage implements PipelineStage {
     }
 
     private void onContext(Runnable r) {
-      if (Vertx.currentContext() == context) r.run();
+      Context current = Vertx.currentContext();
+      synchronized (this) {
+        if (context == null) context = current != null ? current : fallback;
+      }
+      if (current == context) r.run();
       else context.runOnContext(v -> r.run());
     }
   }

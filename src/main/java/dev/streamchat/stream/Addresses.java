@@ -3,7 +3,7 @@ package dev.streamchat.stream;
 /** Event-bus addresses, each defined once. */
 public final class Addresses {
 
-  /** Request/reply: start a generation (body: {@link GenerationWorker} start request). */
+  /** Request/reply: start a generation (body: a {@link GenerationRequest}; reply: its id). */
   public static final String START = "generation.start";
 
   private Addresses() {
@@ -14,7 +14,7 @@ public final class Addresses {
     return "generation.stop." + generationId;
   }
 
-  /** Publish: chunks and the end of one generation, for its viewers. */
+  /** Publish: {@link LiveEvent}s (chunk batches and the end) of one generation, for its feeds. */
   public static String events(String generationId) {
     return "generation.events." + generationId;
   }

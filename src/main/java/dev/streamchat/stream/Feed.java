@@ -67,6 +67,10 @@ final class Feed {
     return id;
   }
 
+  boolean settled() {
+    return subscribed && subs.stream().allMatch(s -> s.started && !s.busy);
+  }
+
   Feeds.Subscription attach(FeedView view, FeedSink sink, long cursor) {
     Sub sub = new Sub(view, sink, Math.max(0, cursor));
     subs.add(sub);
@@ -139,7 +143,7 @@ final class Feed {
     if (s.own != null && s.ownSeq == seq) {
       head = new Head(s.own, seq);
       s.own = null;
-    } else if (!s.view.needsPrefix()) {
+    } else if (!s.view.needsPrefix() || seq == 0) {
       head = new Head(s.view.open(new FeedView.Prefix(id, seq, "", "")), seq);
     } else {
       return null;
@@ -178,7 +182,21 @@ final class Feed {
     s.started = true;
     boolean ends = slice.endsAfter(s.lastSent);
     if (slice.chunks().isEmpty() && !ends) {
-      if (s.lastSent < liveSeq) pump(s);
+      if (s.lastSent < liveSeq) {
+        pump(s);
+      } else if (s.own == null && s.lastSent > 0 && s.view.needsPrefix() && !headReady(s.view, s.lastSent)) {
+        // Caught up with nothing to render: prepare the rendering the next live event needs.
+        openOwn(s).onComplete(ar -> onContext(() -> {
+          s.busy = false;
+          if (s.closed) return;
+          if (ar.succeeded() && s.lastSent == s.ownSeqWanted) {
+            s.own = ar.result();
+            s.ownSeq = s.lastSent;
+          }
+          // Live events that came meanwhile passed this sink by: it catches up with them now.
+          if (s.lastSent < liveSeq || endSeen) pump(s);
+        }));
+      }
       return;
     }
     if (s.own == null || s.ownSeq != s.lastSent) {
@@ -209,9 +227,15 @@ final class Feed {
     if (s.lastSent < Math.max(status.lastSeq(), liveSeq) || endSeen) pump(s);
   }
 
+  private boolean headReady(FeedView view, long seq) {
+    Head head = heads.get(view);
+    return head != null && head.seq == seq;
+  }
+
   /** A rendering of the sink's view after its last chunk sent, with the prefix read from the store if the view needs it. */
   private Future<FeedView.Rendering> openOwn(Sub s) {
     long seq = s.lastSent;
+    s.ownSeqWanted = seq;
     if (!s.view.needsPrefix()) return Future.succeededFuture(s.view.open(new FeedView.Prefix(id, seq, "", "")));
     s.busy = true;
     StringBuilder text = new StringBuilder();
@@ -261,6 +285,7 @@ final class Feed {
     /** Its own rendering while it is not in step with the shared one, after chunk {@code ownSeq}. */
     FeedView.Rendering own;
     long ownSeq;
+    long ownSeqWanted;
 
     Sub(FeedView view, FeedSink sink, long cursor) {
       this.view = view;

@@ -61,6 +61,12 @@ public final class Feeds {
     return byGeneration.size();
   }
 
+  /** True when the generation's feed here has every sink caught up and no task pending (for tests). */
+  boolean settled(String generationId) {
+    Feed feed = byGeneration.get(generationId);
+    return feed != null && feed.settled();
+  }
+
   void closed(Feed feed) {
     byGeneration.remove(feed.id(), feed);
   }

@@ -42,12 +42,6 @@ public record GenerationStatus(GenerationInfo info, long lastSeq, long firstChun
     return end == null ? Usage.UNKNOWN : end.usage();
   }
 
-  /** Tokens of the answer: as the model counted them, else one per chunk. */
-  public long completionTokens() {
-    long reported = usage().completionTokens();
-    return reported >= 0 ? reported : lastSeq;
-  }
-
   /** Milliseconds from start to the first chunk, or -1 before it. */
   public long ttftMs() {
     return firstChunkAt == 0 ? -1 : Math.max(0, firstChunkAt - info.startedAt());

@@ -3,6 +3,8 @@ package dev.streamchat.stream;
 import dev.streamchat.model.Failure;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.ModelRequest;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -11,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +22,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a generation is started, stopped and owned: takes {@link GenerationRequest}s from the
  * event bus, assembles each one's {@link Pipeline} and streams its model into it. Deployed as a
- * worker verticle: nothing here runs on an event loop.
+ * worker verticle; each generation's I/O (its model's HTTP stream, parsing, the pipeline) runs on
+ * one of {@code lanes} event-loop contexts, taken in turn, so every core carries some. Nothing
+ * there blocks: the journal is written off the loop, and the journal writer pauses the model's
+ * stream while the journal is behind.
  */
 public final class GenerationWorker extends VerticleBase {
 
@@ -35,13 +42,18 @@ public final class GenerationWorker extends VerticleBase {
   private final List<PipelineStage> stages;
   private final Consumer<GenerationStatus> onEnded;
   private final Map<String, JournalWriter> running = new ConcurrentHashMap<>();
+  private final int laneCount;
+  private final List<Context> lanes = new CopyOnWriteArrayList<>();
+  private final AtomicInteger nextLane = new AtomicInteger();
 
   /**
    * {@code maxTokens} and {@code maxAnswerBytes} bound every answer; {@code stages} sit between
-   * the meter and the journal; {@code onEnded} gets every generation's final status.
+   * the meter and the journal; {@code onEnded} gets every generation's final status; generations
+   * run on {@code lanes} event-loop contexts.
    */
   public GenerationWorker(StreamStore store, ModelRegistry models, int maxTokens, long maxAnswerBytes,
-      List<PipelineStage> stages, Consumer<GenerationStatus> onEnded) {
+      List<PipelineStage> stages, int lanes, Consumer<GenerationStatus> onEnded) {
+    this.laneCount = Math.max(1, lanes);
     this.store = store;
     this.models = models;
     this.bounds = new Pipeline.Bounds(maxTokens, maxAnswerBytes);
@@ -52,7 +64,8 @@ public final class GenerationWorker extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodecs.register(vertx);
-    return vertx.eventBus().<GenerationRequest>consumer(Addresses.START, this::onStart).completion();
+    return vertx.deployVerticle(Lane::new, new DeploymentOptions().setInstances(laneCount))
+        .compose(id -> vertx.eventBus().<GenerationRequest>consumer(Addresses.START, this::onStart).completion());
   }
 
   @Override
@@ -79,7 +92,8 @@ public final class GenerationWorker extends VerticleBase {
         msg.fail(NOT_STORED, JournalWriter.diskFull(started.cause()) ? JournalWriter.DISK_FULL : JournalWriter.NOT_STORED);
         return;
       }
-      Pipeline pipeline = Pipeline.assemble(req, context, store, stages, bounds);
+      Context lane = lanes.get(Math.floorMod(nextLane.getAndIncrement(), lanes.size()));
+      Pipeline pipeline = Pipeline.assemble(req, lane, store, stages, bounds);
       JournalWriter writer = pipeline.writer();
       running.put(info.id(), writer);
       MessageConsumer<Object> stops = vertx.eventBus().consumer(Addresses.stop(info.id()), stop -> {
@@ -94,16 +108,27 @@ public final class GenerationWorker extends VerticleBase {
         onEnded.accept(status);
       });
       LOG.info("generation {} started: model {}, conversation {}", info.id(), info.model(), info.conversationId());
-      if (!req.prefix().isEmpty()) pipeline.head().onText(req.prefix());
       ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens(),
           info.responseFormat());
-      try {
-        pipeline.upstream(resolved.get().provider().stream(request, pipeline.head()));
-      } catch (RuntimeException e) {
-        LOG.error("generation {}: provider failed to start", info.id(), e);
-        pipeline.head().onFailure(Failure.of(Failure.Kind.INTERNAL, "The model could not be started."));
-      }
+      lane.runOnContext(v -> {
+        if (!req.prefix().isEmpty()) pipeline.head().onText(req.prefix());
+        try {
+          pipeline.upstream(resolved.get().provider().stream(request, pipeline.head()));
+        } catch (RuntimeException e) {
+          LOG.error("generation {}: provider failed to start", info.id(), e);
+          pipeline.head().onFailure(Failure.of(Failure.Kind.INTERNAL, "The model could not be started."));
+        }
+      });
       msg.reply(info.id());
     });
+  }
+
+  /** An event-loop context that generations run on; it only lends its context. */
+  private final class Lane extends VerticleBase {
+    @Override
+    public Future<?> start() {
+      lanes.add(context);
+      return Future.succeededFuture();
+    }
   }
 }

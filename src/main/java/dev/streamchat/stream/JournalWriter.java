@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * The last stage of a pipeline: numbers what reaches it, appends it to the stream store in
  * batches (everything that arrived while the previous append was being written goes in the next
  * one), publishes each batch to the generation's feeds once it is durable, and writes the end
- * after the last batch. It holds only the chunks not yet written. Everything runs on the
- * generation's context, whichever thread the model calls from.
+ * after the last batch. It holds only the chunks not yet written: past {@value #HIGH_WATER}
+ * characters of them it pauses the model's stream, and resumes it once the journal has caught up.
+ * Everything runs on the generation's context, whichever thread the model calls from.
  *
  * <p>An append that fails (a full disk) ends the answer failed with a message that says so, stops
  * the model, and still publishes the end, so viewers, the quota slot and the admin page are freed.
@@ -29,6 +30,8 @@ final class JournalWriter implements StreamListener {
   private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
   static final String DISK_FULL = "The server could not store the answer (disk full).";
   static final String NOT_STORED = "The server could not store the answer.";
+  static final int HIGH_WATER = 64 * 1024;
+  static final int LOW_WATER = 8 * 1024;
 
   private final Context context;
   private final StreamStore store;
@@ -39,6 +42,8 @@ final class JournalWriter implements StreamListener {
   private final Promise<GenerationStatus> ended = Promise.promise();
   private final List<Chunk> pending = new ArrayList<>();
   private long nextSeq = 1;
+  private long pendingChars;
+  private boolean paused;
   private boolean writing;
   private GenerationEnd end;
   private boolean finishing;
@@ -89,6 +94,11 @@ final class JournalWriter implements StreamListener {
   private void add(Chunk.Kind kind, String text) {
     if (end != null || text.isEmpty()) return;
     pending.add(new Chunk(nextSeq++, kind, text));
+    pendingChars += text.length();
+    if (!paused && pendingChars > HIGH_WATER) {
+      paused = true;
+      upstream.pause();
+    }
     flush();
   }
 
@@ -106,6 +116,7 @@ final class JournalWriter implements StreamListener {
     }
     List<Chunk> batch = List.copyOf(pending);
     pending.clear();
+    pendingChars = 0;
     writing = true;
     store.append(id, batch).onComplete(ar -> onContext(() -> {
       writing = false;
@@ -114,6 +125,10 @@ final class JournalWriter implements StreamListener {
         return;
       }
       bus.publish(address, LiveEvent.chunks(batch));
+      if (paused && pendingChars < LOW_WATER) {
+        paused = false;
+        upstream.resume();
+      }
       flush();
     }));
   }

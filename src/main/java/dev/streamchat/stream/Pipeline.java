@@ -54,10 +54,34 @@ final class Pipeline {
   private static final class Control implements Upstream {
     private StreamHandle handle;
     private boolean cancelled;
+    private boolean paused;
 
     synchronized void set(StreamHandle h) {
       handle = h;
       if (cancelled) h.cancel();
+      else if (paused) h.pause();
+    }
+
+    @Override
+    public void pause() {
+      StreamHandle h;
+      synchronized (this) {
+        if (paused || cancelled) return;
+        paused = true;
+        h = handle;
+      }
+      if (h != null) h.pause();
+    }
+
+    @Override
+    public void resume() {
+      StreamHandle h;
+      synchronized (this) {
+        if (!paused || cancelled) return;
+        paused = false;
+        h = handle;
+      }
+      if (h != null) h.resume();
     }
 
     @Override

@@ -5,4 +5,9 @@ public interface Upstream {
 
   /** Stops the model: it sends nothing more of substance. */
   void cancel();
+
+  /** Asks the model's stream to wait (what follows is behind); a provider that cannot, goes on. */
+  void pause();
+
+  void resume();
 }

@@ -17,6 +17,7 @@ import dev.streamchat.model.Usage;
 import dev.streamchat.stream.GenerationInfo;
 import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.PipelineStage;
+import dev.streamchat.stream.Upstream;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -37,6 +38,20 @@ import java.util.regex.Pattern;
  */
 public final class OutputsBenchmark {
 
+  /** The benchmark feeds the stages itself: there is no model stream to stop or pause. */
+  private static final Upstream NO_UPSTREAM = new Upstream() {
+    @Override
+    public void cancel() {
+    }
+
+    @Override
+    public void pause() {
+    }
+
+    @Override
+    public void resume() {
+    }
+  };
   private static final Pattern TOKEN = Pattern.compile("\\s*[^\\s]{1,4}|\\s+");
   private static final List<Rule> RULES = List.of(
       Rule.redact(Pattern.compile("sk-[A-Za-z0-9]{20,}"), Rule.REDACTED, "api keys"),
@@ -183,7 +198,7 @@ public final class OutputsBenchmark {
     CompletableFuture<StreamListener> head = new CompletableFuture<>();
     vertx.runOnContext(v -> { // stages are assembled on the generation's context, as the worker does
       StreamListener next = sink;
-      for (int i = stages.size() - 1; i >= 0; i--) next = stages.get(i).wrap(request, next, () -> { });
+      for (int i = stages.size() - 1; i >= 0; i--) next = stages.get(i).wrap(request, next, NO_UPSTREAM);
       head.complete(next);
     });
     StreamListener first = head.get(5, TimeUnit.SECONDS);

@@ -81,7 +81,7 @@ class JournalStreamStoreTest {
     assertEquals(size, Files.size(dir.resolve("streams/g-2.jsonl")));
     GenerationStatus status = await(next.status("g-2"));
     assertEquals(FinishReason.LENGTH, status.finishReason());
-    assertEquals(1, status.completionTokens());
+    assertEquals(new Usage(3, 1), status.usage());
     assertTrue(status.firstChunkAt() > 0, "the first chunk's time is kept in the end record");
   }
 

@@ -12,12 +12,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Prints the streaming core's figures (no timing is asserted: the machine is shared and noisy):
  * POST to first chunk over the API, chunks per second one stream carries, heap after 100
- * finished generations. Correctness is asserted on the way.
+ * finished generations. Correctness is asserted on the way. A benchmark, out of {@code mvn test}:
+ * run it with {@code -Dbench}.
  */
+@EnabledIfSystemProperty(named = "bench", matches = ".*")
 class CoreFiguresTest {
 
   @Test

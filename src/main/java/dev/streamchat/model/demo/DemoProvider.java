@@ -70,7 +70,22 @@ public final class DemoProvider implements ModelProvider {
         : answer(request.lastUserText(), count);
     Run run = new Run(tokens, listener);
     run.schedule(0);
-    return run::cancel;
+    return new StreamHandle() {
+      @Override
+      public void cancel() {
+        run.cancel();
+      }
+
+      @Override
+      public void pause() {
+        run.paused = true;
+      }
+
+      @Override
+      public void resume() {
+        run.resume();
+      }
+    };
   }
 
   /** The answer's tokens: the intro, then sentences in an order chosen by the question. */
@@ -100,6 +115,8 @@ public final class DemoProvider implements ModelProvider {
     private int sent;
     private volatile long timer = -1;
     private volatile boolean cancelled;
+    private volatile boolean paused;
+    private boolean waiting;
 
     Run(List<String> tokens, StreamListener listener) {
       this.tokens = tokens;
@@ -112,9 +129,13 @@ public final class DemoProvider implements ModelProvider {
 
     private void tick() {
       if (cancelled) return;
+      if (paused) {
+        waiting = true;
+        return;
+      }
       double elapsedMs = (System.nanoTime() - startNanos) / 1e6;
       long due = Math.min(tokens.size(), (long) (elapsedMs * tokensPerSecond / 1000.0) + 1);
-      while (sent < due && !cancelled) listener.onText(tokens.get(sent++));
+      while (sent < due && !cancelled && !paused) listener.onText(tokens.get(sent++));
       if (cancelled) return;
       if (sent >= tokens.size()) {
         listener.onComplete(FinishReason.STOP, new Usage(0, tokens.size()));
@@ -127,6 +148,15 @@ public final class DemoProvider implements ModelProvider {
     void cancel() {
       cancelled = true;
       vertx.cancelTimer(timer);
+    }
+
+    /** Goes on after a pause; the tokens it held back come at once (the clock ran on). */
+    void resume() {
+      paused = false;
+      if (waiting) {
+        waiting = false;
+        schedule(0);
+      }
     }
   }
 }

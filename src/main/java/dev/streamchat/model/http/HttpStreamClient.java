@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -35,20 +36,51 @@ public final class HttpStreamClient {
 
   private static final int MAX_LIST_BYTES = 8 * 1024 * 1024;
   private static final int MAX_STREAMS_PER_SERVER = 100_000;
+  /** HTTP/2 connections per server; each carries as many answers as the server allows at once. */
+  private static final int HTTP2_CONNECTIONS_PER_SERVER = 64;
+
+  /** Whether answers from model servers share HTTP/2 connections. */
+  public enum Http2 {
+    /** HTTP/1.1 only: one connection per running answer. */
+    OFF,
+    /** HTTP/2 where a TLS server offers it (ALPN), as the hosted APIs do; plain HTTP stays 1.1. */
+    ALPN,
+    /** Also plain HTTP speaks HTTP/2 from the first byte (h2c): for a local server known to. */
+    PRIOR_KNOWLEDGE
+  }
 
   private final Vertx vertx;
-  private final HttpClient client;
+  private final HttpClient tls;
+  private final HttpClient plain;
   private final Timeouts timeouts;
 
   public HttpStreamClient(Vertx vertx, Timeouts timeouts) {
+    this(vertx, timeouts, Http2.OFF);
+  }
+
+  public HttpStreamClient(Vertx vertx, Timeouts timeouts, Http2 http2) {
     this.vertx = vertx;
     this.timeouts = timeouts;
-    // Every streaming answer holds its own connection for its whole length, so the pool must be
-    // as large as the number of answers running at once; a small pool queues answers until their
-    // first-token timeout fails them (bench: 64 failed 402 of 1,000 concurrent generations).
-    this.client = vertx.createHttpClient(
-        new HttpClientOptions().setConnectTimeout(timeouts.connectMs()).setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(MAX_STREAMS_PER_SERVER));
+    HttpClient http1 = client(vertx, timeouts, false);
+    this.tls = http2 == Http2.OFF ? http1 : client(vertx, timeouts, true);
+    this.plain = http2 == Http2.PRIOR_KNOWLEDGE ? client(vertx, timeouts, true) : http1;
+  }
+
+  /**
+   * Over HTTP/1.1 every streaming answer holds its own connection for its whole length, so the
+   * pool must be as large as the number of answers running at once; a small pool queues answers
+   * until their first-token timeout fails them (bench: 64 failed 402 of 1,000 concurrent
+   * generations). Over HTTP/2 answers share a few connections.
+   */
+  private static HttpClient client(Vertx vertx, Timeouts timeouts, boolean http2) {
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout(timeouts.connectMs()).setKeepAlive(true);
+    if (http2) options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true).setHttp2ClearTextUpgrade(false);
+    return vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_STREAMS_PER_SERVER)
+        .setHttp2MaxSize(HTTP2_CONNECTIONS_PER_SERVER));
+  }
+
+  private HttpClient clientFor(String url) {
+    return url.regionMatches(true, 0, "https:", 0, 6) ? tls : plain;
   }
 
   /** GETs a JSON object; fails with a human message (status or connection), never a body. */
@@ -56,7 +88,7 @@ public final class HttpStreamClient {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
         .setConnectTimeout(timeouts.connectMs()).setIdleTimeout(timeouts.firstTokenMs());
     headers.forEach(options::putHeader);
-    return client.request(options)
+    return clientFor(url).request(options)
         .compose(HttpClientRequest::send)
         .recover(err -> Future.failedFuture(new StreamFailure(UpstreamErrors.forConnection(err, hostOf(url)))))
         .compose(resp -> {
@@ -90,7 +122,22 @@ public final class HttpStreamClient {
     Call call = new Call(url, model, listener);
     call.parser = parserFactory.apply(call.progress);
     call.start(headers, body);
-    return call::cancel;
+    return new StreamHandle() {
+      @Override
+      public void cancel() {
+        call.cancel();
+      }
+
+      @Override
+      public void pause() {
+        call.pause(true);
+      }
+
+      @Override
+      public void resume() {
+        call.pause(false);
+      }
+    };
   }
 
   static String hostOf(String url) {
@@ -112,6 +159,8 @@ public final class HttpStreamClient {
     private volatile HttpClientRequest request;
     private volatile boolean sawToken;
     private StreamParser parser;
+    private volatile HttpClientResponse response;
+    private volatile boolean paused;
     private long firstTokenTimer = -1;
     private long idleTimer = -1;
 
@@ -166,7 +215,7 @@ public final class HttpStreamClient {
           .setConnectTimeout(timeouts.connectMs())
           .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
       headers.forEach(options::putHeader);
-      client.request(options).onComplete(ar -> {
+      clientFor(url).request(options).onComplete(ar -> {
         if (ar.failed()) {
           fail(UpstreamErrors.forConnection(ar.cause(), hostOf(url)));
           return;
@@ -192,6 +241,8 @@ public final class HttpStreamClient {
         fail(UpstreamErrors.forStatus(resp.statusCode(), resp.getHeader("Retry-After"), model));
         return;
       }
+      response = resp;
+      if (paused) resp.pause();
       resp.handler(bytes -> {
         if (ended.get()) return;
         if (sawToken) armIdle();
@@ -263,7 +314,24 @@ public final class HttpStreamClient {
       if (end()) closeUpstream();
     }
 
-    /** Resetting an HTTP/1.x request that is still open closes its connection. */
+    /**
+     * Stops or restarts reading the response (TCP then slows the model server down). While paused
+     * the idle timer is held: the silence is ours, not the model's.
+     */
+    void pause(boolean pause) {
+      paused = pause;
+      HttpClientResponse r = response;
+      if (r == null || ended.get()) return;
+      if (pause) {
+        r.pause();
+        if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
+      } else {
+        r.resume();
+        if (sawToken) armIdle();
+      }
+    }
+
+    /** Resetting a request that is still open closes its HTTP/1.x connection, or its HTTP/2 stream. */
     private void closeUpstream() {
       HttpClientRequest r = request;
       if (r != null) r.reset();

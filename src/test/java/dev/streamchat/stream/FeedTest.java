@@ -1,0 +1,346 @@
+package dev.streamchat.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamchat.model.Usage;
+import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.testing.TestServer;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The feed of one generation on one event loop, against a real store, with the races of
+ * DESIGN.md forced: a store read is held while chunks or the end are appended and published, so
+ * the interleaving is the one under test every time, not the one timing happens to give.
+ */
+@ExtendWith(VertxExtension.class)
+class FeedTest {
+
+  private Vertx vertx;
+  private Path dir;
+  private HoldingStore store;
+  private Context loop;
+  private long seq;
+
+  @BeforeEach
+  void setUp(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    dir = Files.createTempDirectory("streamchat-feed");
+    store = new HoldingStore(new JournalStreamStore(new PerFileJournal(vertx, dir)));
+    Feeds.install(vertx, store);
+    loop = vertx.getOrCreateContext();
+    seq = 0;
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    TestServer.deleteTree(dir);
+  }
+
+  // --- the races -----------------------------------------------------------------------------
+
+  @Test
+  void aChunkAppendedDuringAViewersReplayIsSentOnceInOrder() throws Exception {
+    String id = start("g-replay");
+    append(id, "a", "b", "c");
+    store.holdNextRead();
+    RecordingSink sink = attach(id, 0, Views.COUNTING);
+    until(store::holding);                    // the replay has read chunks 1..3 and is held
+    append(id, "d", "e");                     // appended and published while the replay is held
+    store.release();
+    until(() -> sink.lastSeq() == 5);
+    finish(id);
+    until(() -> sink.ended != null);
+    assertEquals("abcde", sink.text(), "no gap, no duplicate");
+    assertContiguous(sink);
+  }
+
+  @Test
+  void theEndPublishedDuringAViewersReplayEndsItsStream() throws Exception {
+    String id = start("g-end-race");
+    append(id, "x", "y");
+    store.holdNextRead();
+    RecordingSink sink = attach(id, 0, Views.COUNTING);
+    until(store::holding);                    // read while running: 2 chunks, no end
+    append(id, "z");
+    finish(id);                               // ended and published while the replay is held
+    store.release();
+    until(() -> sink.ended != null);
+    assertEquals("xyz", sink.text());
+    assertEquals("end:done:3", sink.ended);
+  }
+
+  @Test
+  void aReconnectJustAfterTheEndGetsTheRestAndTheEnd() throws Exception {
+    String id = start("g-after-end");
+    append(id, "one ", "two ", "three");
+    finish(id);
+    RecordingSink atEnd = attach(id, 3, Views.COUNTING);
+    RecordingSink behind = attach(id, 1, Views.COUNTING);
+    RecordingSink beyond = attach(id, 99, Views.COUNTING);
+    until(() -> atEnd.ended != null && behind.ended != null && beyond.ended != null);
+    assertEquals("", atEnd.text());
+    assertEquals("two three", behind.text());
+    assertEquals("[3:4]two three", behind.events.get(0), "chunks 2 and 3 in one event, after the prefix they follow");
+    assertEquals("", beyond.text(), "a cursor beyond the log is taken as its last chunk");
+    assertEquals("end:done:3", atEnd.ended);
+  }
+
+  @Test
+  void subscribersBeforeTheFirstChunkShareOneRenderingPerEvent() throws Exception {
+    String id = start("g-early");
+    List<RecordingSink> sinks = new ArrayList<>();
+    for (int i = 0; i < 5; i++) sinks.add(attach(id, 0, Views.COUNTING));
+    until(() -> Feeds.here(vertx).settled(id));
+    int before = Views.COUNTING.renders.get();
+    for (int i = 0; i < 20; i++) append(id, "t" + i + " ");
+    finish(id);
+    until(() -> sinks.stream().allMatch(s -> s.ended != null));
+    for (RecordingSink s : sinks) {
+      assertEquals(20, s.lastSeq());
+      assertContiguous(s);
+    }
+    assertEquals(20 + 1, Views.COUNTING.renders.get() - before, "each event rendered once for the loop, the end too");
+    assertEquals(0, call(() -> Feeds.here(vertx).open()), "the feed is gone with its last sink");
+  }
+
+  @Test
+  void aStalledViewerAmongManyFastOnesHoldsNothingAndSlowsNoOne() throws Exception {
+    String id = start("g-stalled");
+    RecordingSink stalled = attach(id, 0, Views.COUNTING);
+    List<RecordingSink> fast = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) fast.add(attach(id, 0, Views.COUNTING));
+    until(() -> Feeds.here(vertx).settled(id));
+    stalled.full = true;
+    int before = Views.COUNTING.renders.get();
+    int events = 300;
+    for (int i = 0; i < events; i++) append(id, "word" + i + " ");
+    until(() -> fast.stream().allMatch(s -> s.lastSeq() == events));
+    assertEquals(events, Views.COUNTING.renders.get() - before, "one rendering per event, not one per viewer");
+    assertEquals(0, stalled.events.size(), "nothing is queued for a viewer whose transport is full");
+    assertEquals(1, stalled.drainWaits, "one pending task for the stalled viewer, however many events came");
+    call(() -> {
+      stalled.full = false;
+      stalled.drain();
+      return null;
+    });
+    until(() -> stalled.lastSeq() == events);
+    assertTrue(stalled.events.size() <= 2, "caught up from the store in coalesced events: " + stalled.events.size());
+    finish(id);
+    until(() -> stalled.ended != null && fast.stream().allMatch(s -> s.ended != null));
+    assertEquals(fast.get(0).text(), stalled.text());
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  private String start(String id) throws Exception {
+    await(store.start(new GenerationInfo(id, "c", "o", "demo", System.currentTimeMillis())));
+    return id;
+  }
+
+  /** What the journal writer does: append, and publish once durable. */
+  private void append(String id, String... parts) throws Exception {
+    List<Chunk> chunks = new ArrayList<>();
+    for (String p : parts) chunks.add(new Chunk(++seq, Chunk.Kind.TEXT, p));
+    await(store.append(id, chunks));
+    vertx.eventBus().publish(Addresses.events(id), LiveEvent.chunks(chunks));
+  }
+
+  private void finish(String id) throws Exception {
+    GenerationStatus status = await(store.finish(id, new GenerationEnd(GenerationState.DONE, null, null,
+        Usage.UNKNOWN, System.currentTimeMillis(), 0)));
+    vertx.eventBus().publish(Addresses.events(id), LiveEvent.end(status));
+  }
+
+  private RecordingSink attach(String id, long cursor, FeedView view) throws Exception {
+    RecordingSink sink = new RecordingSink();
+    call(() -> Feeds.here(vertx).attach(id, view, sink, cursor));
+    return sink;
+  }
+
+  private <T> T call(Callable<T> task) throws Exception {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    loop.runOnContext(v -> {
+      try {
+        out.complete(task.call());
+      } catch (Exception e) {
+        out.completeExceptionally(e);
+      }
+    });
+    return out.get(10, TimeUnit.SECONDS);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private void until(BooleanSupplier condition) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!call(condition::getAsBoolean)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("condition not reached in 10 s");
+      Thread.sleep(2);
+    }
+  }
+
+  private static void assertContiguous(RecordingSink sink) {
+    long last = -1;
+    for (long s : sink.seqs) {
+      assertTrue(s > last, "event ids increase: " + sink.seqs);
+      last = s;
+    }
+  }
+
+  /** A view whose events show the prefix they were rendered after, and that counts its renderings. */
+  static final class Views {
+    static final CountingView COUNTING = new CountingView();
+  }
+
+  static final class CountingView implements FeedView {
+    final AtomicInteger renders = new AtomicInteger();
+
+    @Override
+    public boolean needsPrefix() {
+      return true;
+    }
+
+    @Override
+    public Rendering open(Prefix prefix) {
+      StringBuilder text = new StringBuilder(prefix.text());
+      return new Rendering() {
+        @Override
+        public Buffer next(Delta d) {
+          renders.incrementAndGet();
+          String event = "[" + d.lastSeq() + ":" + text.length() + "]" + d.text();
+          text.append(d.text());
+          return Buffer.buffer(event);
+        }
+
+        @Override
+        public Buffer end(GenerationStatus status) {
+          renders.incrementAndGet();
+          return Buffer.buffer("end:" + status.state().wire() + ":" + status.lastSeq());
+        }
+      };
+    }
+  }
+
+  /** A transport whose fullness the test sets, recording what it is sent. */
+  static final class RecordingSink implements FeedSink {
+    final List<String> events = new ArrayList<>();
+    final List<Long> seqs = new ArrayList<>();
+    final StringBuilder text = new StringBuilder();
+    String ended;
+    boolean full;
+    int drainWaits;
+    Runnable onDrain;
+    private long lastSeq;
+
+    @Override
+    public boolean writeQueueFull() {
+      return full;
+    }
+
+    @Override
+    public void onDrain(Runnable then) {
+      drainWaits++;
+      onDrain = then;
+    }
+
+    void drain() {
+      Runnable r = onDrain;
+      onDrain = null;
+      if (r != null) r.run();
+    }
+
+    @Override
+    public void write(Buffer event, long seq) {
+      String s = event.toString();
+      events.add(s);
+      seqs.add(seq);
+      text.append(s.substring(s.indexOf(']') + 1));
+      lastSeq = seq;
+    }
+
+    @Override
+    public void end(Buffer lastEvent) {
+      assertNull(ended, "one end");
+      ended = lastEvent.toString();
+    }
+
+    long lastSeq() {
+      return lastSeq;
+    }
+
+    String text() {
+      return text.toString();
+    }
+  }
+
+  /** The real store, with one read whose result can be held back until the test releases it. */
+  static final class HoldingStore implements StreamStore {
+    private final StreamStore real;
+    private volatile boolean holdNext;
+    private volatile Promise<Void> held;
+
+    HoldingStore(StreamStore real) {
+      this.real = real;
+    }
+
+    void holdNextRead() {
+      holdNext = true;
+    }
+
+    boolean holding() {
+      return held != null;
+    }
+
+    void release() {
+      Promise<Void> p = held;
+      held = null;
+      p.complete();
+    }
+
+    @Override
+    public Future<Slice> read(String id, long afterSeq, int maxChars) {
+      Future<Slice> read = real.read(id, afterSeq, maxChars);
+      if (!holdNext) return read;
+      holdNext = false;
+      return read.compose(slice -> {
+        Promise<Void> gate = Promise.promise();
+        held = gate;
+        return gate.future().map(slice);
+      });
+    }
+
+    @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
+    @Override public Future<Long> append(String id, List<Chunk> chunks) { return real.append(id, chunks); }
+    @Override public Future<GenerationStatus> finish(String id, GenerationEnd end) { return real.finish(id, end); }
+    @Override public Future<GenerationStatus> status(String id) { return real.status(id); }
+    @Override public Future<Answer> answer(String id) { return real.answer(id); }
+    @Override public List<GenerationStatus> running() { return real.running(); }
+    @Override public Future<List<GenerationStatus>> recover() { return real.recover(); }
+    @Override public Future<Void> delete(Collection<String> ids) { return real.delete(ids); }
+    @Override public Future<Void> ping() { return real.ping(); }
+    @Override public Future<Void> close() { return real.close(); }
+  }
+}

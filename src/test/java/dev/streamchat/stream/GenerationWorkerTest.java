@@ -1,0 +1,200 @@
+package dev.streamchat.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamchat.app.Config;
+import dev.streamchat.chat.Quotas;
+import dev.streamchat.model.ChatMessage;
+import dev.streamchat.model.ModelRegistry;
+import dev.streamchat.model.demo.DemoProvider;
+import dev.streamchat.stream.journal.Journal;
+import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.testing.TestServer;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The worker with a store that cannot write: the answer ends failed with a message that says why,
+ * its viewers get the end, its slot is free again, and the log keeps every whole record. Once
+ * with a journal that fails on demand, once on a real full disk (a small tmpfs; needs root).
+ */
+@ExtendWith(VertxExtension.class)
+class GenerationWorkerTest {
+
+  private Vertx vertx;
+  private Path dir;
+  private Path mounted;
+  private final List<GenerationStatus> ended = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void setUp(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    dir = Files.createTempDirectory("streamchat-worker");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (mounted != null) new ProcessBuilder("umount", mounted.toString()).inheritIO().start().waitFor();
+    TestServer.deleteTree(dir);
+  }
+
+  @Test
+  void aFailedAppendEndsTheAnswerFailedPublishesTheEndAndFreesTheSlot() throws Exception {
+    FailingJournal journal = new FailingJournal(new PerFileJournal(vertx, dir), 3);
+    JournalStreamStore store = new JournalStreamStore(journal);
+    Generations generations = deploy(store);
+    Quotas quotas = new Quotas(limits(), generations);
+
+    Quotas.Slot slot = quotas.reserveGeneration("owner");
+    GenerationStatus status = runToEnd(generations, "g-fail", slot);
+
+    assertEquals(GenerationState.FAILED, status.state());
+    assertEquals("The server could not store the answer (disk full).", status.error());
+    assertTrue(generations.running().isEmpty(), "no zombie generation");
+    quotas.reserveGeneration("owner").release(); // one per session: the slot is free again
+    assertEquals(GenerationState.FAILED, await(store.status("g-fail")).state(), "readers see it failed");
+    for (int i = 0; i < 500 && ended.isEmpty(); i++) Thread.sleep(10);
+    assertEquals(List.of("g-fail"), ended.stream().map(GenerationStatus::id).toList(), "the answer is saved once");
+
+    // Space comes back: the next start finds the log without its end, every whole chunk in it.
+    journal.failing = false;
+    JournalStreamStore next = new JournalStreamStore(new PerFileJournal(vertx, dir));
+    await(next.recover());
+    Answer recovered = await(next.answer("g-fail"));
+    assertEquals(GenerationState.INTERRUPTED, recovered.status().state());
+    assertEquals(status.lastSeq(), recovered.status().lastSeq(), "every chunk that was stored is kept");
+    assertWholeRecords(dir.resolve("streams/g-fail.jsonl"));
+  }
+
+  @Test
+  void aFullDiskEndsTheAnswerFailedAndLeavesOnlyWholeRecords() throws Exception {
+    mounted = Files.createDirectory(dir.resolve("tmpfs"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mounted.toString())
+        .redirectErrorStream(true).start();
+    String why = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (mount.waitFor() != 0) {
+      mounted = null;
+      Assumptions.abort("a small tmpfs cannot be mounted here (needs root): " + why);
+    }
+    Path filler = mounted.resolve("filler");
+    Files.write(filler, new byte[16 * 1024]);
+    JournalStreamStore store = new JournalStreamStore(new PerFileJournal(vertx, mounted));
+    Generations generations = deploy(store);
+
+    GenerationStatus status = runToEnd(generations, "g-full", () -> { });
+
+    assertEquals(GenerationState.FAILED, status.state());
+    assertEquals("The server could not store the answer (disk full).", status.error());
+    assertTrue(status.lastSeq() > 100, "it wrote until the disk was full: " + status.lastSeq());
+    Path log = mounted.resolve("streams/g-full.jsonl");
+    assertWholeRecords(log);
+
+    Files.delete(filler); // space comes back
+    JournalStreamStore next = new JournalStreamStore(new PerFileJournal(vertx, mounted));
+    await(next.recover());
+    assertWholeRecords(log);
+    List<String> lines = Files.readAllLines(log);
+    assertEquals("end", new JsonObject(lines.get(lines.size() - 1)).getString("t"), "the end lands on the last whole record");
+    assertEquals(status.lastSeq(), await(next.status("g-full")).lastSeq());
+  }
+
+  private Generations deploy(StreamStore store) throws Exception {
+    ModelRegistry models = new ModelRegistry(List.of(new DemoProvider(vertx, 20_000, 1_000_000)));
+    await(models.refresh());
+    await(vertx.deployVerticle(new GenerationWorker(store, models, 10_000_000, 64L * 1024 * 1024, List.of(), 2, ended::add),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    return new BusGenerations(vertx, store);
+  }
+
+  /** Starts a generation with a viewer's subscription on the bus; answers the final status the viewer got. */
+  private GenerationStatus runToEnd(Generations generations, String id, Quotas.Slot slot) throws Exception {
+    CompletableFuture<GenerationStatus> published = new CompletableFuture<>();
+    AtomicInteger chunkEvents = new AtomicInteger();
+    await(vertx.eventBus().<LiveEvent>consumer(Addresses.events(id), msg -> {
+      if (msg.body().isEnd()) published.complete(msg.body().end());
+      else chunkEvents.incrementAndGet();
+    }).completion());
+    GenerationInfo info = new GenerationInfo(id, "c", "owner", "demo", System.currentTimeMillis());
+    await(generations.start(new GenerationRequest(info, List.of(new ChatMessage("user", "go on")), 0, "")));
+    slot.release();
+    GenerationStatus status = published.get(20, TimeUnit.SECONDS);
+    assertTrue(chunkEvents.get() > 0, "chunks were published before the failure");
+    return status;
+  }
+
+  private static void assertWholeRecords(Path log) throws IOException {
+    byte[] bytes = Files.readAllBytes(log);
+    assertTrue(bytes.length > 0 && bytes[bytes.length - 1] == '\n', "the file ends with a whole record");
+    long seq = 0;
+    for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+      JsonObject o = new JsonObject(line); // a torn record would not parse
+      if ("c".equals(o.getString("t"))) assertEquals(++seq, o.getLong("seq"));
+    }
+    assertFalse(seq == 0, "chunks were stored");
+  }
+
+  private static Config.Limits limits() {
+    return new Config.Limits(8192, 4096, 1, 100, 20, 30, 1000, 600, 30);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  /** A journal that, after some appends, fails every write as a full disk does. */
+  static final class FailingJournal implements Journal {
+    private final Journal real;
+    private final AtomicInteger appendsLeft;
+    volatile boolean failing;
+
+    FailingJournal(Journal real, int appendsBeforeFailing) {
+      this.real = real;
+      this.appendsLeft = new AtomicInteger(appendsBeforeFailing);
+    }
+
+    private <T> Future<T> full() {
+      failing = true;
+      return Future.failedFuture(new IOException("No space left on device"));
+    }
+
+    @Override
+    public Future<Void> append(String id, List<Chunk> chunks) {
+      if (failing || appendsLeft.decrementAndGet() < 0) return full();
+      return real.append(id, chunks);
+    }
+
+    @Override
+    public Future<Void> end(String id, GenerationEnd end) {
+      return failing ? full() : real.end(id, end);
+    }
+
+    @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
+    @Override public Future<Optional<Slice>> read(String id, long after, int max) { return real.read(id, after, max); }
+    @Override public Future<List<Unfinished>> recover() { return real.recover(); }
+    @Override public Future<Void> delete(Collection<String> ids) { return real.delete(ids); }
+    @Override public Future<Void> ping() { return real.ping(); }
+    @Override public Future<Void> close() { return real.close(); }
+  }
+}
