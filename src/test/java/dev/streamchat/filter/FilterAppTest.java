@@ -78,6 +78,13 @@ class FilterAppTest {
       JsonObject stored = client.awaitFinal(gid);
       assertEquals("done", stored.getString("state"));
       assertEquals(SHOWN, stored.getString("text"));
+      // The page's own event stream (HTML) from the start.
+      try (var page = client.open("/g/" + gid + "/stream", null)) {
+        for (SseEvent e; (e = page.next()) != null; ) {
+          assertNoSecret(e.data(), "page event");
+          if (e.isEnd()) break;
+        }
+      }
       // Replay from every cursor gives exactly the rest of the released text.
       long last = live.stream().filter(e -> e.id() != null).mapToLong(SseEvent::id).max().orElse(0);
       String whole = chunksFrom(live);
@@ -87,6 +94,7 @@ class FilterAppTest {
         assertTrue(whole.endsWith(text(replay)), "replay after " + after + ": " + text(replay));
       }
     }
+    assertNoSecret(client.get("/c/" + conversation).body(), "the conversation page");
     String messages = client.get("/api/conversations/" + conversation).body();
     assertNoSecret(messages, "the conversation");
     assertTrue(messages.contains(SHOWN), messages);
