@@ -62,6 +62,7 @@ public final class App extends VerticleBase {
   private StreamStore streams;
   private LlamaProvider gguf;
   private Telemetry telemetry;
+  private FilterMetrics filterMetrics;
   private EndedGenerations endedGenerations;
 
   public App(Config config) {
@@ -133,6 +134,7 @@ public final class App extends VerticleBase {
     streams.answer(status.id()).compose(this::saveAnswer)
         .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err));
     telemetry.ended(status);
+    filterMetrics.ended(status.id());
     endedGenerations.add(status);
   }
 
@@ -140,7 +142,7 @@ public final class App extends VerticleBase {
     Generations generations = new BusGenerations(vertx, streams);
     Feeds.install(vertx, streams);
     FilterSettings filters = config.filters();
-    FilterMetrics filterMetrics = new FilterMetrics(telemetry.registry());
+    filterMetrics = new FilterMetrics(telemetry.registry());
     // Between the meter and the journal, in this order: redaction (synchronous), moderation (holds
     // text until judged), the JSON check (sees only what will be stored).
     List<PipelineStage> stages = new ArrayList<>();

@@ -4,9 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * What the filters report: redactions, answers and messages blocked, moderation latency, and the
@@ -15,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 public final class FilterMetrics {
 
   private final MeterRegistry registry;
-  private final Map<String, Map<String, Integer>> held = new ConcurrentHashMap<>();
+  /** Per running generation, what each of its filters holds now (read from the stages' own counters). */
+  private final Map<String, List<IntSupplier>> held = new ConcurrentHashMap<>();
 
   public FilterMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -45,25 +49,23 @@ public final class FilterMetrics {
         .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Records how much one filter of a generation holds now; 0 forgets it. */
-  void held(String generationId, String filter, int chars) {
-    if (chars > 0) {
-      held.computeIfAbsent(generationId, k -> new ConcurrentHashMap<>()).put(filter, chars);
-    } else {
-      held.computeIfPresent(generationId, (k, m) -> {
-        m.remove(filter);
-        return m.isEmpty() ? null : m;
-      });
-    }
+  /** A filter of a generation tells how much it holds through {@code chars}, until the generation {@link #ended}. */
+  void track(String generationId, IntSupplier chars) {
+    held.computeIfAbsent(generationId, k -> new CopyOnWriteArrayList<>()).add(chars);
+  }
+
+  /** The generation ended (however: done, failed, Stop): its filters hold nothing any more. */
+  public void ended(String generationId) {
+    held.remove(generationId);
   }
 
   /** Characters the filters of a generation hold back now. */
   public int heldChars(String generationId) {
-    Map<String, Integer> m = held.get(generationId);
-    return m == null ? 0 : m.values().stream().mapToInt(Integer::intValue).sum();
+    List<IntSupplier> filters = held.get(generationId);
+    return filters == null ? 0 : filters.stream().mapToInt(IntSupplier::getAsInt).sum();
   }
 
-  private static double total(Map<String, Map<String, Integer>> held) {
-    return held.values().stream().flatMap(m -> m.values().stream()).mapToInt(Integer::intValue).sum();
+  private static double total(Map<String, List<IntSupplier>> held) {
+    return held.values().stream().flatMap(List::stream).mapToInt(IntSupplier::getAsInt).sum();
   }
 }

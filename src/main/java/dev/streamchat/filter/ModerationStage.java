@@ -53,7 +53,6 @@ public final class ModerationStage implements PipelineStage {
     /** Where the gate runs: the context of the first event (the generation's lane), else the one it was made on. */
     private Context context;
     private final Context fallback;
-    private final String id;
     private final StreamListener next;
     private final Upstream upstream;
     private final StringBuilder open = new StringBuilder();
@@ -63,10 +62,12 @@ public final class ModerationStage implements PipelineStage {
     /** The end to pass on once every window before it was judged and passed. */
     private Runnable end;
     private boolean stopped;
+    /** What the gate holds, for the admin page (read from other threads). */
+    private volatile int held;
 
     Gate(Context fallback, String id, StreamListener next, Upstream upstream) {
       this.fallback = fallback;
-      this.id = id;
+      metrics.track(id, () -> held);
       this.next = next;
       this.upstream = upstream;
     }
@@ -132,7 +133,7 @@ public final class ModerationStage implements PipelineStage {
       if (closed.isEmpty()) {
         if (end != null) {
           stopped = true;
-          metrics.held(id, "moderation", 0);
+          held = 0;
           end.run();
         }
         return;
@@ -165,7 +166,7 @@ public final class ModerationStage implements PipelineStage {
       stopped = true;
       upstream.cancel();
       metrics.blocked(reason);
-      metrics.held(id, "moderation", 0);
+      held = 0;
       next.onFailure(Failure.of(Failure.Kind.FILTERED, message));
     }
 
@@ -173,7 +174,7 @@ public final class ModerationStage implements PipelineStage {
       int chars = open.length();
       for (Window w : closed) chars += w.text().length();
       for (Window w : judging) chars += w.text().length();
-      metrics.held(id, "moderation", chars);
+      held = chars;
     }
 
     private void onContext(Runnable r) {

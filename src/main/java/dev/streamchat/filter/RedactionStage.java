@@ -32,7 +32,6 @@ public final class RedactionStage implements PipelineStage {
   }
 
   private final class Filtered implements StreamListener {
-    private final String id;
     private final StreamListener next;
     private final Upstream upstream;
     private final Redaction text = new Redaction(rules, holdChars);
@@ -40,11 +39,13 @@ public final class RedactionStage implements PipelineStage {
     private boolean ended;
     private long textRedactions;
     private long reasoningRedactions;
+    /** What both filters hold, for the admin page (read from other threads). */
+    private volatile int held;
 
     Filtered(String id, StreamListener next, Upstream upstream) {
-      this.id = id;
       this.next = next;
       this.upstream = upstream;
+      metrics.track(id, () -> held);
     }
 
     @Override
@@ -67,7 +68,7 @@ public final class RedactionStage implements PipelineStage {
       flush();
       if (endedByPhrase()) return;
       ended = true;
-      forget();
+      held = 0;
       next.onComplete(reason, usage);
     }
 
@@ -76,7 +77,7 @@ public final class RedactionStage implements PipelineStage {
       if (ended) return;
       flush(); // what the model wrote before failing is kept, judged as it stands
       ended = true;
-      forget();
+      held = 0;
       next.onFailure(failure);
     }
 
@@ -92,7 +93,7 @@ public final class RedactionStage implements PipelineStage {
         if (isReasoning) reasoningRedactions = filter.redactions();
         else textRedactions = filter.redactions();
       }
-      metrics.held(id, isReasoning ? "redact-reasoning" : "redact-text", filter.held());
+      held = ended ? 0 : text.held() + reasoning.held();
       if (released.isEmpty()) return;
       if (isReasoning) next.onReasoning(released);
       else next.onText(released);
@@ -107,14 +108,9 @@ public final class RedactionStage implements PipelineStage {
       // The other stream's held text was written before the phrase came: it is released.
       if (text.ended()) pass(reasoning, reasoning.finish(), true);
       else pass(text, text.finish(), false);
-      forget();
+      held = 0;
       next.onComplete(FinishReason.CONTENT_FILTER, Usage.UNKNOWN);
       return true;
-    }
-
-    private void forget() {
-      metrics.held(id, "redact-text", 0);
-      metrics.held(id, "redact-reasoning", 0);
     }
   }
 }
