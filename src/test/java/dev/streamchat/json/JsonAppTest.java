@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.FakeOpenAi;
+import dev.streamchat.testing.SseConnection;
 import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
@@ -93,6 +94,45 @@ class JsonAppTest {
       assertEquals("json", first.event(), "first event after " + after);
       assertEquals(after, first.json().getLong("seq"));
       assertEquals(expected, MAPPER.readTree(first.json().getValue("value").toString()), "value after " + after);
+    }
+  }
+
+  @Test
+  void aViewerResumingAtTheLiveHeadFirstGetsTheValueSoFar() throws Exception {
+    // The model writes its pieces and one " more", then a piece every 1.5 s: viewers resuming in
+    // the pause join at the newest chunk, where viewers in step already share a rendering.
+    model.answer(List.of("{\"story\": \"Once", " upon", " a time"), true, 1500);
+    ApiClient client = app.client();
+    String gid = ask(client, FakeOpenAi.MODEL, new JsonObject().put("type", "json_object"));
+    // Viewers in step on every event loop (connections are spread over them in turn).
+    int loops = Runtime.getRuntime().availableProcessors() + 1;
+    List<SseConnection> inStep = new java.util.ArrayList<>();
+    long last = 0;
+    try {
+      for (int i = 0; i < loops; i++) {
+        SseConnection viewer = client.events(gid, null, null);
+        inStep.add(viewer);
+        StringBuilder text = new StringBuilder();
+        while (!text.toString().endsWith(" a time more")) {
+          SseEvent e = viewer.next();
+          if (e.event().equals("chunk")) {
+            text.append(e.json().getString("text"));
+            last = e.id();
+          }
+        }
+      }
+      for (int i = 0; i < loops; i++) {
+        try (SseConnection resumed = client.events(gid, last, null)) {
+          SseEvent e = resumed.next();
+          assertEquals("json", e.event(), "viewer " + i + ": " + e.data());
+          assertEquals(last, e.json().getLong("seq"));
+          assertEquals(MAPPER.readTree("{\"story\": \"Once upon a time more\"}"),
+              MAPPER.readTree(e.json().getValue("value").toString()));
+        }
+      }
+    } finally {
+      inStep.forEach(SseConnection::close);
+      client.post("/api/generations/" + gid + "/stop", new JsonObject());
     }
   }
 

@@ -20,6 +20,7 @@ public final class FakeOpenAi implements AutoCloseable {
   private final FakeModelServer server;
   private volatile List<String> pieces = List.of("Hello.");
   private volatile boolean keepStreaming;
+  private volatile long everyMs = 20;
 
   public FakeOpenAi() throws IOException {
     server = new FakeModelServer((req, ex) -> {
@@ -30,7 +31,7 @@ public final class FakeOpenAi implements AutoCloseable {
       ex.begin("text/event-stream");
       for (String p : pieces) ex.write(event(WireStreams.openAiChunk(new WireStreams.Piece(false, p))));
       if (keepStreaming) {
-        ex.streamUntilClosed(event(WireStreams.openAiChunk(new WireStreams.Piece(false, " more"))), 20, 10_000);
+        ex.streamUntilClosed(event(WireStreams.openAiChunk(new WireStreams.Piece(false, " more"))), everyMs, 10_000);
         return;
       }
       ex.write(event("{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"));
@@ -45,8 +46,14 @@ public final class FakeOpenAi implements AutoCloseable {
 
   /** From now on, each answer is these pieces, then [DONE] (or, with {@code keepStreaming}, more until closed). */
   public void answer(List<String> pieces, boolean keepStreaming) {
+    answer(pieces, keepStreaming, 20);
+  }
+
+  /** As {@link #answer(List, boolean)}, writing " more" every {@code everyMs} after the pieces. */
+  public void answer(List<String> pieces, boolean keepStreaming, long everyMs) {
     this.pieces = List.copyOf(pieces);
     this.keepStreaming = keepStreaming;
+    this.everyMs = everyMs;
   }
 
   public FakeModelServer server() {
