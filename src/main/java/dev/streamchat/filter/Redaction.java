@@ -31,6 +31,7 @@ public final class Redaction {
   private int released;
   private boolean ended;
   private long redactions;
+  private long reported;
   private Rule endedBy;
   /** Whether the candidate {@link #firstCandidate} found last is a match no further text can change. */
   private boolean certain;
@@ -69,6 +70,13 @@ public final class Redaction {
   /** Matches replaced so far. */
   public long redactions() {
     return redactions;
+  }
+
+  /** Matches replaced since this was last asked (for counting them elsewhere). */
+  public long newRedactions() {
+    long n = redactions - reported;
+    reported = redactions;
+    return n;
   }
 
   /** True once an ending rule matched: what came before it was released, nothing after ever is. */

@@ -37,8 +37,6 @@ public final class RedactionStage implements PipelineStage {
     private final Redaction text = new Redaction(rules, holdChars);
     private final Redaction reasoning = new Redaction(rules, holdChars);
     private boolean ended;
-    private long textRedactions;
-    private long reasoningRedactions;
     /** What both filters hold, for the admin page (read from other threads). */
     private volatile int held;
 
@@ -87,12 +85,7 @@ public final class RedactionStage implements PipelineStage {
     }
 
     private void pass(Redaction filter, String released, boolean isReasoning) {
-      long before = isReasoning ? reasoningRedactions : textRedactions;
-      if (filter.redactions() > before) {
-        metrics.redacted(isReasoning ? "reasoning" : "text", filter.redactions() - before);
-        if (isReasoning) reasoningRedactions = filter.redactions();
-        else textRedactions = filter.redactions();
-      }
+      metrics.redacted(isReasoning ? "reasoning" : "text", filter.newRedactions());
       held = ended ? 0 : text.held() + reasoning.held();
       if (released.isEmpty()) return;
       if (isReasoning) next.onReasoning(released);

@@ -50,6 +50,7 @@ class FilterAppTest {
     env.put("STREAMCHAT_REDACT", "SECRET-[0-9a-f]{12}");
     env.put("STREAMCHAT_MESSAGES_PER_MINUTE", "1000");
     env.put("STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "100");
+    env.put("STREAMCHAT_ADMIN_TOKEN", "admin-token-for-filter-tests");
     app = TestServer.start(env);
   }
 
@@ -102,6 +103,12 @@ class FilterAppTest {
       for (Path f : files.filter(Files::isRegularFile).toList()) assertNoSecret(read(f), f.toString());
     }
     for (ILoggingEvent line : logs.list) assertNoSecret(line.getFormattedMessage(), "log line");
+    String metrics = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(app.url("/metrics")))
+        .header("Authorization", "Bearer admin-token-for-filter-tests").GET()).body();
+    java.util.regex.Matcher counted = java.util.regex.Pattern
+        .compile("streamchat_filter_redactions_total\\{stream=\"text\"} ([0-9.]+)").matcher(metrics);
+    assertTrue(counted.find(), metrics);
+    assertEquals(splits.size(), Double.parseDouble(counted.group(1)), 0.0, "one redaction per answer");
   }
 
   @Test
