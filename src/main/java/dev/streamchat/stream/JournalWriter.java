@@ -36,12 +36,14 @@ final class JournalWriter implements StreamListener {
   private final Context context;
   private final StreamStore store;
   private final EventBus bus;
+  private final GenerationInfo info;
   private final String id;
   private final String address;
   private final Upstream upstream;
   private final Promise<GenerationStatus> ended = Promise.promise();
   private final List<Chunk> pending = new ArrayList<>();
   private long nextSeq = 1;
+  private long durableSeq;
   private long pendingChars;
   private boolean paused;
   private boolean writing;
@@ -52,6 +54,7 @@ final class JournalWriter implements StreamListener {
     this.context = context;
     this.store = store;
     this.bus = context.owner().eventBus();
+    this.info = info;
     this.id = info.id();
     this.address = Addresses.events(info.id());
     this.upstream = upstream;
@@ -124,6 +127,7 @@ final class JournalWriter implements StreamListener {
         notStored(ar.cause());
         return;
       }
+      durableSeq = batch.get(batch.size() - 1).seq();
       bus.publish(address, LiveEvent.chunks(batch));
       if (paused && pendingChars < LOW_WATER) {
         paused = false;
@@ -153,10 +157,13 @@ final class JournalWriter implements StreamListener {
   private void finish() {
     finishing = true;
     store.finish(id, end).onComplete(ar -> onContext(() -> {
-      GenerationStatus status = ar.succeeded() ? ar.result() : null;
-      if (status == null) {
-        LOG.error("generation {}: could not be ended in the store", id, ar.cause());
-        return;
+      GenerationStatus status;
+      if (ar.succeeded()) {
+        status = ar.result();
+      } else {
+        // Ended already (the store closed first at shutdown): the end is still told to everyone.
+        LOG.warn("generation {}: the store did not take its end: {}", id, ar.cause().toString());
+        status = new GenerationStatus(info, durableSeq, end.firstChunkAt(), 0, end);
       }
       bus.publish(address, LiveEvent.end(status));
       ended.complete(status);

@@ -1,14 +1,19 @@
 package dev.streamchat.stream;
 
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamHandle;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import java.util.List;
 
 /**
  * One generation's pipeline, assembled here and nowhere else:
- * provider → {@link Meter} → stages (filters) → {@link JournalWriter}. Each is a decorator of the
- * same port, {@link StreamListener}; the Continue prefix enters at the head like the model's text.
+ * provider → (onto the generation's context) → {@link Meter} → stages (filters) →
+ * {@link JournalWriter}. Each is a decorator of the same port, {@link StreamListener}; the
+ * Continue prefix enters at the head like the model's text.
  */
 final class Pipeline {
 
@@ -33,7 +38,8 @@ final class Pipeline {
     StreamListener next = writer;
     for (int i = stages.size() - 1; i >= 0; i--) next = stages.get(i).wrap(request, next, upstream);
     int maxTokens = request.maxTokens() > 0 ? Math.min(request.maxTokens(), bounds.maxTokens()) : bounds.maxTokens();
-    return new Pipeline(new Meter(next, upstream, maxTokens, bounds.maxBytes()), writer, upstream);
+    Meter meter = new Meter(next, upstream, maxTokens, bounds.maxBytes());
+    return new Pipeline(new OnContext(context, meter), writer, upstream);
   }
 
   /** Where the provider (and the Continue prefix) sends the answer. */
@@ -48,6 +54,37 @@ final class Pipeline {
   /** The provider's handle, once {@code stream} has returned it. */
   void upstream(StreamHandle handle) {
     upstream.set(handle);
+  }
+
+  /**
+   * Brings a provider's events onto the generation's context (a GGUF model calls from its own
+   * thread), so every stage after it runs on one thread at a time; already there, it costs nothing.
+   */
+  private record OnContext(Context context, StreamListener next) implements StreamListener {
+    private void run(Runnable r) {
+      if (Vertx.currentContext() == context) r.run();
+      else context.runOnContext(v -> r.run());
+    }
+
+    @Override
+    public void onText(String text) {
+      run(() -> next.onText(text));
+    }
+
+    @Override
+    public void onReasoning(String text) {
+      run(() -> next.onReasoning(text));
+    }
+
+    @Override
+    public void onComplete(FinishReason reason, Usage usage) {
+      run(() -> next.onComplete(reason, usage));
+    }
+
+    @Override
+    public void onFailure(Failure failure) {
+      run(() -> next.onFailure(failure));
+    }
   }
 
   /** The model's stream, which stages may cancel before the provider has even returned its handle. */

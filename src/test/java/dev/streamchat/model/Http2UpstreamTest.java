@@ -59,7 +59,7 @@ class Http2UpstreamTest {
         });
     server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     try (TestServer app = TestServer.start(Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + server.actualPort() + "/v1",
-        "STREAMCHAT_UPSTREAM_HTTP2", "prior-knowledge"))) {
+        "STREAMCHAT_UPSTREAM_HTTP2", "prior-knowledge", "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "10"))) {
       ApiClient client = app.client();
       List<String> gids = new ArrayList<>();
       for (int i = 0; i < 5; i++) gids.add(client.ask(client.newConversation(), "hi " + i, Protocol.OPENAI.modelId, null));
