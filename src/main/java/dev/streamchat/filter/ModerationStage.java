@@ -18,8 +18,8 @@ import java.util.List;
  * moderation endpoint judged it. One call is in flight per answer; the windows closed meanwhile
  * go together in the next. A flagged window is never passed on: the model is stopped and the
  * answer fails with {@link #STOPPED}; an endpoint that fails stops it too ({@link #UNAVAILABLE}).
- * Everything runs on the context the model's first event came on (the generation's own), whichever
- * thread the model or the HTTP client call from later. Held text is not bounded by pausing the
+ * Everything runs on the context the first event came on (the pipeline delivers them on the
+ * generation's context); the moderation client's answers hop onto it. Held text is not bounded by pausing the
  * model: it is what the model writes while one call is judged.
  */
 public final class ModerationStage implements PipelineStage {
