@@ -190,7 +190,7 @@ public final class ChatService {
    */
   public Future<String> regenerate(String owner, String generationId, String model, Integer maxTokens) {
     return lastAnswer(owner, generationId, model, maxTokens).compose(last -> begin(owner, last.conv,
-        modelFor(last.conv, model), maxTokens, null, turns(last.history, last.history.size() - 1), "",
+        modelFor(last.conv, model), maxTokens, last.format, turns(last.history, last.history.size() - 1), "",
         gid -> restart(generationId, gid, "", modelFor(last.conv, model))));
   }
 
@@ -209,7 +209,7 @@ public final class ChatService {
       turns.add(new ChatMessage("assistant", answer.content()));
       turns.add(new ChatMessage("user", CONTINUE_INSTRUCTION));
       String modelId = modelFor(last.conv, answer.model());
-      return begin(owner, last.conv, modelId, maxTokens, null, turns, answer.content(),
+      return begin(owner, last.conv, modelId, maxTokens, last.format, turns, answer.content(),
           gid -> restart(generationId, gid, answer.content(), modelId));
     });
   }
@@ -244,8 +244,11 @@ public final class ChatService {
     }));
   }
 
-  /** The conversation of an answer that must be its last message and must have ended. */
-  private record LastAnswer(Conversation conv, List<Message> history) {
+  /**
+   * The conversation of an answer that must be its last message and must have ended, and the
+   * shape that answer had to have (a new answer in its place keeps it).
+   */
+  private record LastAnswer(Conversation conv, List<Message> history, ResponseFormat format) {
   }
 
   private Future<LastAnswer> lastAnswer(String owner, String generationId, String model, Integer maxTokens) {
@@ -254,7 +257,7 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return generation(owner, generationId).compose(status -> conversation(owner, status.info().conversationId()))
+    return generation(owner, generationId).compose(status -> conversation(owner, status.info().conversationId())
         .compose(conv -> current(conv.id()).compose(history -> {
           Problem refused = idleProblem(history);
           if (refused != null) return Future.failedFuture(refused);
@@ -262,8 +265,8 @@ public final class ChatService {
           if (last == null || !generationId.equals(last.generationId())) {
             return Future.failedFuture(new Problem(409, "Only the last answer of a conversation can be written again."));
           }
-          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history));
-        }));
+          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history, status.info().responseFormat()));
+        })));
   }
 
   private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model) {

@@ -151,6 +151,29 @@ class JsonAppTest {
   }
 
   @Test
+  void regenerateAndContinueKeepTheFormat() throws Exception {
+    model.answer(List.of("{\"city\": \"Ro"), false);
+    ApiClient client = app.client();
+    String gid = ask(client, FakeOpenAi.MODEL, new JsonObject().put("type", "json_object"));
+    assertEquals("failed", client.awaitFinal(gid).getString("state"));
+    model.answer(List.of("me\"}"), false);
+    ApiClient.Reply continued = client.post("/api/generations/" + gid + "/continue", new JsonObject());
+    assertEquals(202, continued.status(), continued.body());
+    String next = continued.json().getString("generationId");
+    JsonObject g = client.awaitFinal(next);
+    assertEquals("done", g.getString("state"), g.encode());
+    assertEquals(new JsonObject().put("city", "Rome"), g.getJsonObject("json"), "the partial answer and its continuation are one value");
+    assertEquals(new JsonObject().put("type", "json_object"),
+        new JsonObject(model.server().lastRequest("/v1/chat/completions").body()).getJsonObject("response_format"));
+
+    model.answer(List.of("{\"city\": \"Oslo\"}"), false);
+    ApiClient.Reply regenerated = client.post("/api/generations/" + next + "/regenerate", new JsonObject());
+    assertEquals(202, regenerated.status(), regenerated.body());
+    JsonObject again = client.awaitFinal(regenerated.json().getString("generationId"));
+    assertEquals(new JsonObject().put("city", "Oslo"), again.getJsonObject("json"));
+  }
+
+  @Test
   void anAnswerAgainstTheSchemaFailsWithTheViolations() throws Exception {
     model.answer(List.of("{\"city\": 5, ", "\"days\": 2, \"sights\": []}"), false);
     ApiClient client = app.client();
