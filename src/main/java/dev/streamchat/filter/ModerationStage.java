@@ -27,6 +27,8 @@ public final class ModerationStage implements PipelineStage {
   /** The answer's failure when a window was flagged; {@code %s} lists the categories. */
   public static final String STOPPED = "The answer was stopped by the content filter (%s).";
   public static final String UNAVAILABLE = "The answer was stopped because the content filter could not be reached.";
+  /** Windows judged in one call at most; more wait for the next. */
+  private static final int MAX_WINDOWS_PER_CALL = 32;
 
   private final Vertx vertx;
   private final ModerationClient client;
@@ -138,8 +140,9 @@ public final class ModerationStage implements PipelineStage {
         }
         return;
       }
-      judging = closed;
-      closed = new ArrayList<>();
+      int n = Math.min(closed.size(), MAX_WINDOWS_PER_CALL);
+      judging = List.copyOf(closed.subList(0, n));
+      closed.subList(0, n).clear();
       client.judge(judging.stream().map(Window::text).toList()).onComplete(ar -> onContext(() -> {
         if (stopped) return;
         if (ar.failed()) {

@@ -7,6 +7,7 @@ import dev.streamchat.model.Usage;
 import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.PipelineStage;
 import dev.streamchat.stream.Upstream;
+import io.vertx.core.Vertx;
 
 /**
  * Checks a JSON answer as it passes (after the filters, so it sees what is stored): the text goes
@@ -36,9 +37,21 @@ public final class JsonStage implements PipelineStage {
       @Override
       public void onComplete(FinishReason reason, Usage usage) {
         json.finish();
-        String problem = json.error() != null ? json.error() : schema == null ? null : schema.mismatch(json.result());
-        if (problem == null) next.onComplete(reason, usage);
-        else next.onFailure(Failure.of(Failure.Kind.MODEL, problem));
+        if (json.error() != null) {
+          next.onFailure(Failure.of(Failure.Kind.MODEL, json.error()));
+        } else if (schema == null || Vertx.currentContext() == null) {
+          end(schema == null ? null : schema.mismatch(json.result()), reason, usage);
+        } else {
+          // A schema's patterns are the requester's regular expressions: checked off the event loop.
+          Vertx.currentContext().executeBlocking(() -> schema.mismatch(json.result()), false)
+              .onComplete(ar -> end(ar.succeeded() ? ar.result()
+                  : "The answer could not be checked against the schema: " + ar.cause().getMessage(), reason, usage));
+        }
+      }
+
+      private void end(String mismatch, FinishReason reason, Usage usage) {
+        if (mismatch == null) next.onComplete(reason, usage);
+        else next.onFailure(Failure.of(Failure.Kind.MODEL, mismatch));
       }
 
       @Override

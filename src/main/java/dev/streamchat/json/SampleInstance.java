@@ -27,9 +27,12 @@ public final class SampleInstance {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final int MAX_DEPTH = 16;
+  /** Values made at most: a schema whose references branch would otherwise grow without bound. */
+  private static final int MAX_VALUES = 2_000;
   private static final String[] PATTERN_CANDIDATES = {"example", "12345", "ABC", "a1", "2026-01-01", "x"};
 
   private final JsonNode root;
+  private int made;
 
   private SampleInstance(JsonNode root) {
     this.root = root;
@@ -41,7 +44,7 @@ public final class SampleInstance {
   }
 
   private JsonNode sample(JsonNode schema, String name, int depth) {
-    if (schema == null || schema.isBoolean() || depth > MAX_DEPTH) return NODES.objectNode();
+    if (schema == null || schema.isBoolean() || depth > MAX_DEPTH || ++made > MAX_VALUES) return NODES.objectNode();
     if (schema.has("$ref")) return sample(resolve(schema.get("$ref").asText()), name, depth + 1);
     if (schema.has("const")) return schema.get("const");
     if (schema.has("enum") && schema.get("enum").size() > 0) return schema.get("enum").get(0);
