@@ -11,6 +11,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Moderation as a pipeline stage: the answer (text and reasoning) is cut into windows, each ending
@@ -23,6 +25,8 @@ import java.util.List;
  * model: it is what the model writes while one call is judged.
  */
 public final class ModerationStage implements PipelineStage {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModerationStage.class);
 
   /** The answer's failure when a window was flagged; {@code %s} lists the categories. */
   public static final String STOPPED = "The answer was stopped by the content filter (%s).";
@@ -55,6 +59,7 @@ public final class ModerationStage implements PipelineStage {
     /** Where the gate runs: the context of the first event (the generation's lane), else the one it was made on. */
     private Context context;
     private final Context fallback;
+    private final String id;
     private final StreamListener next;
     private final Upstream upstream;
     private final StringBuilder open = new StringBuilder();
@@ -69,6 +74,7 @@ public final class ModerationStage implements PipelineStage {
 
     Gate(Context fallback, String id, StreamListener next, Upstream upstream) {
       this.fallback = fallback;
+      this.id = id;
       metrics.track(id, () -> held);
       this.next = next;
       this.upstream = upstream;
@@ -166,6 +172,7 @@ public final class ModerationStage implements PipelineStage {
     }
 
     private void stop(String message, String reason) {
+      LOG.info("generation {}: {}", id, message);
       stopped = true;
       upstream.cancel();
       metrics.blocked(reason);

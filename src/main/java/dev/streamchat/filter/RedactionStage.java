@@ -8,6 +8,8 @@ import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.PipelineStage;
 import dev.streamchat.stream.Upstream;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The redaction rules as a pipeline stage: the answer's text and its reasoning each go through
@@ -15,6 +17,8 @@ import java.util.List;
  * An ending phrase stops the model and ends the answer done, finish reason {@code content_filter}.
  */
 public final class RedactionStage implements PipelineStage {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedactionStage.class);
 
   private final List<Rule> rules;
   private final int holdChars;
@@ -32,6 +36,7 @@ public final class RedactionStage implements PipelineStage {
   }
 
   private final class Filtered implements StreamListener {
+    private final String id;
     private final StreamListener next;
     private final Upstream upstream;
     private final Redaction text = new Redaction(rules, holdChars);
@@ -41,6 +46,7 @@ public final class RedactionStage implements PipelineStage {
     private volatile int held;
 
     Filtered(String id, StreamListener next, Upstream upstream) {
+      this.id = id;
       this.next = next;
       this.upstream = upstream;
       metrics.track(id, () -> held);
@@ -98,6 +104,8 @@ public final class RedactionStage implements PipelineStage {
       ended = true;
       upstream.cancel();
       metrics.blocked("ending-phrase");
+      LOG.info("generation {}: ended by the ending phrase of {}", id,
+          (text.ended() ? text : reasoning).endedBy().source());
       // The other stream's held text was written before the phrase came: it is released.
       if (text.ended()) pass(reasoning, reasoning.finish(), true);
       else pass(text, text.finish(), false);
