@@ -94,7 +94,10 @@ public final class PartialJson {
       if (text.isEmpty()) return;
     }
     anyInput |= !text.isBlank();
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    feedBytes(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void feedBytes(byte[] utf8) {
     int start = length;
     append(utf8);
     try {
@@ -112,11 +115,11 @@ public final class PartialJson {
   /** The answer ended: the value is complete, or {@link #error()} says why it is not. */
   public void finish() {
     if (finished) return;
-    if (pendingHigh != 0) {
-      char c = pendingHigh;
-      pendingHigh = 0;
-      feed(String.valueOf(c)); // a lone surrogate: Jackson judges it
+    if (pendingHigh != 0 && error == null) {
+      // A high surrogate whose pair never came is no character: fed as UTF-8 encodes it ('?').
+      feedBytes(String.valueOf(pendingHigh).getBytes(StandardCharsets.UTF_8));
     }
+    pendingHigh = 0;
     finished = true;
     if (error != null) return;
     feeder.endOfInput();
