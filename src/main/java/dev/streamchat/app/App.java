@@ -7,8 +7,16 @@ import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
 import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
+import dev.streamchat.chat.MessageCheck;
 import dev.streamchat.chat.Quotas;
 import dev.streamchat.chat.StorageLimits;
+import dev.streamchat.filter.FilterMetrics;
+import dev.streamchat.filter.FilterSettings;
+import dev.streamchat.filter.MessageModeration;
+import dev.streamchat.filter.ModerationClient;
+import dev.streamchat.filter.ModerationStage;
+import dev.streamchat.filter.RedactionStage;
+import dev.streamchat.json.JsonStage;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.demo.DemoProvider;
@@ -27,6 +35,7 @@ import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationWorker;
 import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.JournalStreamStore;
+import dev.streamchat.stream.PipelineStage;
 import dev.streamchat.stream.StreamStore;
 import dev.streamchat.stream.journal.PerFileJournal;
 import dev.streamchat.web.WebVerticle;
@@ -57,6 +66,7 @@ public final class App extends VerticleBase {
   private StreamStore streams;
   private LlamaProvider gguf;
   private Telemetry telemetry;
+  private FilterMetrics filterMetrics;
   private EndedGenerations endedGenerations;
 
   public App(Config config) {
@@ -130,16 +140,34 @@ public final class App extends VerticleBase {
     streams.answer(status.id()).compose(this::saveAnswer)
         .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err));
     telemetry.ended(status);
+    filterMetrics.ended(status.id());
     endedGenerations.add(status);
   }
 
   private Future<?> deploy(ModelRegistry models) {
     Generations generations = new BusGenerations(vertx, streams);
     Feeds.install(vertx, streams);
+    FilterSettings filters = config.filters();
+    filterMetrics = new FilterMetrics(telemetry.registry());
+    // Between the meter and the journal, in this order: redaction (synchronous), moderation (holds
+    // text until judged), the JSON check (sees only what will be stored).
+    List<PipelineStage> stages = new ArrayList<>();
+    stages.add(new RedactionStage(filters.rules(), filters.holdChars(), filterMetrics));
+    MessageCheck messageCheck = MessageCheck.NONE;
+    if (filters.moderationUrl().isPresent()) {
+      ModerationClient moderation = new ModerationClient(vertx, filters.moderationUrl().get(),
+          filters.moderationApiKey().orElse(null), filters.moderationTimeoutMs(), filterMetrics);
+      stages.add(new ModerationStage(vertx, moderation, filters.moderationWindowChars(), filterMetrics));
+      messageCheck = new MessageModeration(moderation, filterMetrics);
+    }
+    stages.add(new JsonStage());
+    LOG.info("answer filters: {} rule(s), hold {} chars, moderation {}", filters.rules().size(), filters.holdChars(),
+        filters.moderationUrl().isPresent() ? "on" : "off");
     ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
         new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), generations),
-        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
+        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()),
+        messageCheck);
     accounts = new Accounts(vertx, accountStore, config.auth(), service, streams);
     LOG.info("sign-in: STREAMCHAT_AUTH={}, STREAMCHAT_SIGNUP={}", config.auth().modeName(),
         config.auth().signup().name().toLowerCase(java.util.Locale.ROOT));
@@ -147,12 +175,12 @@ public final class App extends VerticleBase {
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
-        endedGenerations, new Health(chats, streams), telemetry.registry());
+        endedGenerations, new Health(chats, streams), telemetry.registry(), filterMetrics);
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
     return accounts.start().compose(v -> vertx.deployVerticle(new GenerationWorker(streams, models,
-            config.maxAnswerTokens(), config.maxAnswerBytes(), List.of(), cores, this::ended),
+            config.maxAnswerTokens(), config.maxAnswerBytes(), stages, cores, this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops, accounts);

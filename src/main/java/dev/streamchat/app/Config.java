@@ -2,6 +2,8 @@ package dev.streamchat.app;
 
 import dev.streamchat.auth.AuthSettings;
 import dev.streamchat.auth.TrustedProxies;
+import dev.streamchat.filter.FilterRules;
+import dev.streamchat.filter.FilterSettings;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +34,9 @@ public record Config(
     long maxStoredBytes,
     AuthSettings auth,
     Optional<Tls> tls,
-    String pageTransport) {
+    String pageTransport,
+
+    FilterSettings filters) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -84,7 +88,26 @@ public record Config(
         e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
         auth(e),
         Tls.from(e),
-        e.choice("STREAMCHAT_PAGE_TRANSPORT", PageTransport.SHARED, PageTransport.class).name().toLowerCase(java.util.Locale.ROOT));
+        e.choice("STREAMCHAT_PAGE_TRANSPORT", PageTransport.SHARED, PageTransport.class).name().toLowerCase(java.util.Locale.ROOT),
+        filters(e));
+  }
+
+  /** Answer filters (issue 15): redaction rules, the rules file, moderation. */
+  private static FilterSettings filters(Env e) {
+    Optional<String> moderation = e.string("STREAMCHAT_MODERATION_URL");
+    moderation.ifPresent(url -> {
+      if (!url.matches("(?i)https?://[^\\s/]+.*")) {
+        throw new IllegalArgumentException("STREAMCHAT_MODERATION_URL must be an http(s) URL such as "
+            + "https://api.openai.com/v1/moderations, not '" + url + "'");
+      }
+    });
+    return new FilterSettings(
+        FilterRules.read(e.env().get("STREAMCHAT_REDACT"), e.string("STREAMCHAT_FILTERS").map(Path::of).orElse(null)),
+        e.integer("STREAMCHAT_FILTER_HOLD_CHARS", FilterSettings.DEFAULT_HOLD_CHARS, 1, 1_000_000),
+        moderation,
+        e.string("STREAMCHAT_MODERATION_API_KEY"),
+        e.integer("STREAMCHAT_MODERATION_WINDOW_CHARS", FilterSettings.DEFAULT_WINDOW_CHARS, 16, 1_000_000),
+        e.integer("STREAMCHAT_MODERATION_TIMEOUT_MS", FilterSettings.DEFAULT_MODERATION_TIMEOUT_MS, 100, 600_000));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.streamchat.chat;
 import dev.streamchat.model.ChatMessage;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.stream.Answer;
+import dev.streamchat.model.ResponseFormat;
 import dev.streamchat.stream.GenerationInfo;
 import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.GenerationState;
@@ -35,9 +36,17 @@ public final class ChatService {
   private final HistoryWindow history;
   private final Quotas quotas;
   private final StorageLimits limits;
+  private final MessageCheck messageCheck;
 
   public ChatService(ChatStore chats, Generations generations, ModelRegistry models,
       int maxMessageChars, int maxAnswerTokens, HistoryWindow history, Quotas quotas, StorageLimits limits) {
+    this(chats, generations, models, maxMessageChars, maxAnswerTokens, history, quotas, limits, MessageCheck.NONE);
+  }
+
+  /** {@code messageCheck} judges each message a person sends before any model is asked. */
+  public ChatService(ChatStore chats, Generations generations, ModelRegistry models, int maxMessageChars,
+      int maxAnswerTokens, HistoryWindow history, Quotas quotas, StorageLimits limits, MessageCheck messageCheck) {
+    this.messageCheck = messageCheck;
     this.chats = chats;
     this.generations = generations;
     this.models = models;
@@ -116,7 +125,13 @@ public final class ChatService {
    * {@code model} and {@code maxTokens} may be null (the conversation's model, the model's default).
    */
   public Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens) {
-    return send(owner, conversationId, content, model, maxTokens, false);
+    return send(owner, conversationId, content, model, maxTokens, null, false);
+  }
+
+  /** As {@link #send(String, String, String, String, Integer)}, the answer in {@code format} (null: free text). */
+  public Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
+      ResponseFormat format) {
+    return send(owner, conversationId, content, model, maxTokens, format, false);
   }
 
   /**
@@ -127,13 +142,13 @@ public final class ChatService {
     return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id())).compose(history -> {
       int last = lastUserIndex(history);
       return last < history.size()
-          ? send(owner, conversationId, history.get(last).content(), null, null, true)
+          ? send(owner, conversationId, history.get(last).content(), null, null, null, true)
           : Future.failedFuture(Problem.badRequest("There is no message to retry."));
     });
   }
 
   private Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
-      boolean retry) {
+      ResponseFormat format, boolean retry) {
     String text;
     try {
       text = checkMessage(content);
@@ -142,7 +157,8 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+    Future<Void> allowed = retry ? Future.succeededFuture() : messageCheck.check(text);
+    return allowed.compose(ok -> conversation(owner, conversationId)).compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused == null && history.size() + 2 > limits.messagesPerConversation()) {
         refused = new Problem(409, "This conversation has reached the limit of "
@@ -156,7 +172,7 @@ public final class ChatService {
           ? chats.renameConversation(owner, conv.id(), title(text)).mapEmpty() : Future.succeededFuture();
       return withinStorage(owner, text)
           .compose(v -> titled)
-          .compose(v -> begin(owner, conv, modelId, maxTokens, turns, "",
+          .compose(v -> begin(owner, conv, modelId, maxTokens, format, turns, "",
               gid -> chats.addExchange(conv.id(), text, gid, modelId)));
     }));
   }
@@ -174,7 +190,7 @@ public final class ChatService {
    */
   public Future<String> regenerate(String owner, String generationId, String model, Integer maxTokens) {
     return lastAnswer(owner, generationId, model, maxTokens).compose(last -> begin(owner, last.conv,
-        modelFor(last.conv, model), maxTokens, turns(last.history, last.history.size() - 1), "",
+        modelFor(last.conv, model), maxTokens, last.format, turns(last.history, last.history.size() - 1), "",
         gid -> restart(generationId, gid, "", modelFor(last.conv, model), true)));
   }
 
@@ -191,7 +207,7 @@ public final class ChatService {
         return Future.failedFuture(new Problem(409, "Only a failed last answer can be retried."));
       }
       String modelId = modelFor(conv, last.model());
-      return withinStorage(owner, "").compose(v -> begin(owner, conv, modelId, null,
+      return withinStorage(owner, "").compose(v -> begin(owner, conv, modelId, null, null,
           turns(history, history.size() - 1), "", gid -> restart(last.generationId(), gid, "", modelId, false)));
     }));
   }
@@ -211,7 +227,7 @@ public final class ChatService {
       turns.add(new ChatMessage("assistant", answer.content()));
       turns.add(new ChatMessage("user", CONTINUE_INSTRUCTION));
       String modelId = modelFor(last.conv, answer.model());
-      return begin(owner, last.conv, modelId, maxTokens, turns, answer.content(),
+      return begin(owner, last.conv, modelId, maxTokens, last.format, turns, answer.content(),
           gid -> restart(generationId, gid, answer.content(), modelId, false));
     });
   }
@@ -229,7 +245,7 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+    return messageCheck.check(text).compose(ok -> conversation(owner, conversationId)).compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused != null) return Future.failedFuture(refused);
       int index = -1;
@@ -241,13 +257,16 @@ public final class ChatService {
       List<ChatMessage> turns = turns(history, index);
       turns.add(new ChatMessage("user", text));
       String modelId = modelFor(conv, model);
-      return withinStorage(owner, text).compose(v -> begin(owner, conv, modelId, null, turns, "",
+      return withinStorage(owner, text).compose(v -> begin(owner, conv, modelId, null, null, turns, "",
           gid -> chats.editAndResend(conv.id(), edited.seq(), text, gid, modelId)));
     }));
   }
 
-  /** The conversation of an answer that must be its last message and must have ended. */
-  private record LastAnswer(Conversation conv, List<Message> history) {
+  /**
+   * The conversation of an answer that must be its last message and must have ended, and the
+   * shape that answer had to have (a new answer in its place keeps it).
+   */
+  private record LastAnswer(Conversation conv, List<Message> history, ResponseFormat format) {
   }
 
   private Future<LastAnswer> lastAnswer(String owner, String generationId, String model, Integer maxTokens) {
@@ -256,7 +275,7 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return generation(owner, generationId).compose(status -> conversation(owner, status.info().conversationId()))
+    return generation(owner, generationId).compose(status -> conversation(owner, status.info().conversationId())
         .compose(conv -> current(conv.id()).compose(history -> {
           Problem refused = idleProblem(history);
           if (refused != null) return Future.failedFuture(refused);
@@ -264,8 +283,8 @@ public final class ChatService {
           if (last == null || !generationId.equals(last.generationId())) {
             return Future.failedFuture(new Problem(409, "Only the last answer of a conversation can be written again."));
           }
-          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history));
-        }));
+          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history, status.info().responseFormat()));
+        })));
   }
 
   private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model,
@@ -276,7 +295,8 @@ public final class ChatService {
 
   /** Stores the new answer's message with {@code persist}, then asks the worker to write it. */
   private Future<String> begin(String owner, Conversation conv, String modelId, Integer maxTokens,
-      List<ChatMessage> turns, String prefix, java.util.function.Function<String, Future<Void>> persist) {
+      ResponseFormat format, List<ChatMessage> turns, String prefix,
+      java.util.function.Function<String, Future<Void>> persist) {
     Quotas.Slot slot;
     try {
       slot = quotas.reserveGeneration(owner);
@@ -284,7 +304,7 @@ public final class ChatService {
       return Future.failedFuture(p);
     }
     GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
-        System.currentTimeMillis());
+        System.currentTimeMillis(), format);
     return persist.apply(info.id())
         .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, history.fit(turns).messages(), prefix))
         .onComplete(ar -> slot.release());

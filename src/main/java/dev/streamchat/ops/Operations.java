@@ -1,6 +1,7 @@
 package dev.streamchat.ops;
 
 import dev.streamchat.chat.ChatService;
+import dev.streamchat.filter.FilterMetrics;
 import dev.streamchat.stream.StreamStore;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -12,5 +13,6 @@ public record Operations(
     Viewers viewers,
     EndedGenerations ended,
     Health health,
-    PrometheusMeterRegistry registry) {
+    PrometheusMeterRegistry registry,
+    FilterMetrics filters) {
 }

@@ -90,7 +90,7 @@ final class Feed {
     Map<FeedView, Buffer> rendered = new IdentityHashMap<>(2);
     for (Sub s : List.copyOf(subs)) {
       if (s.closed || s.lastSent >= last) continue;
-      if (!s.started || s.busy || s.lastSent != first - 1 || s.sink.writeQueueFull()) {
+      if (!s.started || s.busy || s.lastSent != first - 1 || s.sink.writeQueueFull() || s.mustResume()) {
         pump(s);
         continue;
       }
@@ -118,7 +118,7 @@ final class Feed {
     Map<FeedView, Buffer> rendered = new IdentityHashMap<>(2);
     for (Sub s : List.copyOf(subs)) {
       if (s.closed) continue;
-      if (!s.started || s.busy || s.lastSent != status.lastSeq()) {
+      if (!s.started || s.busy || s.lastSent != status.lastSeq() || s.mustResume()) {
         pump(s);
         continue;
       }
@@ -286,16 +286,29 @@ final class Feed {
     FeedView.Rendering own;
     long ownSeq;
     long ownSeqWanted;
+    /** Resumed after chunk N (N > 0) of a view that renders from the prefix: nothing written to it yet. */
+    boolean resuming;
 
     Sub(FeedView view, FeedSink sink, long cursor) {
       this.view = view;
       this.sink = sink;
       this.lastSent = cursor;
+      this.resuming = cursor > 0 && view.needsPrefix();
+    }
+
+    /**
+     * A sink resuming takes its first event from a rendering of its own, opened on its prefix: a
+     * view may open a resume with something of its own (the JSON value so far) that a rendering
+     * shared with sinks already in step would not send.
+     */
+    boolean mustResume() {
+      return resuming;
     }
 
     void write(Buffer bytes, long seq) {
       sink.write(bytes, seq);
       lastSent = seq;
+      resuming = false;
     }
 
     void finish(Buffer end) {

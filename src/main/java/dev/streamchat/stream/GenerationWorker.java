@@ -108,7 +108,8 @@ public final class GenerationWorker extends VerticleBase {
         onEnded.accept(status);
       });
       LOG.info("generation {} started: model {}, conversation {}", info.id(), info.model(), info.conversationId());
-      ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens());
+      ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens(),
+          info.responseFormat());
       lane.runOnContext(v -> {
         if (!req.prefix().isEmpty()) pipeline.head().onText(req.prefix());
         try {

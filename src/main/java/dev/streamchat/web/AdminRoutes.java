@@ -234,6 +234,7 @@ final class AdminRoutes {
           .put("session", AdminSnapshot.shorten(log.info().owner()))
           .put("slowestViewerLag", v.viewers() == 0 ? null : Math.max(0, lastSeq - v.slowestLastSent()))
           .put("bytesSent", v.bytesSent())
+          .put("heldChars", ops.filters().heldChars(log.id()))
           .put("lastActivityAt", Math.max(log.lastChunkAt(), v.lastWriteAt())));
     }
     Http.json(ctx, 200, out);

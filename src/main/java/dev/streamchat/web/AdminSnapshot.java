@@ -28,7 +28,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
 
   record LiveRow(String id, String conversationId, String title, String session, String model, String state,
       String started, String elapsed, String ttft, long chunks, String tokensPerSecond, int viewers, String lag,
-      String bytesSent, String lastActivity) {
+      String bytesSent, String lastActivity, int held) {
     public String shortId() {
       return shorten(id);
     }
@@ -68,7 +68,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
           log.info().model(), log.state().wire(), clock(log.info().startedAt()),
           elapsed(now - log.info().startedAt()), millis(log.ttftMs()), lastSeq, decimal(tps),
           v.viewers(), v.viewers() == 0 ? "–" : String.valueOf(Math.max(0, lastSeq - v.slowestLastSent())),
-          bytes(v.bytesSent()), clock(Math.max(log.lastChunkAt(), v.lastWriteAt()))));
+          bytes(v.bytesSent()), clock(Math.max(log.lastChunkAt(), v.lastWriteAt())), ops.filters().heldChars(log.id())));
     }
     List<EndedGenerations.Ended> all = ops.ended().recent(now, Integer.MAX_VALUE);
     List<EndedRow> ended = new ArrayList<>();
@@ -100,7 +100,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
   AdminSnapshot withTitles(java.util.Map<String, String> titles) {
     List<LiveRow> l = live.stream().map(r -> new LiveRow(r.id(), r.conversationId(), titles.get(r.conversationId()),
         r.session(), r.model(), r.state(), r.started(), r.elapsed(), r.ttft(), r.chunks(), r.tokensPerSecond(),
-        r.viewers(), r.lag(), r.bytesSent(), r.lastActivity())).toList();
+        r.viewers(), r.lag(), r.bytesSent(), r.lastActivity(), r.held())).toList();
     List<EndedRow> e = ended.stream().map(r -> new EndedRow(r.id(), r.conversationId(), titles.get(r.conversationId()),
         r.session(), r.model(), r.state(), r.error(), r.started(), r.ended(), r.ttft(), r.chunks(),
         r.tokensPerSecond(), r.bytesSent())).toList();

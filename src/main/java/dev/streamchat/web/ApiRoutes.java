@@ -4,7 +4,11 @@ import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.Conversation;
 import dev.streamchat.chat.Message;
 import dev.streamchat.chat.Problem;
+import dev.streamchat.json.RequestedFormat;
+import dev.streamchat.model.ResponseFormat;
+import dev.streamchat.stream.GenerationState;
 import dev.streamchat.stream.GenerationStatus;
+import io.vertx.core.json.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -150,8 +154,15 @@ final class ApiRoutes {
 
   private void postMessage(RoutingContext ctx) {
     JsonObject body = Http.jsonBody(ctx);
+    ResponseFormat format;
+    try {
+      format = RequestedFormat.read(body.getValue("responseFormat"));
+    } catch (IllegalArgumentException e) {
+      ctx.fail(Problem.badRequest(e.getMessage()));
+      return;
+    }
     Future<String> sent = chat.send(Sessions.owner(ctx), ctx.pathParam("id"), Http.string(body, "content"),
-        Http.string(body, "model"), Http.integer(body, "maxTokens"));
+        Http.string(body, "model"), Http.integer(body, "maxTokens"), format);
     started(ctx, sent);
   }
 
@@ -172,6 +183,9 @@ final class ApiRoutes {
       if (s.finishReason() != null) o.put("finishReason", s.finishReason().wire());
       if (!a.reasoning().isEmpty()) o.put("reasoning", a.reasoning());
       if (s.error() != null) o.put("error", s.error());
+      if (s.info().responseFormat() != null && s.state() == GenerationState.DONE) {
+        o.put("json", Json.decodeValue(a.text())); // a done JSON answer was checked valid at its end
+      }
       return o;
     });
   }
@@ -180,7 +194,8 @@ final class ApiRoutes {
     long cursor = Http.cursor(ctx);
     chat.generation(Sessions.owner(ctx), ctx.pathParam("gid")).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, EventFormat.JSON);
+      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor,
+          ar.result().info().responseFormat() != null ? EventFormat.JSON_ANSWER : EventFormat.JSON);
     });
   }
 

@@ -6,6 +6,7 @@ import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.Message;
 import dev.streamchat.chat.Problem;
 import dev.streamchat.model.ModelInfo;
+import dev.streamchat.model.ResponseFormat;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -214,12 +215,18 @@ final class PageRoutes {
     String owner = Sessions.owner(ctx);
     String content = ctx.request().getFormAttribute("content");
     String model = blankToNull(ctx.request().getFormAttribute("model"));
+    ResponseFormat format = formatOf(ctx);
     chat.create(owner, null)
-        .compose(c -> chat.send(owner, c.id(), content, model, null)
+        .compose(c -> chat.send(owner, c.id(), content, model, null, format)
             .recover(err -> chat.store().deleteConversation(owner, c.id()).transform(v -> Future.failedFuture(err)))
             .map(gid -> c))
         .onSuccess(c -> redirect(ctx, "/c/" + c.id()))
         .onFailure(ctx::fail);
+  }
+
+  /** The composer's answer format: {@code responseFormat=json_object} asks for JSON; anything else is text. */
+  private static ResponseFormat formatOf(RoutingContext ctx) {
+    return "json_object".equals(ctx.request().getFormAttribute("responseFormat")) ? ResponseFormat.jsonObject() : null;
   }
 
   /** Answers the person's message and the answer that has started, as two fragments. */
@@ -228,7 +235,7 @@ final class PageRoutes {
     String id = ctx.pathParam("id");
     String content = ctx.request().getFormAttribute("content");
     String model = blankToNull(ctx.request().getFormAttribute("model"));
-    chat.send(owner, id, content, model, null)
+    chat.send(owner, id, content, model, null, formatOf(ctx))
         .compose(gid -> chat.store().messages(id))
         .compose(all -> views(owner, id, all, true).map(vs -> vs.subList(vs.size() - 2, vs.size())))
         .map(exchange -> views.fragment(Views.CHAT, "user", Map.of("m", exchange.get(0)))

@@ -44,7 +44,7 @@ public final class AnthropicProvider implements ModelProvider {
   @Override
   public StreamHandle stream(ModelRequest request, StreamListener listener) {
     return http.stream(baseUrl + "/v1/messages", headers,
-        AnthropicWire.messagesRequest(request.model(), request.messages(), request.maxTokens()), request.model(),
+        AnthropicWire.messagesRequest(request), request.model(),
         l -> new AnthropicStreamParser(l, redactor), listener);
   }
 }

@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonObject;
 /**
  * The server-sent events of Anthropic's {@code POST /v1/messages} with {@code stream: true}:
  * {@code message_start} (input tokens), {@code content_block_delta} with {@code text_delta} or
- * {@code thinking_delta}, {@code message_delta} (output tokens, stop_reason), {@code message_stop};
+ * {@code thinking_delta} or {@code input_json_delta} (a forced tool's input: a JSON answer), {@code message_delta} (output tokens, stop_reason), {@code message_stop};
  * {@code ping} is skipped and {@code error} (e.g. {@code overloaded_error}) fails the stream.
  */
 public final class AnthropicStreamParser implements StreamParser {
@@ -84,6 +84,8 @@ public final class AnthropicStreamParser implements StreamParser {
           if (!text.isEmpty()) listener.onText(text);
         } else if (deltaType.equals("thinking_delta") && d.getValue("thinking") instanceof String thinking) {
           if (!thinking.isEmpty()) listener.onReasoning(thinking);
+        } else if (deltaType.equals("input_json_delta") && d.getValue("partial_json") instanceof String json) {
+          if (!json.isEmpty()) listener.onText(json); // the JSON answer, asked for as a forced tool call
         }
       }
       case "message_delta" -> {

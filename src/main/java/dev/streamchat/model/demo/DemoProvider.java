@@ -66,7 +66,9 @@ public final class DemoProvider implements ModelProvider {
   @Override
   public StreamHandle stream(ModelRequest request, StreamListener listener) {
     int count = request.maxTokens() > 0 ? request.maxTokens() : defaultTokens;
-    Run run = new Run(answer(request.lastUserText(), count), listener);
+    List<String> tokens = request.responseFormat() != null ? DemoJson.tokens(request.responseFormat())
+        : answer(request.lastUserText(), count);
+    Run run = new Run(tokens, listener);
     run.schedule(0);
     return new StreamHandle() {
       @Override

@@ -172,7 +172,11 @@ public final class LlamaProvider implements ModelProvider, AutoCloseable {
         String prompt = fitted.get();
         long promptTokens = model.encode(prompt).length;
         int room = (int) Math.min(maxTokens, CONTEXT_TOKENS - promptTokens);
-        tokens = model.generate(new InferenceParameters(prompt).setNPredict(room)).iterator();
+        InferenceParameters parameters = new InferenceParameters(prompt).setNPredict(room);
+        if (request.responseFormat() != null) { // a JSON answer: llama.cpp's grammar made from the schema
+          parameters.setGrammar(LlamaModel.jsonSchemaToGrammar(request.responseFormat().schemaOrAnyObject().encode()));
+        }
+        tokens = model.generate(parameters).iterator();
         long generated = 0;
         while (tokens.hasNext() && !stopping()) {
           LlamaOutput out = tokens.next();

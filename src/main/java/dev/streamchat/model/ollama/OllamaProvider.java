@@ -40,7 +40,7 @@ public final class OllamaProvider implements ModelProvider {
   @Override
   public StreamHandle stream(ModelRequest request, StreamListener listener) {
     return http.stream(host + "/api/chat", Map.of(),
-        OllamaWire.chatRequest(request.model(), request.messages(), request.maxTokens()), request.model(),
+        OllamaWire.chatRequest(request), request.model(),
         l -> new OllamaStreamParser(l, redactor), listener);
   }
 }

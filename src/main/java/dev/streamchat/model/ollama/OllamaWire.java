@@ -1,7 +1,8 @@
 package dev.streamchat.model.ollama;
 
-import dev.streamchat.model.ChatMessage;
 import dev.streamchat.model.ModelInfo;
+import dev.streamchat.model.ModelRequest;
+import dev.streamchat.model.ResponseFormat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -13,11 +14,14 @@ final class OllamaWire {
   private OllamaWire() {
   }
 
-  static JsonObject chatRequest(String model, List<ChatMessage> messages, int maxTokens) {
+  static JsonObject chatRequest(ModelRequest request) {
     JsonArray turns = new JsonArray();
-    messages.forEach(m -> turns.add(new JsonObject().put("role", m.role()).put("content", m.content())));
-    JsonObject body = new JsonObject().put("model", model).put("messages", turns).put("stream", true);
-    if (maxTokens > 0) body.put("options", new JsonObject().put("num_predict", maxTokens));
+    request.messages().forEach(m -> turns.add(new JsonObject().put("role", m.role()).put("content", m.content())));
+    JsonObject body = new JsonObject().put("model", request.model()).put("messages", turns).put("stream", true);
+    if (request.maxTokens() > 0) body.put("options", new JsonObject().put("num_predict", request.maxTokens()));
+    // Ollama's structured outputs: "json" for any JSON, or the schema itself.
+    ResponseFormat format = request.responseFormat();
+    if (format != null) body.put("format", format.kind() == ResponseFormat.Kind.JSON_SCHEMA ? format.schema() : "json");
     return body;
   }
 

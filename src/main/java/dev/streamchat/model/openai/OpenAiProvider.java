@@ -46,7 +46,7 @@ public final class OpenAiProvider implements ModelProvider {
   @Override
   public StreamHandle stream(ModelRequest request, StreamListener listener) {
     return http.stream(baseUrl + "/chat/completions", headers,
-        OpenAiWire.chatRequest(request.model(), request.messages(), request.maxTokens()), request.model(),
+        OpenAiWire.chatRequest(request), request.model(),
         l -> new OpenAiStreamParser(l, redactor), listener);
   }
 }

@@ -1,7 +1,8 @@
 package dev.streamchat.model.openai;
 
-import dev.streamchat.model.ChatMessage;
 import dev.streamchat.model.ModelInfo;
+import dev.streamchat.model.ModelRequest;
+import dev.streamchat.model.ResponseFormat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -13,13 +14,25 @@ final class OpenAiWire {
   private OpenAiWire() {
   }
 
-  static JsonObject chatRequest(String model, List<ChatMessage> messages, int maxTokens) {
+  static JsonObject chatRequest(ModelRequest request) {
     JsonArray turns = new JsonArray();
-    messages.forEach(m -> turns.add(new JsonObject().put("role", m.role()).put("content", m.content())));
-    JsonObject body = new JsonObject().put("model", model).put("messages", turns).put("stream", true)
+    request.messages().forEach(m -> turns.add(new JsonObject().put("role", m.role()).put("content", m.content())));
+    JsonObject body = new JsonObject().put("model", request.model()).put("messages", turns).put("stream", true)
         .put("stream_options", new JsonObject().put("include_usage", true));
-    if (maxTokens > 0) body.put("max_tokens", maxTokens);
+    if (request.maxTokens() > 0) body.put("max_tokens", request.maxTokens());
+    if (request.responseFormat() != null) body.put("response_format", responseFormat(request.responseFormat()));
     return body;
+  }
+
+  /** {"type": "json_object"} or {"type": "json_schema", "json_schema": {"name", "schema", "strict"?}}. */
+  static JsonObject responseFormat(ResponseFormat format) {
+    JsonObject out = new JsonObject().put("type", format.kind().wire());
+    if (format.kind() == ResponseFormat.Kind.JSON_SCHEMA) {
+      JsonObject schema = new JsonObject().put("name", format.name()).put("schema", format.schema());
+      if (format.strict() != null) schema.put("strict", format.strict());
+      out.put("json_schema", schema);
+    }
+    return out;
   }
 
   /** {@code GET /models}: {"data": [{"id": "gpt-4o-mini", ...}]}. */

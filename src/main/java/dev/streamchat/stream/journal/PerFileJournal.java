@@ -4,6 +4,7 @@ import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.Chunk;
 import dev.streamchat.stream.GenerationEnd;
+import dev.streamchat.model.ResponseFormat;
 import dev.streamchat.stream.GenerationInfo;
 import dev.streamchat.stream.GenerationState;
 import io.vertx.core.Future;
@@ -372,13 +373,16 @@ public final class PerFileJournal implements Journal {
   }
 
   private static JsonObject startRecord(GenerationInfo info) {
-    return new JsonObject().put("t", "start").put("id", info.id()).put("conversationId", info.conversationId())
+    JsonObject start = new JsonObject().put("t", "start").put("id", info.id()).put("conversationId", info.conversationId())
         .put("owner", info.owner()).put("model", info.model()).put("startedAt", info.startedAt());
+    if (info.responseFormat() != null) start.put("responseFormat", info.responseFormat().toJson());
+    return start;
   }
 
   private static GenerationInfo info(JsonObject o) {
     return new GenerationInfo(o.getString("id"), o.getString("conversationId"), o.getString("owner"),
-        o.getString("model"), o.getLong("startedAt"));
+        o.getString("model"), o.getLong("startedAt"),
+        o.getValue("responseFormat") instanceof JsonObject f ? ResponseFormat.fromJson(f) : null);
   }
 
   private static JsonObject chunkRecord(Chunk c) {

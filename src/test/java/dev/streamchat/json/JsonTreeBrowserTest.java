@@ -1,0 +1,59 @@
+package dev.streamchat.json;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.TestServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/**
+ * In a real browser, on the chat page: webroot/json-view.js shows a JSON answer as a collapsible
+ * tree that grows from the answer's json events ("checking…" meanwhile) and says at the end that
+ * it is valid. (The page does not load the script yet: the test adds it as chat.html will.)
+ */
+class JsonTreeBrowserTest {
+
+  @Test
+  void aJsonAnswerGrowsAsATreeAndEndsValid() throws Exception {
+    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "40"));
+        Browser browser = Browser.open()) {
+      ChromeDriver driver = browser.driver();
+      driver.get(app.url("/"));
+      driver.executeScript("const s = document.createElement('script'); s.src = '/static/json-view.js';"
+          + "document.head.append(s);");
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> driver.executeScript("return !!window.StreamchatJson"));
+      String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\"},"
+          + "\"sights\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":2}},\"required\":[\"city\"]}";
+      // The answer is asked for from the page's own session, as the composer will.
+      Object gid = driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
+          + "fetch('/api/conversations', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})"
+          + ".then(r => r.json()).then(c => fetch('/api/conversations/' + c.id + '/messages', {method: 'POST',"
+          + " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({content: 'Plan a trip', model: 'demo',"
+          + " responseFormat: {type: 'json_schema', schema: " + schema + "}})}))"
+          + ".then(r => r.json()).then(g => { const host = document.createElement('article'); host.id = 'tree-host';"
+          + " document.body.append(host); StreamchatJson.attach(host, g.generationId); done(g.generationId); });");
+      assertTrue(gid instanceof String, String.valueOf(gid));
+      WebElement status = driver.findElement(By.cssSelector("#tree-host .json-status"));
+      assertEquals("checking…", status.getText());
+      // Part of the value shows while the answer is still being written.
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#tree-host .json-key")).isEmpty());
+      assertEquals("checking…", status.getText(), "still streaming when the first keys appear");
+      browser.waitUpTo(Duration.ofSeconds(20)).until(d -> status.getText().equals("Valid JSON"));
+      List<String> keys = driver.findElements(By.cssSelector("#tree-host .json-key")).stream().map(WebElement::getText).toList();
+      assertEquals(List.of("\"city\":", "\"days\":", "\"sights\":"), keys);
+      assertEquals(2, driver.findElements(By.cssSelector("#tree-host details details li")).size(), "the sights array");
+      // Collapsible: closing a node hides its children.
+      WebElement sights = driver.findElement(By.cssSelector("#tree-host details details summary"));
+      sights.click();
+      assertTrue(driver.findElements(By.cssSelector("#tree-host details details li")).stream().noneMatch(WebElement::isDisplayed));
+      browser.screenshot("json-tree");
+    }
+  }
+}
