@@ -1,8 +1,10 @@
 package dev.streamchat.app;
 
+import dev.streamchat.chat.AnswerSaver;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
+import dev.streamchat.chat.DiskSpace;
 import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
 import dev.streamchat.chat.Quotas;
@@ -49,6 +51,8 @@ public final class App extends VerticleBase {
   private LlamaProvider gguf;
   private Telemetry telemetry;
   private EndedGenerations endedGenerations;
+  private AnswerSaver answers;
+  private DiskSpace disk;
 
   public App(Config config) {
     this.config = config;
@@ -58,10 +62,14 @@ public final class App extends VerticleBase {
   public Future<?> start() {
     return vertx.executeBlocking(() -> {
           Files.createDirectories(config.dataDir());
-          var ds = Database.open(config.databaseUrl(), config.dataDir());
-          chats = new JdbcChatStore(vertx, ds, ds);
+          disk = new DiskSpace(config.dataDir(), config.faults().minFreeBytes());
+          Config.Faults faults = config.faults();
+          var ds = Database.open(config.databaseUrl(), config.dataDir(),
+              new Database.Timeouts(faults.dbConnectTimeoutMs(), faults.dbQueryTimeoutMs()));
+          chats = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
           streams = new FileStreamStore(vertx, config.dataDir());
           streams.recoverInterrupted();
+          answers = new AnswerSaver(vertx, chats, streams);
           return null;
         })
         .compose(v -> settleAnswers())
@@ -109,9 +117,9 @@ public final class App extends VerticleBase {
     });
   }
 
+  /** Saves now, or again and again in the background while the database is away. */
   private Future<Void> saveAnswer(GenerationLog log) {
-    return chats.saveAnswer(log.id(), log.text(), log.reasoning(), log.state().wire(), log.error())
-        .onFailure(err -> LOG.error("generation {}: could not save its answer", log.id(), err));
+    return answers.save(log);
   }
 
   /** A generation ended: keep its answer, count it, list it on the admin page. */
@@ -125,12 +133,13 @@ public final class App extends VerticleBase {
     ChatService service = new ChatService(vertx, chats, streams, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
         new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams),
-        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
+        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes(),
+            disk));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
-        endedGenerations, new Health(chats, streams), telemetry.registry());
+        endedGenerations, new Health(chats, streams, disk), telemetry.registry());
     // One worker instance: its context runs every generation's callbacks in turn, which also paces
     // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
     // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.

@@ -26,7 +26,8 @@ public record Config(
     Limits limits,
     int maxConversations,
     int maxMessagesPerConversation,
-    long maxStoredBytes) {
+    long maxStoredBytes,
+    Faults faults) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -73,7 +74,8 @@ public record Config(
             e.integer("STREAMCHAT_SESSION_DAYS", 30, 1, 400)),
         e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
-        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L);
+        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
+        Faults.from(e));
   }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */
@@ -87,6 +89,44 @@ public record Config(
       int messagesPerMinute,
       int sseMaxSeconds,
       int sessionDays) {
+  }
+
+  /**
+   * How the service holds up when something around it fails: the database, the disk, slow or
+   * hostile clients. Each bound is set by its variable (README, "Faults").
+   */
+  public record Faults(
+      int dbConnectTimeoutMs,
+      int dbQueryTimeoutMs,
+      long minFreeBytes,
+      int headerTimeoutMs,
+      int bodyTimeoutMs,
+      int keepAliveTimeoutMs,
+      int maxConnections,
+      int adminAttemptsPerMinute) {
+
+    /** Descriptors kept back from the connection cap for the database, logs and model servers. */
+    static final int DESCRIPTOR_RESERVE = 128;
+
+    static Faults from(Env e) {
+      return new Faults(
+          e.integer("STREAMCHAT_DB_CONNECT_TIMEOUT_MS", 1500, 250, 60_000),
+          e.integer("STREAMCHAT_DB_QUERY_TIMEOUT_MS", 1500, 250, 600_000),
+          e.integer("STREAMCHAT_MIN_FREE_MB", 64, 0, 1_000_000) * 1024L * 1024L,
+          e.integer("STREAMCHAT_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
+          e.integer("STREAMCHAT_BODY_TIMEOUT_MS", 30_000, 100, 3_600_000),
+          e.integer("STREAMCHAT_KEEPALIVE_TIMEOUT_MS", 30_000, 100, 3_600_000),
+          e.integer("STREAMCHAT_MAX_CONNECTIONS", defaultMaxConnections(), 16, 10_000_000),
+          e.integer("STREAMCHAT_ADMIN_ATTEMPTS_PER_MINUTE", 10, 1, 100_000));
+    }
+
+    /** The open-file limit less a reserve (1,024 gives 896), so accepting never exhausts it. */
+    static int defaultMaxConnections() {
+      long limit = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 10_240;
+      long reserve = Math.max(DESCRIPTOR_RESERVE, limit / 8);
+      return (int) Math.max(16, Math.min(1_000_000, limit - reserve));
+    }
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */
