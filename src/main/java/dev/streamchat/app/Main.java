@@ -24,6 +24,7 @@ public final class Main {
       return;
     }
     Vertx vertx = Vertx.vertx(Telemetry.vertxOptions());
+    FatalErrors.install(vertx);
     App app = new App(config);
     vertx.deployVerticle(app).onComplete(ar -> {
       if (ar.succeeded()) {
