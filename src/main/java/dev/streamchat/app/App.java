@@ -138,7 +138,7 @@ public final class App extends VerticleBase {
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
-    Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
+    Operations ops = new Operations(AdminAccess.from(config.adminToken(), config.faults().adminAttemptsPerMinute()), service, streams, viewers,
         endedGenerations, new Health(chats, streams, disk), telemetry.registry());
     // One worker instance: its context runs every generation's callbacks in turn, which also paces
     // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
