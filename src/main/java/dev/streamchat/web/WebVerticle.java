@@ -16,6 +16,8 @@ public final class WebVerticle extends VerticleBase {
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+  private static final int DEAD_CONNECTION_SECONDS = 120;
+
   private final Config config;
   private final ChatService chat;
   private final Operations ops;
@@ -63,9 +65,21 @@ public final class WebVerticle extends VerticleBase {
         .setMaxHeaderSize(config.limits().maxHeaderBytes())
         .setMaxInitialLineLength(config.limits().maxUrlChars())
         // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).
-        .setMaxFormAttributeSize(config.maxBodyBytes());
+        .setMaxFormAttributeSize(config.maxBodyBytes())
+        // Last resort for a connection where nothing moves either way; event streams send a
+        // comment every 15 s, so this never ends a live one. Slow requests: ConnectionGuard.
+        .setIdleTimeout(DEAD_CONNECTION_SECONDS)
+        // HTTP/1.1 only: looking for a cleartext HTTP/2 preface, Vert.x makes a connection known
+        // (to ConnectionGuard) only once bytes arrive, and a silent socket would escape the guard.
+        .setHttp2ClearTextEnabled(false);
+    Config.Faults faults = config.faults();
+    int instances = Math.max(1, context.getInstanceCount());
+    ConnectionGuard guard = new ConnectionGuard((faults.maxConnections() + instances - 1) / instances,
+        faults.headerTimeoutMs(), faults.bodyTimeoutMs(), faults.keepAliveTimeoutMs());
+    guard.start(vertx);
     return vertx.createHttpServer(options)
-        .requestHandler(router)
+        .connectionHandler(guard::connected)
+        .requestHandler(guard.wrap(router))
         .listen(port)
         .onSuccess(s -> server = s);
   }
