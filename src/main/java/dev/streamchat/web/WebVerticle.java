@@ -17,6 +17,7 @@ public final class WebVerticle extends VerticleBase {
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
   private static final int DEAD_CONNECTION_SECONDS = 120;
+  private static final String LISTEN_LOCK = "streamchat.web.listen";
 
   private final Config config;
   private final ChatService chat;
@@ -77,10 +78,15 @@ public final class WebVerticle extends VerticleBase {
     ConnectionGuard guard = new ConnectionGuard((faults.maxConnections() + instances - 1) / instances,
         faults.headerTimeoutMs(), faults.bodyTimeoutMs(), faults.keepAliveTimeoutMs());
     guard.start(vertx);
-    return vertx.createHttpServer(options)
+    HttpServer created = vertx.createHttpServer(options)
         .connectionHandler(guard::connected)
-        .requestHandler(guard.wrap(router))
-        .listen(port)
+        .requestHandler(guard.wrap(router));
+    // The instances share one port. One that joins while the first is still binding copies the
+    // first's metrics before they exist, and connections handed to it then hit a null socket
+    // metric in Vert.x's HTTP metrics and are never answered (about one start in ten). So the
+    // instances listen one at a time, each once the one before is bound.
+    return vertx.sharedData().getLocalLockWithTimeout(LISTEN_LOCK, 30_000)
+        .compose(lock -> created.listen(port).andThen(done -> lock.release()))
         .onSuccess(s -> server = s);
   }
 
