@@ -80,6 +80,7 @@ public final class Database {
       cfg.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("streamchat")
           + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;QUERY_TIMEOUT=" + timeouts.queryMs());
       cfg.setMaximumPoolSize(4);
+      cfg.setAllowPoolSuspension(true); // paused while H2Compaction closes and compacts the file
     }
     HikariDataSource ds = new HikariDataSource(cfg);
     try {

@@ -44,6 +44,10 @@ public final class JdbcChatStore implements ChatStore {
   /** Queries under way: closing waits for them, since interrupting H2 mid-write breaks its file. */
   private final java.util.Set<Future<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final DatabaseAvailability availability;
+  private final Vertx vertx;
+  /** The timer that keeps an embedded database's file compact; -1 for PostgreSQL. */
+  private final long compaction;
+  private final java.util.concurrent.atomic.AtomicBoolean compacting = new java.util.concurrent.atomic.AtomicBoolean();
 
   public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer) {
     this(vertx, ds, closer, Database.Timeouts.DEFAULT.queryMs());
@@ -62,6 +66,13 @@ public final class JdbcChatStore implements ChatStore {
           }
         }, false),
         this::dropConnections);
+    this.vertx = vertx;
+    this.compaction = H2Compaction.isEmbeddedH2(ds) ? vertx.setPeriodic(H2Compaction.CHECK_MS, id -> {
+      if (!availability.isDown() && compacting.compareAndSet(false, true)) {
+        executor.executeBlocking(() -> H2Compaction.compactIfSparse((HikariDataSource) ds, direct), false)
+            .onComplete(done -> compacting.set(false));
+      }
+    }) : -1;
   }
 
   /**
@@ -424,6 +435,7 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Future<Void> close() {
+    if (compaction >= 0) vertx.cancelTimer(compaction);
     return Future.join(List.copyOf(inFlight)).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
         .transform(settled -> executor.close()).andThen(v -> {
       try {
