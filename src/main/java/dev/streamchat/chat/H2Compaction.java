@@ -2,6 +2,9 @@ package dev.streamchat.chat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,6 +41,16 @@ final class H2Compaction {
     return ds instanceof HikariDataSource pool && pool.getJdbcUrl() != null && pool.getJdbcUrl().startsWith("jdbc:h2:");
   }
 
+  /** The compaction writes the live data to a new file first: never on a nearly full disk. */
+  private static boolean roomFor(HikariDataSource pool, long liveBytes) {
+    String path = pool.getJdbcUrl().substring("jdbc:h2:file:".length()).split(";", 2)[0];
+    try {
+      return Files.getFileStore(Path.of(path).getParent()).getUsableSpace() > 2 * liveBytes + MIN_FILE_BYTES;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Compacts when the file is mostly dead space; runs on a worker thread, one at a time. */
   static Void compactIfSparse(HikariDataSource pool, DataSource direct) throws SQLException, InterruptedException {
     long fileBytes;
@@ -55,7 +68,8 @@ final class H2Compaction {
       livePercent = fill;
     }
     if (fileBytes < MIN_FILE_BYTES || livePercent >= MIN_LIVE_PERCENT) return null;
-    if (fileBytes / 100 * livePercent > MAX_LIVE_BYTES) return null;
+    long liveBytes = fileBytes / 100 * livePercent;
+    if (liveBytes > MAX_LIVE_BYTES || !roomFor(pool, liveBytes)) return null;
     HikariPoolMXBean mx = pool.getHikariPoolMXBean();
     long started = System.nanoTime();
     mx.suspendPool();
