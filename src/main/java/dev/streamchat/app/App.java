@@ -2,9 +2,11 @@ package dev.streamchat.app;
 
 import dev.streamchat.auth.AccountStore;
 import dev.streamchat.auth.Accounts;
+import dev.streamchat.chat.AnswerSaver;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
 import dev.streamchat.chat.Database;
+import dev.streamchat.chat.DiskSpace;
 import dev.streamchat.chat.HistoryWindow;
 import dev.streamchat.chat.JdbcChatStore;
 import dev.streamchat.chat.MessageCheck;
@@ -68,6 +70,8 @@ public final class App extends VerticleBase {
   private Telemetry telemetry;
   private FilterMetrics filterMetrics;
   private EndedGenerations endedGenerations;
+  private AnswerSaver answers;
+  private DiskSpace disk;
 
   public App(Config config) {
     this.config = config;
@@ -78,10 +82,14 @@ public final class App extends VerticleBase {
     Future<Void> tls = config.tls().map(t -> t.verify(vertx)).orElse(Future.succeededFuture());
     return tls.compose(ok -> vertx.executeBlocking(() -> {
           Files.createDirectories(config.dataDir());
-          var ds = Database.open(config.databaseUrl(), config.dataDir());
-          chats = new JdbcChatStore(vertx, ds, ds);
+          disk = new DiskSpace(config.dataDir(), config.faults().minFreeBytes());
+          Config.Faults faults = config.faults();
+          var ds = Database.open(config.databaseUrl(), config.dataDir(),
+              new Database.Timeouts(faults.dbConnectTimeoutMs(), faults.dbQueryTimeoutMs()));
+          chats = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
           accountStore = new AccountStore(vertx, ds);
           streams = new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
+          answers = new AnswerSaver(vertx, chats, streams::answer);
           return null;
         }))
         .compose(v -> streams.recover())
@@ -130,9 +138,9 @@ public final class App extends VerticleBase {
     });
   }
 
+  /** Saves now, or again and again in the background while the database is away. */
   private Future<Void> saveAnswer(Answer a) {
-    return chats.saveAnswer(a.id(), a.text(), a.reasoning(), a.status().state().wire(), a.status().error())
-        .onFailure(err -> LOG.error("generation {}: could not save its answer", a.id(), err));
+    return answers.save(a);
   }
 
   /** A generation ended: keep its answer (read back from its log), count it, list it on the admin page. */
@@ -166,7 +174,8 @@ public final class App extends VerticleBase {
     ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
         new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), generations),
-        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()),
+        new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes(),
+            disk),
         messageCheck);
     accounts = new Accounts(vertx, accountStore, config.auth(), service, streams);
     LOG.info("sign-in: STREAMCHAT_AUTH={}, STREAMCHAT_SIGNUP={}", config.auth().modeName(),
@@ -174,8 +183,8 @@ public final class App extends VerticleBase {
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
-    Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
-        endedGenerations, new Health(chats, streams), telemetry.registry(), filterMetrics);
+    Operations ops = new Operations(AdminAccess.from(config.adminToken(), config.faults().adminAttemptsPerMinute()), service, streams, viewers,
+        endedGenerations, new Health(chats, streams, disk), telemetry.registry(), filterMetrics);
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());

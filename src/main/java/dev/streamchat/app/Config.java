@@ -35,8 +35,8 @@ public record Config(
     AuthSettings auth,
     Optional<Tls> tls,
     String pageTransport,
-
-    FilterSettings filters) {
+    FilterSettings filters,
+    Faults faults) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -89,7 +89,8 @@ public record Config(
         auth(e),
         Tls.from(e),
         e.choice("STREAMCHAT_PAGE_TRANSPORT", PageTransport.SHARED, PageTransport.class).name().toLowerCase(java.util.Locale.ROOT),
-        filters(e));
+        filters(e),
+        Faults.from(e));
   }
 
   /** Answer filters (issue 15): redaction rules, the rules file, moderation. */
@@ -150,6 +151,44 @@ public record Config(
       int messagesPerMinute,
       int sseMaxSeconds,
       int sessionDays) {
+  }
+
+  /**
+   * How the service holds up when something around it fails: the database, the disk, slow or
+   * hostile clients. Each bound is set by its variable (README, "Faults").
+   */
+  public record Faults(
+      int dbConnectTimeoutMs,
+      int dbQueryTimeoutMs,
+      long minFreeBytes,
+      int headerTimeoutMs,
+      int bodyTimeoutMs,
+      int keepAliveTimeoutMs,
+      int maxConnections,
+      int adminAttemptsPerMinute) {
+
+    /** Descriptors kept back from the connection cap for the database, logs and model servers. */
+    static final int DESCRIPTOR_RESERVE = 128;
+
+    static Faults from(Env e) {
+      return new Faults(
+          e.integer("STREAMCHAT_DB_CONNECT_TIMEOUT_MS", 1500, 250, 60_000),
+          e.integer("STREAMCHAT_DB_QUERY_TIMEOUT_MS", 1500, 250, 600_000),
+          e.integer("STREAMCHAT_MIN_FREE_MB", 64, 0, 1_000_000) * 1024L * 1024L,
+          e.integer("STREAMCHAT_HEADER_TIMEOUT_MS", 10_000, 100, 600_000),
+          e.integer("STREAMCHAT_BODY_TIMEOUT_MS", 30_000, 100, 3_600_000),
+          e.integer("STREAMCHAT_KEEPALIVE_TIMEOUT_MS", 30_000, 100, 3_600_000),
+          e.integer("STREAMCHAT_MAX_CONNECTIONS", defaultMaxConnections(), 16, 10_000_000),
+          e.integer("STREAMCHAT_ADMIN_ATTEMPTS_PER_MINUTE", 10, 1, 100_000));
+    }
+
+    /** The open-file limit less a reserve (1,024 gives 896), so accepting never exhausts it. */
+    static int defaultMaxConnections() {
+      long limit = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : 10_240;
+      long reserve = Math.max(DESCRIPTOR_RESERVE, limit / 8);
+      return (int) Math.max(16, Math.min(1_000_000, limit - reserve));
+    }
   }
 
   /** Reads typed values and refuses nonsense at start, naming the variable. */

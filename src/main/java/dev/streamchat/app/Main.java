@@ -23,7 +23,8 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Vertx vertx = Vertx.vertx(Telemetry.vertxOptions());
+    Vertx vertx = Telemetry.newVertx();
+    FatalErrors.install(vertx);
     App app = new App(config);
     vertx.deployVerticle(app).onComplete(ar -> {
       if (ar.succeeded()) {

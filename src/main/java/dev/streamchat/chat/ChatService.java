@@ -299,6 +299,7 @@ public final class ChatService {
       java.util.function.Function<String, Future<Void>> persist) {
     Quotas.Slot slot;
     try {
+      limits.disk().requireSpace();
       slot = quotas.reserveGeneration(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);

@@ -30,23 +30,61 @@ public final class Database {
   private Database() {
   }
 
+  /**
+   * How long to wait for the database. {@code connectMs} bounds taking a connection from the
+   * pool (and making one: TCP connect and login); {@code queryMs} bounds one query on the server
+   * and, with a second's grace, a silent socket, so no thread waits on a vanished host for long.
+   */
+  public record Timeouts(int connectMs, int queryMs) {
+    public static final Timeouts DEFAULT = new Timeouts(1500, 1500);
+
+    int connectSeconds() {
+      return Math.max(1, (connectMs + 999) / 1000);
+    }
+
+    /** A read that waits longer than a query may run is a dead connection. */
+    int socketSeconds() {
+      return (queryMs + 999) / 1000 + 1;
+    }
+  }
+
   public static HikariDataSource open(Optional<String> databaseUrl, Path dataDir) {
+    return open(databaseUrl, dataDir, Timeouts.DEFAULT);
+  }
+
+  public static HikariDataSource open(Optional<String> databaseUrl, Path dataDir, Timeouts timeouts) {
     HikariConfig cfg = new HikariConfig();
     cfg.setPoolName("streamchat-db");
+    // Fail fast: a request waits at most this long for a connection, then is told to come back.
+    cfg.setConnectionTimeout(timeouts.connectMs());
+    cfg.setValidationTimeout(Math.max(250, timeouts.connectMs() / 2));
+    // Idle connections are tested now and then, so one a failover left dead is found and replaced.
+    cfg.setKeepaliveTime(30_000);
+    // Connections are made when asked for, never to keep a minimum: during an outage nothing asks
+    // (calls are refused) but the probe, so the pool never backs off for seconds between attempts
+    // and takes the first connection the returning database offers.
+    cfg.setMinimumIdle(0);
     if (databaseUrl.isPresent()) {
       configurePostgres(cfg, databaseUrl.get());
+      cfg.addDataSourceProperty("connectTimeout", timeouts.connectSeconds());
+      cfg.addDataSourceProperty("loginTimeout", timeouts.connectSeconds());
+      cfg.addDataSourceProperty("socketTimeout", timeouts.socketSeconds());
+      cfg.addDataSourceProperty("cancelSignalTimeout", timeouts.connectSeconds());
+      cfg.addDataSourceProperty("tcpKeepAlive", true);
+      cfg.addDataSourceProperty("options", "-c statement_timeout=" + timeouts.queryMs());
       cfg.setMaximumPoolSize(8);
     } else {
       // H2 serialises writers anyway; a small pool keeps file locking simple. WRITE_DELAY=0 hands
       // every commit to the OS at once (H2 would otherwise wait up to a second), so a kill -9
       // right after a message is sent keeps the message.
       cfg.setJdbcUrl("jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("streamchat")
-          + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
+          + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;QUERY_TIMEOUT=" + timeouts.queryMs());
       cfg.setMaximumPoolSize(4);
+      cfg.setAllowPoolSuspension(true); // paused while H2Compaction closes and compacts the file
     }
     HikariDataSource ds = new HikariDataSource(cfg);
     try {
-      migrate(ds);
+      migrate(ds, databaseUrl.isPresent(), timeouts);
     } catch (SQLException | IOException e) {
       ds.close();
       throw new IllegalStateException("cannot prepare the database: " + e.getMessage(), e);
@@ -74,8 +112,10 @@ public final class Database {
     }
   }
 
-  private static void migrate(HikariDataSource ds) throws SQLException, IOException {
+  private static void migrate(HikariDataSource ds, boolean postgres, Timeouts timeouts) throws SQLException, IOException {
     try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+      // A migration may run longer than a request's query: no timeout on this connection.
+      st.execute(postgres ? "SET statement_timeout = 0" : "SET QUERY_TIMEOUT 0");
       st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)");
       int current = 0;
       try (var rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
@@ -90,6 +130,7 @@ public final class Database {
         c.setAutoCommit(true);
         LOG.info("database migrated to version {} ({})", v, name);
       }
+      st.execute(postgres ? "RESET statement_timeout" : "SET QUERY_TIMEOUT " + timeouts.queryMs());
     }
   }
 

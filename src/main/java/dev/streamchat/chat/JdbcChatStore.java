@@ -1,5 +1,7 @@
 package dev.streamchat.chat;
 
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.util.DriverDataSource;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -11,12 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
  * The chat store over JDBC, for H2 and PostgreSQL alike. Every query runs on a worker pool of
- * its own, never on an event loop.
+ * its own, never on an event loop, and within a deadline: while the database is away every call
+ * fails fast with a 503 ({@link DatabaseAvailability}) instead of queueing behind a dead host.
  */
 public final class JdbcChatStore implements ChatStore {
 
@@ -38,23 +43,86 @@ public final class JdbcChatStore implements ChatStore {
   private final WorkerExecutor executor;
   /** Queries under way: closing waits for them, since interrupting H2 mid-write breaks its file. */
   private final java.util.Set<Future<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final DatabaseAvailability availability;
+  private final Vertx vertx;
+  /** The timer that keeps an embedded database's file compact; -1 for PostgreSQL. */
+  private final long compaction;
+  private final java.util.concurrent.atomic.AtomicBoolean compacting = new java.util.concurrent.atomic.AtomicBoolean();
 
   public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer) {
+    this(vertx, ds, closer, Database.Timeouts.DEFAULT.queryMs());
+  }
+
+  /** {@code deadlineMs}: how long one call may take before the database counts as away. */
+  public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer, long deadlineMs) {
     this.ds = ds;
     this.closer = closer;
     this.executor = vertx.createSharedWorkerExecutor("streamchat-db", 8);
+    DataSource direct = unpooled(ds);
+    this.availability = new DatabaseAvailability(vertx, deadlineMs,
+        () -> executor.executeBlocking(() -> {
+          try (Connection c = direct.getConnection()) {
+            return selectOne(c);
+          }
+        }, false),
+        this::dropConnections);
+    this.vertx = vertx;
+    this.compaction = H2Compaction.isEmbeddedH2(ds) ? vertx.setPeriodic(H2Compaction.CHECK_MS, id -> {
+      if (!availability.isDown() && compacting.compareAndSet(false, true)) {
+        executor.executeBlocking(() -> H2Compaction.compactIfSparse((HikariDataSource) ds, direct), false)
+            .onComplete(done -> compacting.set(false));
+      }
+    }) : -1;
+  }
+
+  /**
+   * Where the probe connects: straight through the driver, past the pool, whose connection
+   * maker backs off for up to 10 s after failures and would hold the service down that long
+   * after the database has returned. No one else asks the pool while the database is down.
+   */
+  private static DataSource unpooled(DataSource ds) {
+    if (!(ds instanceof HikariDataSource pool) || pool.getJdbcUrl() == null) return ds;
+    return new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(), pool.getDataSourceProperties(),
+        pool.getUsername(), pool.getPassword());
+  }
+
+  /** Whether the database is marked away (calls are being refused until a probe gets through). */
+  public DatabaseAvailability availability() {
+    return availability;
   }
 
   private <T> Future<T> blocking(Work<T> work) {
+    return availability.call(() -> unguarded(work));
+  }
+
+  private <T> Future<T> unguarded(Work<T> work) {
+    long queuedAt = System.nanoTime();
     Callable<T> task = () -> {
+      // Waited in the queue past the deadline: the caller has been answered already.
+      if (System.nanoTime() - queuedAt > TimeUnit.MILLISECONDS.toNanos(availability.deadlineMs())) {
+        throw new SQLTransientConnectionException("no database worker within the deadline");
+      }
       try (Connection c = ds.getConnection()) {
-        return work.run(c);
+        try {
+          return work.run(c);
+        } catch (SQLException e) {
+          // A connection that lost its server (or an H2 that closed itself) is never lent again.
+          if (DatabaseAvailability.isOutage(e) && ds instanceof HikariDataSource pool) pool.evictConnection(c);
+          throw e;
+        }
       }
     };
     Future<T> running = executor.executeBlocking(task, false);
     inFlight.add(running);
     running.onComplete(done -> inFlight.remove(running));
     return running;
+  }
+
+  /** The database went away: every pooled connection may be dead, so none is lent again. */
+  private void dropConnections() {
+    if (ds instanceof HikariDataSource pool && pool.getHikariPoolMXBean() != null) {
+      pool.getHikariPoolMXBean().softEvictConnections();
+    }
   }
 
   @Override
@@ -465,16 +533,19 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Future<Void> ping() {
-    return blocking(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) throw new SQLException("SELECT 1 returned no row");
-      }
-      return null;
-    });
+    return blocking(JdbcChatStore::selectOne);
+  }
+
+  private static Void selectOne(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) throw new SQLException("SELECT 1 returned no row");
+    }
+    return null;
   }
 
   @Override
   public Future<Void> close() {
+    if (compaction >= 0) vertx.cancelTimer(compaction);
     return Future.join(List.copyOf(inFlight)).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
         .transform(settled -> executor.close()).andThen(v -> {
       try {

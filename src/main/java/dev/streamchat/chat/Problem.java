@@ -21,6 +21,11 @@ public final class Problem extends RuntimeException {
     return new Problem(429, message, Math.max(1, retryAfterSeconds));
   }
 
+  /** A 503: the server cannot serve this now (its database or disk); try again after that many seconds. */
+  public static Problem unavailable(String message, int retryAfterSeconds) {
+    return new Problem(503, message, Math.max(1, retryAfterSeconds));
+  }
+
   /** Seconds for {@code Retry-After}, or 0 when the answer has none. */
   public int retryAfterSeconds() {
     return retryAfterSeconds;

@@ -4,10 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +18,8 @@ import org.slf4j.LoggerFactory;
  * Who may use the admin page, API and metrics: whoever knows the admin token. Programs send it as
  * a bearer token; people log in once and get a random admin-session id in a cookie, kept in memory
  * here (so the cookie never holds the token, logout revokes it, and a restart logs everyone out).
+ * Guessing is throttled per address: after a number of wrong tokens within a minute, that
+ * address may present none (bearer or login form) until the oldest is a minute old.
  */
 public final class AdminAccess {
 
@@ -23,19 +28,78 @@ public final class AdminAccess {
   public static final long SESSION_SECONDS = 12 * 3600;
   private static final int MAX_SESSIONS = 1_000;
 
+  /** Token guesses one address may make in any minute before it must wait. */
+  public static final int DEFAULT_ATTEMPTS_PER_MINUTE = 10;
+  static final long WINDOW_MS = 60_000;
+  /** Addresses whose failures are remembered at once; beyond it the stalest are forgotten. */
+  private static final int MAX_ADDRESSES = 10_000;
+
   private final byte[] tokenDigest;
   private final Map<String, Long> sessionsExpiringAt = new ConcurrentHashMap<>();
+  private final int attemptsPerMinute;
+  private final LongSupplier clock;
+  /** Per address, the times of its wrong tokens within the last minute, oldest first. */
+  private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
 
-  private AdminAccess(String token) {
+  AdminAccess(String token, int attemptsPerMinute, LongSupplier clock) {
     this.tokenDigest = sha256(token);
+    this.attemptsPerMinute = attemptsPerMinute;
+    this.clock = clock;
   }
 
   /** The configured token, or a random one that is logged once so the operator can use it. */
   public static AdminAccess from(Optional<String> configured) {
-    if (configured.isPresent()) return new AdminAccess(configured.get());
+    return from(configured, DEFAULT_ATTEMPTS_PER_MINUTE);
+  }
+
+  /** As {@link #from(Optional)}, letting each address try {@code attemptsPerMinute} wrong tokens a minute. */
+  public static AdminAccess from(Optional<String> configured, int attemptsPerMinute) {
+    if (configured.isPresent()) return new AdminAccess(configured.get(), attemptsPerMinute, System::currentTimeMillis);
     String generated = randomId();
     LOG.warn("STREAMCHAT_ADMIN_TOKEN is not set; this run's admin token is {}", generated);
-    return new AdminAccess(generated);
+    return new AdminAccess(generated, attemptsPerMinute, System::currentTimeMillis);
+  }
+
+  /**
+   * Seconds {@code address} must wait before it may present a token again (0: it may now): it
+   * gave {@code STREAMCHAT_ADMIN_ATTEMPTS_PER_MINUTE} wrong ones within the last minute.
+   */
+  public int lockedSeconds(String address) {
+    Deque<Long> times = failures.get(address);
+    if (times == null) return 0;
+    synchronized (times) {
+      long now = clock.getAsLong();
+      while (!times.isEmpty() && times.peekFirst() <= now - WINDOW_MS) times.pollFirst();
+      if (times.size() < attemptsPerMinute) return 0;
+      return (int) Math.max(1, (times.peekFirst() + WINDOW_MS - now + 999) / 1000);
+    }
+  }
+
+  /** Counts a wrong token from {@code address}; says so in the log when it locks the address out. */
+  public void failedAttempt(String address) {
+    if (failures.size() >= MAX_ADDRESSES && !failures.containsKey(address)) forgetStale();
+    Deque<Long> times = failures.computeIfAbsent(address, a -> new ArrayDeque<>());
+    int count;
+    synchronized (times) {
+      times.addLast(clock.getAsLong());
+      count = times.size();
+    }
+    if (count == 1) {
+      LOG.warn("wrong admin token from {}", address);
+    } else if (count == attemptsPerMinute) {
+      LOG.warn("{} wrong admin tokens from {} within a minute; it must wait {} s before trying again",
+          count, address, lockedSeconds(address));
+    }
+  }
+
+  private void forgetStale() {
+    long cutoff = clock.getAsLong() - WINDOW_MS;
+    failures.values().removeIf(times -> {
+      synchronized (times) {
+        return times.isEmpty() || times.peekLast() <= cutoff;
+      }
+    });
+    if (failures.size() >= MAX_ADDRESSES) failures.clear(); // a flood of addresses: start over
   }
 
   /** Compares digests in constant time, so neither the token nor its length leaks through timing. */

@@ -1,6 +1,8 @@
 package dev.streamchat.ops;
 
 import dev.streamchat.chat.ChatStore;
+import dev.streamchat.chat.DiskSpace;
+import dev.streamchat.chat.Problem;
 import dev.streamchat.stream.StreamStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -10,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Readiness: the database answers {@code SELECT 1} (on the chat store's worker pool) and the
- * stream store can write a file. Each check has a deadline, so a hung database reads as down.
+ * Readiness: the database answers {@code SELECT 1} (on the chat store's worker pool), the
+ * stream store can write a file and the data dir has its least free space. Each check has a
+ * deadline, so a hung database reads as down (and a database known to be away at once).
  */
 public final class Health {
 
@@ -20,22 +23,33 @@ public final class Health {
 
   private final ChatStore chats;
   private final StreamStore streams;
+  private final DiskSpace disk;
 
-  public Health(ChatStore chats, StreamStore streams) {
+  public Health(ChatStore chats, StreamStore streams, DiskSpace disk) {
     this.chats = chats;
     this.streams = streams;
+    this.disk = disk;
   }
 
   /** {"status": "UP"|"DOWN", "checks": {"database": {...}, "streamStore": {...}}}; never fails. */
   public Future<JsonObject> readiness() {
     Future<JsonObject> database = check("database", chats::ping);
     Future<JsonObject> streamStore = check("streamStore", streams::ping);
+    JsonObject space = diskCheck();
     return Future.join(database, streamStore).transform(ignored -> {
-      boolean up = isUp(database.result()) && isUp(streamStore.result());
+      boolean up = isUp(database.result()) && isUp(streamStore.result()) && isUp(space);
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN")
           .put("checks", new JsonObject().put("database", database.result())
-              .put("streamStore", streamStore.result())));
+              .put("streamStore", streamStore.result()).put("disk", space)));
     });
+  }
+
+  private JsonObject diskCheck() {
+    long mb = 1024 * 1024;
+    JsonObject out = new JsonObject().put("status", disk.isLow() ? "DOWN" : "UP")
+        .put("freeMb", Math.min(disk.freeBytes(), Long.MAX_VALUE / 2) / mb).put("minFreeMb", disk.minFreeBytes() / mb);
+    if (disk.isLow()) out.put("error", "less free space than STREAMCHAT_MIN_FREE_MB");
+    return out;
   }
 
   private static boolean isUp(JsonObject check) {
@@ -54,7 +68,8 @@ public final class Health {
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       JsonObject out = new JsonObject().put("status", ar.succeeded() ? "UP" : "DOWN").put("ms", ms);
       if (ar.failed()) {
-        LOG.warn("health check {} failed: {}", name, ar.cause().toString());
+        // A database known to be away was logged once when it went; probes come every few seconds.
+        if (!(ar.cause() instanceof Problem)) LOG.warn("health check {} failed: {}", name, ar.cause().toString());
         out.put("error", ms >= DEADLINE_MS ? "no answer within " + DEADLINE_MS + " ms" : "unavailable");
       }
       return Future.succeededFuture(out);

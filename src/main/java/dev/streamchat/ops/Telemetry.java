@@ -18,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.impl.MicrometerMetrics;
@@ -47,6 +48,16 @@ public final class Telemetry {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  /**
+   * A Vert.x instance reporting through Micrometer as {@link #vertxOptions()} says, with its HTTP
+   * server metrics made safe for connections accepted while a server starts ({@link NullSafeMetrics}).
+   */
+  public static Vertx newVertx() {
+    MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory();
+    return Vertx.builder().with(vertxOptions())
+        .withMetrics(options -> new NullSafeMetrics(micrometer.metrics(options))).build();
   }
 
   /**

@@ -124,10 +124,29 @@ final class AdminRoutes {
         + "/signup?invite=" + code;
   }
 
+  /**
+   * The admin cookie, or a bearer token. A token from an address that guessed too often is a
+   * 429 (thrown: the router's failure handler answers it) whether it is right or not.
+   */
   private boolean isAdmin(RoutingContext ctx) {
-    if (access.isBearer(ctx.request().getHeader("Authorization"))) return true;
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    return cookie != null && access.isSession(cookie.getValue());
+    if (cookie != null && access.isSession(cookie.getValue())) return true;
+    String authorization = ctx.request().getHeader("Authorization");
+    if (authorization == null) return false;
+    refuseWhileLocked(ctx);
+    if (access.isBearer(authorization)) return true;
+    access.failedAttempt(address(ctx));
+    return false;
+  }
+
+  private void refuseWhileLocked(RoutingContext ctx) {
+    int wait = access.lockedSeconds(address(ctx));
+    if (wait > 0) throw Problem.tooMany("Too many wrong admin tokens from this address; try again later.", wait);
+  }
+
+  /** The peer's address (behind a reverse proxy: the proxy's, which all its clients share). */
+  private static String address(RoutingContext ctx) {
+    return ctx.request().remoteAddress() == null ? "unknown" : ctx.request().remoteAddress().host();
   }
 
   /** An admin page or action; anyone else gets the login page with 401. */
@@ -157,7 +176,9 @@ final class AdminRoutes {
   }
 
   private void logIn(RoutingContext ctx) {
+    refuseWhileLocked(ctx);
     if (!access.isToken(ctx.request().getFormAttribute("token"))) {
+      access.failedAttempt(address(ctx));
       login(ctx, 401, "That is not the admin token.");
       return;
     }

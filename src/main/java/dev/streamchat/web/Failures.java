@@ -1,5 +1,6 @@
 package dev.streamchat.web;
 
+import dev.streamchat.app.FatalErrors;
 import dev.streamchat.chat.Problem;
 import io.vertx.core.Handler;
 import io.vertx.core.json.DecodeException;
@@ -28,6 +29,7 @@ final class Failures implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     Throwable failure = ctx.failure();
+    FatalErrors.haltIfOutOfMemory(failure);
     int status;
     String message;
     if (failure instanceof Problem p) {

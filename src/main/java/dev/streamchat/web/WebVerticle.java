@@ -21,6 +21,8 @@ public final class WebVerticle extends VerticleBase {
 
   /** Smaller responses gain too little from compression to pay for it. */
   private static final int COMPRESS_FROM_BYTES = 1024;
+  private static final int DEAD_CONNECTION_SECONDS = 120;
+  private static final String LISTEN_LOCK = "streamchat.web.listen";
 
   private final Config config;
   private final ChatService chat;
@@ -94,14 +96,31 @@ public final class WebVerticle extends VerticleBase {
         .setMaxHeaderSize(config.limits().maxHeaderBytes())
         .setMaxInitialLineLength(config.limits().maxUrlChars())
         // A page's form field may be as long as a message may be (Vert.x's default is 8 KiB).
-        .setMaxFormAttributeSize(config.maxBodyBytes());
+        .setMaxFormAttributeSize(config.maxBodyBytes())
+        // Last resort for a connection where nothing moves either way; event streams send a
+        // comment every 15 s, so this never ends a live one. Slow requests: ConnectionGuard.
+        .setIdleTimeout(DEAD_CONNECTION_SECONDS)
+        // HTTP/1.1 only: looking for a cleartext HTTP/2 preface, Vert.x makes a connection known
+        // (to ConnectionGuard) only once bytes arrive, and a silent socket would escape the guard.
+        .setHttp2ClearTextEnabled(false);
     // HTTPS: HTTP/2 for browsers that offer it by ALPN (every tab's streams share one connection),
     // HTTP/1.1 for the others.
     config.tls().ifPresent(tls -> options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert())
         .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1)));
-    return vertx.createHttpServer(options)
-        .requestHandler(router)
-        .listen(port)
+    Config.Faults faults = config.faults();
+    int instances = Math.max(1, context.getInstanceCount());
+    ConnectionGuard guard = new ConnectionGuard((faults.maxConnections() + instances - 1) / instances,
+        faults.headerTimeoutMs(), faults.bodyTimeoutMs(), faults.keepAliveTimeoutMs());
+    guard.start(vertx);
+    HttpServer created = vertx.createHttpServer(options)
+        .connectionHandler(guard::connected)
+        .requestHandler(guard.wrap(router));
+    // The instances share one port. One that joins while the first is still binding copies the
+    // first's metrics before they exist, and connections handed to it then hit a null socket
+    // metric in Vert.x's HTTP metrics and are never answered (about one start in ten). So the
+    // instances listen one at a time, each once the one before is bound.
+    return vertx.sharedData().getLocalLockWithTimeout(LISTEN_LOCK, 30_000)
+        .compose(lock -> created.listen(port).andThen(done -> lock.release()))
         .onSuccess(s -> server = s);
   }
 

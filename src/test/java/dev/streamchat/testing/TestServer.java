@@ -27,7 +27,7 @@ public final class TestServer implements AutoCloseable {
     Map<String, String> all = new HashMap<>(env);
     all.put("STREAMCHAT_PORT", "0");
     all.put("STREAMCHAT_DATA_DIR", dataDir.toString());
-    this.vertx = Vertx.vertx(Telemetry.vertxOptions());
+    this.vertx = Telemetry.newVertx();
     this.app = new App(Config.from(all));
     vertx.deployVerticle(app).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
