@@ -1,5 +1,6 @@
 package dev.streamchat.app;
 
+import dev.streamchat.stream.journal.Durability;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +27,8 @@ public record Config(
     Limits limits,
     int maxConversations,
     int maxMessagesPerConversation,
-    long maxStoredBytes) {
+    long maxStoredBytes,
+    Durability fsync) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -73,7 +75,8 @@ public record Config(
             e.integer("STREAMCHAT_SESSION_DAYS", 30, 1, 400)),
         e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
-        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L);
+        e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
+        e.string("STREAMCHAT_FSYNC").map(v -> Durability.parse("STREAMCHAT_FSYNC", v)).orElse(Durability.OS));
   }
 
   /** Bounds that keep one session from starving the others; each set by its variable. */
