@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -267,7 +268,15 @@ public final class SegmentJournal implements Journal {
           }
         }
       }
-      flush();
+      try {
+        flush();
+      } catch (RuntimeException e) {
+        // A fault of the journal's own: fail what waited rather than lose the writer thread.
+        LOG.error("journal writer fault", e);
+        for (Pending p : pending) p.promise().tryFail(e);
+        pending.clear();
+        out.reset();
+      }
       batch.clear();
       if (stop) {
         closeFiles();
@@ -752,15 +761,19 @@ public final class SegmentJournal implements Journal {
     if (!options.autoCompact() || closed) return;
     long garbage = diskBytes.get() - liveBytes.get();
     if (garbage > Math.max(options.minGarbageBytes(), liveBytes.get()) && compacting.compareAndSet(false, true)) {
-      compactor.execute(() -> {
-        try {
-          compactNow();
-        } catch (Throwable e) {
-          LOG.warn("journal compaction failed, the old segments stay: {}", reason(e));
-        } finally {
-          compacting.set(false);
-        }
-      });
+      try {
+        compactor.execute(() -> {
+          try {
+            compactNow();
+          } catch (Throwable e) {
+            LOG.warn("journal compaction failed, the old segments stay: {}", reason(e));
+          } finally {
+            compacting.set(false);
+          }
+        });
+      } catch (RejectedExecutionException closing) {
+        compacting.set(false);
+      }
     }
   }
 

@@ -1,0 +1,157 @@
+package dev.streamchat.stream.journal;
+
+import static dev.streamchat.stream.journal.Journals.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamchat.stream.Chunk;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Compaction rewrites ended generations as a few records and drops deleted ones; a read after
+ * any seq gives exactly the same chunks before and after it (and after reopening), and the
+ * journal shrinks to little more than its text.
+ */
+class CompactionTest {
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void up() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void replayAfterEverySeqIsTheSameBeforeAndAfterCompactionAndTheJournalShrinks() throws Exception {
+    Path dir = Files.createTempDirectory("journal-compact");
+    JournalOptions options = JournalOptions.of(Durability.OS).withSegmentBytes(1536).withCompaction(false, 0);
+    SegmentJournal j = Journals.open(vertx, dir, options);
+    try {
+      Random random = new Random(42);
+      Map<String, List<Chunk>> expected = new LinkedHashMap<>();
+      for (int g = 0; g < 6; g++) {
+        await(j.start(Journals.info("g" + g)));
+        expected.put("g" + g, new ArrayList<>());
+      }
+      // Interleaved, one token-sized chunk per append as a model streams them.
+      for (int round = 0; round < 120; round++) {
+        for (int g = 0; g < 6; g++) {
+          if (g < 4 && round >= 60 + 15 * g) continue; // g0..g3 end at different rounds
+          List<Chunk> mine = expected.get("g" + g);
+          List<Chunk> c = Journals.chunks(random, mine.size() + 1L, 1);
+          await(j.append("g" + g, c));
+          mine.addAll(c);
+        }
+        for (int g = 0; g < 4; g++) {
+          if (round == 59 + 15 * g) await(j.end("g" + g, Journals.done()));
+        }
+      }
+      await(j.end("g4", Journals.done()));
+      await(j.delete(List.of("g4")));
+      expected.remove("g4");
+      assertReplaysExactly(j, expected);
+      assertEquals(Optional.empty(), await(j.read("g4", 0, 100)), "a deleted generation is gone");
+
+      SegmentJournal.Stats before = j.stats();
+      await(j.compact());
+      SegmentJournal.Stats after = j.stats();
+      double ratioBefore = (double) before.diskBytes() / before.textBytes();
+      double ratioAfter = (double) after.diskBytes() / after.textBytes();
+      System.out.printf("compaction: %d bytes in %d segments -> %d bytes in %d segments for %d bytes of text"
+              + " (%.2f -> %.2f bytes per byte of text)%n", before.diskBytes(), before.segments(), after.diskBytes(),
+          after.segments(), after.textBytes(), ratioBefore, ratioAfter);
+      assertTrue(before.segments() > 5, "the journal rolled over several segments");
+      assertTrue(after.segments() <= 2, "one compacted segment and the active one: " + after.segments());
+      assertTrue(ratioAfter < 1.5, "compacted journal is little more than its text: " + ratioAfter);
+      assertTrue(ratioBefore > 2.5 * ratioAfter, "compaction shrinks: " + ratioBefore + " -> " + ratioAfter);
+      assertReplaysExactly(j, expected);
+      assertEquals(Optional.empty(), await(j.read("g4", 0, 100)));
+
+      // The generation still running goes on in the new segments, ends, and is compacted in turn.
+      List<Chunk> g5 = expected.get("g5");
+      for (int i = 0; i < 40; i++) {
+        List<Chunk> c = Journals.chunks(random, g5.size() + 1L, 1);
+        await(j.append("g5", c));
+        g5.addAll(c);
+      }
+      await(j.end("g5", Journals.done()));
+      assertReplaysExactly(j, expected);
+      await(j.compact());
+      assertReplaysExactly(j, expected);
+      assertTrue((double) j.stats().diskBytes() / j.stats().textBytes() < 1.5);
+      await(j.close());
+
+      SegmentJournal reopened = Journals.open(vertx, dir, options);
+      assertReplaysExactly(reopened, expected);
+      assertEquals(Optional.empty(), await(reopened.read("g4", 0, 100)));
+      for (String id : expected.keySet()) {
+        assertEquals(Journals.done(), await(reopened.read(id, 0, 0)).orElseThrow().end());
+        assertEquals(Journals.info(id), await(reopened.read(id, 0, 0)).orElseThrow().info());
+      }
+      j = reopened;
+    } finally {
+      await(j.close());
+      Journals.deleteTree(dir);
+    }
+  }
+
+  @Test
+  void compactionStartsByItselfAndKeepsTheJournalNearItsText() throws Exception {
+    Path dir = Files.createTempDirectory("journal-auto");
+    JournalOptions options = JournalOptions.of(Durability.OS).withSegmentBytes(16 * 1024)
+        .withCompaction(true, 8 * 1024);
+    SegmentJournal j = Journals.open(vertx, dir, options);
+    try {
+      Random random = new Random(9);
+      Map<String, List<Chunk>> expected = new LinkedHashMap<>();
+      for (int g = 0; g < 40; g++) {
+        String id = "a" + g;
+        await(j.start(Journals.info(id)));
+        List<Chunk> chunks = Journals.chunks(random, 1, 300);
+        for (Chunk c : chunks) await(j.append(id, List.of(c)));
+        await(j.end(id, Journals.done()));
+        expected.put(id, chunks);
+      }
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (j.stats().compactions() == 0 && System.currentTimeMillis() < deadline) Thread.sleep(10);
+      SegmentJournal.Stats s = j.stats();
+      System.out.printf("auto compaction: %d run(s), %d bytes for %d bytes of text%n", s.compactions(),
+          s.diskBytes(), s.textBytes());
+      assertTrue(s.compactions() > 0, "compaction ran by itself");
+      assertTrue(s.diskBytes() < 3 * s.textBytes() + 16 * 1024, "bounded: " + s.diskBytes() + " for " + s.textBytes());
+      for (Map.Entry<String, List<Chunk>> e : expected.entrySet()) {
+        assertEquals(e.getValue(), Journals.readAll(j, e.getKey(), 0, 1 << 20));
+        assertEquals(e.getValue().subList(150, 300), Journals.readAll(j, e.getKey(), 150, 64));
+      }
+    } finally {
+      await(j.close());
+      Journals.deleteTree(dir);
+    }
+  }
+
+  /** For every generation and every seq s, the chunks read after s are exactly those after s. */
+  private static void assertReplaysExactly(Journal j, Map<String, List<Chunk>> expected) throws Exception {
+    for (Map.Entry<String, List<Chunk>> e : expected.entrySet()) {
+      List<Chunk> all = e.getValue();
+      for (int s = 0; s <= all.size(); s++) {
+        assertEquals(all.subList(s, all.size()), Journals.readAll(j, e.getKey(), s, 40),
+            e.getKey() + " after " + s);
+      }
+    }
+  }
+}
