@@ -132,12 +132,6 @@ final class Codec {
       return (lengths[i] & 1) != 0;
     }
 
-    long textBytes() {
-      long t = 0;
-      for (int i = 0; i < count; i++) t += bytes(i);
-      return t;
-    }
-
     /** The chunks numbered above {@code after}, until {@code budget} chars are used (at least one). */
     List<Chunk> after(long after, long budget, boolean atLeastOne) {
       List<Chunk> out = new ArrayList<>();

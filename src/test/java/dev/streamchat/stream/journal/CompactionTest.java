@@ -144,6 +144,38 @@ class CompactionTest {
     }
   }
 
+  @Test
+  void aReadWhoseSegmentsAreCompactedAwayMidReadFindsTheNewOnes() throws Exception {
+    Path dir = Files.createTempDirectory("journal-moved");
+    SegmentJournal j = Journals.open(vertx, dir, JournalOptions.of(Durability.OS).withSegmentBytes(1024)
+        .withCompaction(false, 0));
+    try {
+      List<Chunk> chunks = Journals.chunks(new Random(2), 1, 400);
+      await(j.start(Journals.info("a")));
+      for (Chunk c : chunks) await(j.append("a", List.of(c)));
+      await(j.end("a", Journals.done()));
+      Path firstSegment;
+      try (var files = Files.list(dir)) {
+        firstSegment = files.filter(f -> f.toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
+      }
+      // The read has found its position in the old segments; compaction replaces them before it scans.
+      j.beforeScan = () -> {
+        j.beforeScan = () -> { };
+        try {
+          await(j.compact());
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      };
+      assertEquals(chunks.subList(100, 400), await(j.read("a", 100, 1 << 20)).orElseThrow().chunks());
+      assertTrue(!Files.exists(firstSegment), "the segments the read first looked at are gone");
+      assertEquals(1, j.stats().compactions());
+    } finally {
+      await(j.close());
+      Journals.deleteTree(dir);
+    }
+  }
+
   /** For every generation and every seq s, the chunks read after s are exactly those after s. */
   private static void assertReplaysExactly(Journal j, Map<String, List<Chunk>> expected) throws Exception {
     for (Map.Entry<String, List<Chunk>> e : expected.entrySet()) {
