@@ -18,12 +18,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -67,6 +69,7 @@ public final class SegmentJournal implements Journal {
   /** Text per record when compacting (and at most per record when appending). */
   private static final int RECORD_TEXT_BYTES = 64 * 1024;
   private static final int MAX_BATCH = 8192;
+  private static final long COMPACT_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final Vertx vertx;
   private final Path dir;
@@ -80,6 +83,8 @@ public final class SegmentJournal implements Journal {
     return t;
   });
   private final AtomicBoolean compacting = new AtomicBoolean();
+  /** After a failed compaction (a full disk, most likely) the next waits this long. */
+  private volatile long compactRetryAt = System.nanoTime();
   private final AtomicLong diskBytes = new AtomicLong();
   private final AtomicLong liveBytes = new AtomicLong();
   private final AtomicLong writeCalls = new AtomicLong();
@@ -260,25 +265,24 @@ public final class SegmentJournal implements Journal {
       for (Op op : batch) {
         if (stop) {
           op.promise().tryFail(new IllegalStateException("journal closed"));
+        } else if (op instanceof RollOp r) {
+          flushSafely();
+          rollForCompaction(r);
+        } else if (op instanceof CloseOp c) {
+          flushSafely();
+          c.promise().complete();
+          stop = true;
         } else {
           int mark = out.len;
           try {
-            stop = handle(op);
+            encode(op);
           } catch (RuntimeException e) {
             out.truncate(mark); // nothing of a refused op is written
             op.promise().tryFail(e);
           }
         }
       }
-      try {
-        flush();
-      } catch (RuntimeException e) {
-        // A fault of the journal's own: fail what waited rather than lose the writer thread.
-        LOG.error("journal writer fault", e);
-        for (Pending p : pending) p.promise().tryFail(e);
-        pending.clear();
-        out.reset();
-      }
+      flushSafely();
       batch.clear();
       if (stop) {
         closeFiles();
@@ -289,8 +293,7 @@ public final class SegmentJournal implements Journal {
     }
   }
 
-  /** Encodes one op into the pending buffer (or runs it); true when the writer must stop. */
-  private boolean handle(Op op) {
+  private void encode(Op op) {
     if (op instanceof StartOp s) {
       encodeStart(s);
     } else if (op instanceof AppendOp a) {
@@ -299,28 +302,36 @@ public final class SegmentJournal implements Journal {
       encodeEnd(e);
     } else if (op instanceof DeleteOp d) {
       encodeDelete(d);
-    } else if (op instanceof RollOp r) {
-      flush();
-      try {
-        long sealed = active.no;
-        roll(true);
-        r.promise().complete(sealed);
-      } catch (IOException e) {
-        r.promise().fail(new JournalWriteException("cannot start a new journal segment: " + reason(e), e));
-      }
-    } else if (op instanceof CloseOp c) {
-      flush();
-      c.promise().complete();
-      return true;
     }
-    return false;
+  }
+
+  private void rollForCompaction(RollOp r) {
+    try {
+      long sealed = active.no;
+      roll(true);
+      r.promise().complete(sealed);
+    } catch (IOException e) {
+      r.promise().fail(new JournalWriteException("cannot start a new journal segment: " + reason(e), e));
+    }
+  }
+
+  private void flushSafely() {
+    try {
+      flush();
+    } catch (RuntimeException e) {
+      // A fault of the journal's own: fail what waited rather than lose the writer thread.
+      LOG.error("journal writer fault", e);
+      for (Pending p : pending) p.promise().tryFail(e);
+      pending.clear();
+      out.reset();
+    }
   }
 
   /** Generations started in this batch but not yet written (their number is taken). */
   private final Map<String, Generation> startedInBatch = new HashMap<>();
-  /** Last seq and end of generations written to in this batch, as they will be once written. */
-  private final Map<Generation, long[]> seqInBatch = new IdentityHashMap<>();
-  private final Map<Generation, Boolean> endedInBatch = new IdentityHashMap<>();
+  /** Last seq of generations appended to in this batch, as it will be once written. */
+  private final Map<Generation, Long> seqInBatch = new IdentityHashMap<>();
+  private final Set<Generation> endedInBatch = Collections.newSetFromMap(new IdentityHashMap<>());
 
   private Generation known(String id) {
     Generation g = generations.get(id);
@@ -332,7 +343,6 @@ public final class SegmentJournal implements Journal {
     if (id == null || id.isEmpty()) throw new IllegalArgumentException("a generation needs an id");
     if (known(id) != null) throw new IllegalStateException("generation " + id + " is already in the journal");
     Generation g = new Generation(nextGenNo++, op.info());
-    int at = out.len;
     Codec.start(out, g.no, op.info());
     int len = out.finish();
     startedInBatch.put(id, g);
@@ -348,11 +358,11 @@ public final class SegmentJournal implements Journal {
   private void encodeAppend(AppendOp op) {
     Generation g = known(op.id());
     if (g == null) throw new IllegalStateException("no generation " + op.id() + " in the journal");
-    if (g.end != null || endedInBatch.containsKey(g)) {
+    if (g.end != null || endedInBatch.contains(g)) {
       throw new IllegalStateException("generation " + op.id() + " has ended");
     }
     List<Chunk> chunks = op.chunks();
-    long last = seqInBatch.containsKey(g) ? seqInBatch.get(g)[0] : g.lastSeq;
+    long last = seqInBatch.getOrDefault(g, g.lastSeq);
     for (int i = 0; i < chunks.size(); i++) {
       Chunk c = chunks.get(i);
       if (c.seq() != last + 1 + i || c.text() == null || c.kind() == null) {
@@ -388,7 +398,7 @@ public final class SegmentJournal implements Journal {
       from = to;
     }
     long newLast = last + chunks.size();
-    seqInBatch.put(g, new long[] {newLast});
+    seqInBatch.put(g, newLast);
     pending.add(new Pending(op.promise(), base -> {
       long before;
       long after;
@@ -410,12 +420,12 @@ public final class SegmentJournal implements Journal {
   private void encodeEnd(EndOp op) {
     Generation g = known(op.id());
     if (g == null) throw new IllegalStateException("no generation " + op.id() + " in the journal");
-    if (g.end != null || endedInBatch.containsKey(g)) {
+    if (g.end != null || endedInBatch.contains(g)) {
       throw new IllegalStateException("generation " + op.id() + " has already ended");
     }
     Codec.end(out, g.no, op.end());
     int len = out.finish();
-    endedInBatch.put(g, true);
+    endedInBatch.add(g);
     pending.add(new Pending(op.promise(), base -> {
       long before;
       long after;
@@ -764,7 +774,7 @@ public final class SegmentJournal implements Journal {
   // ---------------------------------------------------------------- compaction
 
   private void maybeCompact() {
-    if (!options.autoCompact() || closed) return;
+    if (!options.autoCompact() || closed || System.nanoTime() - compactRetryAt < 0) return;
     long garbage = diskBytes.get() - liveBytes.get();
     if (garbage > Math.max(options.minGarbageBytes(), liveBytes.get()) && compacting.compareAndSet(false, true)) {
       try {
@@ -772,7 +782,8 @@ public final class SegmentJournal implements Journal {
           try {
             compactNow();
           } catch (Throwable e) {
-            LOG.warn("journal compaction failed, the old segments stay: {}", reason(e));
+            compactRetryAt = System.nanoTime() + COMPACT_RETRY_NANOS;
+            LOG.warn("journal compaction failed, the old segments stay; next try in a minute: {}", reason(e));
           } finally {
             compacting.set(false);
           }
@@ -878,7 +889,7 @@ public final class SegmentJournal implements Journal {
         g.diskBytes += b[0] - b[1];
         after = g.liveBytes();
       }
-      liveBytes.addAndGet(after - before);
+      if (generations.get(g.info.id()) == g) liveBytes.addAndGet(after - before); // not if deleted meanwhile
     }
     for (Segment seg : inputs) {
       segments.remove(seg.no);
