@@ -36,6 +36,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -90,6 +92,7 @@ public final class SegmentJournal implements Journal {
   private final AtomicLong writeCalls = new AtomicLong();
   private final AtomicLong forces = new AtomicLong();
   private final AtomicLong compactions = new AtomicLong();
+  private final AtomicReference<Future<List<Unfinished>>> recovery = new AtomicReference<>();
   private volatile boolean recovered;
   private volatile boolean closed;
   private Thread writer;
@@ -135,19 +138,27 @@ public final class SegmentJournal implements Journal {
 
   @Override
   public Future<Optional<Slice>> read(String generationId, long afterSeq, int maxChars) {
-    if (!recovered) return Future.failedFuture(new IllegalStateException("journal not recovered"));
-    return vertx.executeBlocking(() -> readNow(generationId, afterSeq, maxChars), false);
+    return afterRecovery(() -> vertx.executeBlocking(() -> readNow(generationId, afterSeq, maxChars), false));
   }
 
+  /** Recovers once; a call before it (or a second call) waits for that one recovery. */
   @Override
   public Future<List<Unfinished>> recover() {
-    return vertx.executeBlocking(this::recoverNow, false);
+    Promise<List<Unfinished>> mine = Promise.promise();
+    if (recovery.compareAndSet(null, mine.future())) {
+      vertx.executeBlocking(this::recoverNow, false).onComplete(mine);
+    }
+    return recovery.get();
+  }
+
+  private <T> Future<T> afterRecovery(Supplier<Future<T>> call) {
+    if (closed) return Future.failedFuture(new IllegalStateException("journal closed"));
+    return recovered ? call.get() : recover().compose(unfinished -> call.get());
   }
 
   @Override
   public Future<Void> ping() {
-    if (!recovered || closed) return Future.failedFuture(new IllegalStateException("journal not open"));
-    return vertx.executeBlocking(() -> {
+    return afterRecovery(() -> vertx.executeBlocking(() -> {
       Path probe = dir.resolve(".ping");
       try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -158,25 +169,27 @@ public final class SegmentJournal implements Journal {
         Files.deleteIfExists(probe);
       }
       return null;
-    }, false);
+    }, false));
   }
 
   @Override
   public Future<Void> close() {
-    if (!recovered || closed) {
-      closed = true;
+    if (closed) return Future.succeededFuture();
+    closed = true;
+    Future<List<Unfinished>> recovering = recovery.get();
+    if (recovering == null) {
       compactor.shutdownNow();
       return Future.succeededFuture();
     }
-    closed = true;
-    return vertx.executeBlocking(() -> {
+    return recovering.transform(ignored -> vertx.executeBlocking(() -> {
       compactor.shutdown();
+      if (!recovered) return null; // recovery failed: no writer, no files open
       compactor.awaitTermination(1, TimeUnit.MINUTES);
       Promise<Void> done = Promise.promise();
       queue.add(new CloseOp(done));
       done.future().toCompletionStage().toCompletableFuture().join();
       return null;
-    }, false);
+    }, false));
   }
 
   /** Rewrites the closed segments now (tests and benchmarks; otherwise it starts by itself). */
@@ -244,12 +257,12 @@ public final class SegmentJournal implements Journal {
   }
 
   private Future<Void> submit(Op op) {
-    if (!recovered) return Future.failedFuture(new IllegalStateException("journal not recovered"));
-    if (closed) return Future.failedFuture(new IllegalStateException("journal closed"));
-    queue.add(op);
-    @SuppressWarnings("unchecked")
-    Future<Void> f = (Future<Void>) op.promise().future();
-    return f;
+    return afterRecovery(() -> {
+      queue.add(op);
+      @SuppressWarnings("unchecked")
+      Future<Void> f = (Future<Void>) op.promise().future();
+      return f;
+    });
   }
 
   private void runWriter() {
@@ -647,8 +660,18 @@ public final class SegmentJournal implements Journal {
 
   // ---------------------------------------------------------------- recovery
 
-  private synchronized List<Unfinished> recoverNow() throws IOException {
-    if (recovered) throw new IllegalStateException("recover runs once");
+  private List<Unfinished> recoverNow() throws IOException {
+    try {
+      return scanAndRepair();
+    } catch (IOException | RuntimeException e) {
+      closeFiles();
+      segments.clear();
+      throw e;
+    }
+  }
+
+  /** Reads every segment, cuts a torn tail, rebuilds the indexes and starts the writer. */
+  private List<Unfinished> scanAndRepair() throws IOException {
     Files.createDirectories(dir);
     List<Long> numbers = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {

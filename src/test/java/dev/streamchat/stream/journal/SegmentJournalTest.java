@@ -49,9 +49,7 @@ class SegmentJournalTest {
 
   @Test
   void refusesWritesThatBreakTheOrderAndStaysUsable() throws Exception {
-    SegmentJournal j = new SegmentJournal(vertx, dir, JournalOptions.of(Durability.OS));
-    assertThrows(ExecutionException.class, () -> await(j.start(Journals.info("a"))), "recover comes first");
-    await(j.recover());
+    SegmentJournal j = Journals.open(vertx, dir, JournalOptions.of(Durability.OS));
     await(j.start(Journals.info("a")));
     assertRefused(() -> await(j.start(Journals.info("a"))), "already in the journal");
     assertRefused(() -> await(j.append("nope", List.of(new Chunk(1, Chunk.Kind.TEXT, "x")))), "no generation");
@@ -161,6 +159,18 @@ class SegmentJournalTest {
     } finally {
       await(j.close());
     }
+  }
+
+  @Test
+  void aCallBeforeRecoverWaitsForRecovery() throws Exception {
+    SegmentJournal first = Journals.open(vertx, dir, JournalOptions.of(Durability.OS));
+    await(first.start(Journals.info("left-running")));
+    await(first.close());
+    SegmentJournal j = new SegmentJournal(vertx, dir, JournalOptions.of(Durability.OS));
+    await(j.start(Journals.info("new")));
+    assertEquals(List.of(new Journal.Unfinished(Journals.info("left-running"), 0)), await(j.recover()),
+        "recovery ran once, before the first call");
+    await(j.close());
   }
 
   @Test
