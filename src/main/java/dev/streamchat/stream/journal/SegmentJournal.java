@@ -3,6 +3,7 @@ package dev.streamchat.stream.journal;
 import dev.streamchat.stream.Chunk;
 import dev.streamchat.stream.GenerationEnd;
 import dev.streamchat.stream.GenerationInfo;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -256,12 +257,20 @@ public final class SegmentJournal implements Journal {
     void apply(long base);
   }
 
+  /**
+   * Queues a write for the writer thread. Its future completes back on the caller's Vert.x
+   * context when it has one, so the caller's code never runs on (and never holds up) the writer.
+   */
   private Future<Void> submit(Op op) {
+    Context caller = Vertx.currentContext();
     return afterRecovery(() -> {
       queue.add(op);
       @SuppressWarnings("unchecked")
-      Future<Void> f = (Future<Void>) op.promise().future();
-      return f;
+      Future<Void> written = (Future<Void>) op.promise().future();
+      if (caller == null) return written;
+      Promise<Void> there = Promise.promise();
+      written.onComplete(ar -> caller.runOnContext(v -> there.handle(ar)));
+      return there.future();
     });
   }
 
