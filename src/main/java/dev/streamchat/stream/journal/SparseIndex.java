@@ -7,6 +7,7 @@ import java.util.Arrays;
  * the nearest record at or before its cursor and scans forward from there. Bounded: past
  * {@link #CAP} entries every other one is dropped and the spacing doubles, except the first entry
  * in each segment (a scan must never cross a segment full of other generations to find it).
+ * Compaction makes a generation's records contiguous, which keeps scans short however long it is.
  * A position packs a segment number and an offset.
  */
 final class SparseIndex {
@@ -30,9 +31,17 @@ final class SparseIndex {
     return position & ((1L << OFFSET_BITS) - 1);
   }
 
-  /** Notes a record whose first chunk is {@code firstSeq}, if the spacing asks for it. */
+  /**
+   * Notes a record whose first chunk is {@code firstSeq} when it is {@code gap} chunks or
+   * {@code gap * 4 KiB} bytes past the last entry (other generations' records lie between, and a
+   * scan reads them too), or the generation's first in its segment.
+   */
   void add(long firstSeq, long position) {
-    if (size > 0 && segment(position) == segment(positions[size - 1]) && firstSeq - seqs[size - 1] < gap) return;
+    if (size > 0) {
+      long last = positions[size - 1];
+      boolean sameSegment = segment(position) == segment(last);
+      if (sameSegment && firstSeq - seqs[size - 1] < gap && offset(position) - offset(last) < gap * 4096) return;
+    }
     if (size >= CAP) thin();
     if (size == seqs.length) {
       seqs = Arrays.copyOf(seqs, size * 2);
