@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.stream.Chunk;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +20,7 @@ import org.junit.jupiter.api.Test;
  * any seq gives exactly the same chunks before and after it (and after reopening), and the
  * journal shrinks to little more than its text.
  */
-class CompactionTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    await(vertx.close());
-  }
+class CompactionTest extends VertxJournalTest {
 
   @Test
   void replayAfterEverySeqIsTheSameBeforeAndAfterCompactionAndTheJournalShrinks() throws Exception {

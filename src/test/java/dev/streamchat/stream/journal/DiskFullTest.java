@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.stream.Chunk;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,9 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,18 +26,7 @@ import org.junit.jupiter.api.Test;
  * its last whole record, and the journal takes writes again once space frees: an end record
  * never lands glued onto half a chunk record.
  */
-class DiskFullTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    await(vertx.close());
-  }
+class DiskFullTest extends VertxJournalTest {
 
   @Test
   void aRefusedWriteIsCutBackAndLaterWritesSucceed() throws Exception {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.stream.Chunk;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,20 +21,9 @@ import org.junit.jupiter.api.Test;
  * in disk mode, one force); an append's future succeeds only once its bytes are durable. The
  * writer is held at a gate so the grouping is forced, not hoped for.
  */
-class GroupCommitTest {
+class GroupCommitTest extends VertxJournalTest {
   private static final int GENERATIONS = 40;
   private static final int ROUNDS = 5;
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    await(vertx.close());
-  }
 
   @Test
   void appendsWaitingForAWriteGoOutInOneWriteAndOneForce() throws Exception {

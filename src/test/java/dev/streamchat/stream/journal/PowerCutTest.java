@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.streamchat.stream.Chunk;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -16,8 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,18 +22,7 @@ import org.junit.jupiter.api.Test;
  * The cut is simulated by keeping only the forced prefix of the segment (as the test's channel
  * recorded it at each force), plus some, none or garbage of the bytes written after it.
  */
-class PowerCutTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    await(vertx.close());
-  }
+class PowerCutTest extends VertxJournalTest {
 
   @Test
   void everyCompletedAppendSurvivesAPowerCutAndNothingHalfWrittenDoes() throws Exception {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.stream.Chunk;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,26 +15,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The {@link Journal} contract as the stream store relies on it. */
-class SegmentJournalTest {
-  private static Vertx vertx;
+class SegmentJournalTest extends VertxJournalTest {
   private Path dir;
-
-  @BeforeAll
-  static void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    await(vertx.close());
-  }
 
   @BeforeEach
   void dir() throws Exception {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.stream.Chunk;
-import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,8 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,18 +21,7 @@ import org.junit.jupiter.api.Test;
  * Recovery keeps every whole record before it, and the next write lands after the last whole
  * record, never glued onto the torn one.
  */
-class TornTailTest {
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void up() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void down() throws Exception {
-    await(vertx.close());
-  }
+class TornTailTest extends VertxJournalTest {
 
   @Test
   void aChunkRecordTornAtEveryByteLosesOnlyThatRecord() throws Exception {
