@@ -162,6 +162,63 @@ class CompactionTest extends VertxJournalTest {
     }
   }
 
+  @Test
+  void aCrashDuringOrJustAfterCompactionLosesNothing() throws Exception {
+    Path base = Files.createTempDirectory("journal-crash-compact");
+    Path dir = base.resolve("journal");
+    JournalOptions options = JournalOptions.of(Durability.OS).withSegmentBytes(1024).withCompaction(false, 0);
+    SegmentJournal j = Journals.open(vertx, dir, options);
+    try {
+      Random random = new Random(4);
+      Map<String, List<Chunk>> expected = new LinkedHashMap<>();
+      for (String id : List.of("ended", "deleted", "running")) {
+        await(j.start(Journals.info(id)));
+        expected.put(id, Journals.chunks(random, 1, 150));
+        for (Chunk c : expected.get(id)) await(j.append(id, List.of(c)));
+      }
+      await(j.end("ended", Journals.done()));
+      await(j.end("deleted", Journals.done()));
+      await(j.delete(List.of("deleted")));
+      expected.remove("deleted");
+      Path before = base.resolve("before");
+      Journals.copyTree(dir, before);
+      await(j.compact());
+      List<Chunk> more = Journals.chunks(random, 151, 5);
+      await(j.append("running", more));
+      expected.get("running").addAll(more);
+      await(j.close());
+
+      // Killed after the compacted segment was in place but before the old ones were deleted.
+      Path late = base.resolve("late");
+      Journals.copyTree(dir, late);
+      try (var old = Files.list(before)) {
+        for (Path f : (Iterable<Path>) old::iterator) {
+          if (!Files.exists(late.resolve(f.getFileName()))) Files.copy(f, late.resolve(f.getFileName()));
+        }
+      }
+      // Killed while writing the compacted segment: only its unfinished temporary file is there.
+      Path early = base.resolve("early");
+      Journals.copyTree(before, early);
+      Files.write(early.resolve("000000000099.seg.compacting"), new byte[] {1, 2, 3});
+
+      for (Path crashed : List.of(late, early)) {
+        SegmentJournal r = Journals.open(vertx, crashed, options);
+        assertEquals(Optional.empty(), await(r.read("deleted", 0, 10)), crashed.getFileName().toString());
+        List<Chunk> running = crashed == early ? expected.get("running").subList(0, 150) : expected.get("running");
+        assertEquals(running, Journals.readAll(r, "running", 0, 100), crashed.getFileName().toString());
+        assertEquals(expected.get("ended"), Journals.readAll(r, "ended", 0, 100), crashed.getFileName().toString());
+        await(r.close());
+        try (var left = Files.list(crashed)) {
+          List<String> names = left.map(f -> f.getFileName().toString()).sorted().toList();
+          assertTrue(names.stream().noneMatch(n -> n.endsWith(".compacting")), names.toString());
+          if (crashed == late) assertTrue(names.size() <= 2, "the replaced segments were removed: " + names);
+        }
+      }
+    } finally {
+      Journals.deleteTree(base);
+    }
+  }
+
   /** For every generation and every seq s, the chunks read after s are exactly those after s. */
   private static void assertReplaysExactly(Journal j, Map<String, List<Chunk>> expected) throws Exception {
     for (Map.Entry<String, List<Chunk>> e : expected.entrySet()) {
