@@ -53,6 +53,8 @@ public final class JournalBenchmark {
         await(j.close());
       }
 
+      heapPerGeneration(vertx, base.resolve("heap"));
+
       Path dir = base.resolve("resume");
       SegmentJournal j = open(vertx, dir, Durability.OS);
       await(j.start(info("long")));
@@ -109,6 +111,35 @@ public final class JournalBenchmark {
             + "after chunk %,d cold %.2f ms; warm (200 reads after random chunks) median %.3f ms, p99 %.3f ms, max %.3f ms%n",
         LONG, label, recoverMs, after, coldMs, warm[warm.length / 2], warm[warm.length * 99 / 100], warm[warm.length - 1]);
     await(j.close());
+  }
+
+  /** Heap the journal keeps per generation (start and end records, counters, index), measured after a GC. */
+  private static void heapPerGeneration(Vertx vertx, Path dir) throws Exception {
+    int n = 20_000;
+    SegmentJournal j = open(vertx, dir, Durability.OS);
+    long before = usedHeapAfterGc();
+    for (int g = 0; g < n; g++) {
+      String id = java.util.UUID.randomUUID().toString();
+      await(j.start(new GenerationInfo(id, java.util.UUID.randomUUID().toString(), java.util.UUID.randomUUID()
+          .toString(), "openai:gpt-4o-mini", System.currentTimeMillis())));
+      List<Chunk> chunks = new ArrayList<>();
+      for (int i = 1; i <= 20; i++) chunks.add(chunk(i));
+      await(j.append(id, chunks));
+      if (g % 2 == 0) await(j.end(id, end()));
+    }
+    long after = usedHeapAfterGc();
+    System.out.printf("heap per generation kept in the journal (half running, half ended): %,d bytes%n",
+        (after - before) / n);
+    await(j.close());
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   private static double sequential(SegmentJournal j, String id, int n) throws Exception {

@@ -72,6 +72,7 @@ public final class SegmentJournal implements Journal {
   /** Text per record when compacting (and at most per record when appending). */
   private static final int RECORD_TEXT_BYTES = 64 * 1024;
   private static final int MAX_BATCH = 8192;
+  private static final int MAX_BATCH_BYTES = 8 * 1024 * 1024;
   private static final long COMPACT_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final Vertx vertx;
@@ -302,6 +303,7 @@ public final class SegmentJournal implements Journal {
             out.truncate(mark); // nothing of a refused op is written
             op.promise().tryFail(e);
           }
+          if (out.len >= MAX_BATCH_BYTES) flushSafely();
         }
       }
       flushSafely();
