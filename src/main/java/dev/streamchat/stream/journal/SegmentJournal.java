@@ -210,7 +210,7 @@ public final class SegmentJournal implements Journal {
 
   /** Figures for metrics, tests and the benchmark. */
   public record Stats(long diskBytes, long textBytes, long generations, long segments, long writeCalls,
-      long forces, long compactions) {
+      long forces, long compactions, boolean compacting) {
   }
 
   public Stats stats() {
@@ -221,7 +221,7 @@ public final class SegmentJournal implements Journal {
       }
     }
     return new Stats(diskBytes.get(), text, generations.size(), segments.size(), writeCalls.get(),
-        forces.get(), compactions.get());
+        forces.get(), compactions.get(), compacting.get());
   }
 
   // ---------------------------------------------------------------- writes
@@ -526,8 +526,8 @@ public final class SegmentJournal implements Journal {
     }
     out.reset();
     for (Pending p : batch) p.apply().apply(base);
+    maybeCompact(); // decided before the writers hear back, so what they see next includes it
     for (Pending p : batch) p.promise().tryComplete();
-    maybeCompact();
   }
 
   /** Truncates a segment back to its last whole record after a failed write. */
@@ -808,23 +808,34 @@ public final class SegmentJournal implements Journal {
   // ---------------------------------------------------------------- compaction
 
   private void maybeCompact() {
-    if (!options.autoCompact() || closed || System.nanoTime() - compactRetryAt < 0) return;
-    long garbage = diskBytes.get() - liveBytes.get();
-    if (garbage > Math.max(options.minGarbageBytes(), liveBytes.get()) && compacting.compareAndSet(false, true)) {
-      try {
-        compactor.execute(() -> {
-          try {
-            compactNow();
-          } catch (Throwable e) {
-            compactRetryAt = System.nanoTime() + COMPACT_RETRY_NANOS;
-            LOG.warn("journal compaction failed, the old segments stay; next try in a minute: {}", reason(e));
-          } finally {
-            compacting.set(false);
-          }
-        });
-      } catch (RejectedExecutionException closing) {
-        compacting.set(false);
-      }
+    if (wantsCompaction() && compacting.compareAndSet(false, true)) scheduleCompaction();
+  }
+
+  /** Once the bytes no longer needed outweigh both the bytes still needed and the minimum. */
+  private boolean wantsCompaction() {
+    if (!options.autoCompact() || closed || System.nanoTime() - compactRetryAt < 0) return false;
+    long live = liveBytes.get();
+    return diskBytes.get() - live > Math.max(options.minGarbageBytes(), live);
+  }
+
+  /** Compacts, and again while writes during the run left enough to gain; the flag stays set till the last. */
+  private void scheduleCompaction() {
+    try {
+      compactor.execute(() -> {
+        try {
+          compactNow();
+        } catch (Throwable e) {
+          compactRetryAt = System.nanoTime() + COMPACT_RETRY_NANOS;
+          LOG.warn("journal compaction failed, the old segments stay; next try in a minute: {}", reason(e));
+        }
+        if (wantsCompaction()) {
+          scheduleCompaction();
+        } else {
+          compacting.set(false);
+        }
+      });
+    } catch (RejectedExecutionException closing) {
+      compacting.set(false);
     }
   }
 
