@@ -69,8 +69,10 @@ public final class SegmentJournal implements Journal {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentJournal.class);
   private static final Pattern SEGMENT_NAME = Pattern.compile("(\\d{12})\\.seg");
   private static final String COMPACTING_SUFFIX = ".compacting";
-  /** Text per record when compacting (and at most per record when appending). */
+  /** Text per record when compacting: a read after any seq decodes at most this much to find it. */
   private static final int RECORD_TEXT_BYTES = 64 * 1024;
+  /** An append larger than this is split into several records. */
+  private static final int APPEND_RECORD_BYTES = 1024 * 1024;
   private static final int MAX_BATCH = 8192;
   private static final int MAX_BATCH_BYTES = 8 * 1024 * 1024;
   private static final long COMPACT_RETRY_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -125,6 +127,9 @@ public final class SegmentJournal implements Journal {
 
   @Override
   public Future<Void> append(String generationId, List<Chunk> chunks) {
+    for (Chunk c : chunks) {
+      if (c == null) return Future.failedFuture(new IllegalArgumentException("a null chunk"));
+    }
     return submit(new AppendOp(generationId, List.copyOf(chunks), Promise.promise()));
   }
 
@@ -405,7 +410,7 @@ public final class SegmentJournal implements Journal {
       int to = from;
       long bytes = 0;
       List<byte[]> texts = new ArrayList<>();
-      while (to < chunks.size() && (to == from || bytes < 1024 * 1024)) {
+      while (to < chunks.size() && (to == from || bytes < APPEND_RECORD_BYTES)) {
         byte[] t = chunks.get(to).text().getBytes(StandardCharsets.UTF_8);
         texts.add(t);
         bytes += t.length;
@@ -893,9 +898,12 @@ public final class SegmentJournal implements Journal {
             Codec.Chunks c = Codec.Chunks.read(r);
             int off = c.textOff;
             for (int k = 0; k < c.count; k++) {
+              // Full before this chunk: emit first, so a record never outgrows the one the chunk came in.
+              if (merged.count > 0 && merged.text.len + c.bytes(k) > RECORD_TEXT_BYTES) {
+                merged.emit(w, written[0], index);
+              }
               merged.add(c.firstSeq + k, c.lengths[k], body, off, c.bytes(k));
               off += c.bytes(k);
-              if (merged.text.len >= RECORD_TEXT_BYTES) merged.emit(w, written[0], index);
             }
           } else if (type == Records.END) {
             merged.emit(w, written[0], index);

@@ -164,6 +164,28 @@ class CompactionTest extends VertxJournalTest {
   }
 
   @Test
+  void chunksOfAnySizeCompactIntoRecordsNoLargerThanTheyCameIn() throws Exception {
+    Path dir = Files.createTempDirectory("journal-big");
+    SegmentJournal j = Journals.open(vertx, dir, JournalOptions.of(Durability.OS).withCompaction(false, 0));
+    try {
+      List<Chunk> chunks = new ArrayList<>(Journals.chunks(new Random(8), 1, 1000));
+      chunks.add(new Chunk(1001, Chunk.Kind.TEXT, "é".repeat(8 * 1024 * 1024 - 100))); // 16 MiB less a little, as bytes
+      chunks.addAll(Journals.chunks(new Random(9), 1002, 10));
+      await(j.start(Journals.info("big")));
+      await(j.append("big", chunks.subList(0, 1000)));
+      await(j.append("big", chunks.subList(1000, 1001)));
+      await(j.append("big", chunks.subList(1001, 1011)));
+      await(j.end("big", Journals.done()));
+      await(j.compact());
+      assertEquals(chunks, Journals.readAll(j, "big", 0, 1 << 24));
+      assertEquals(chunks.subList(1001, 1011), Journals.readAll(j, "big", 1001, 100));
+    } finally {
+      await(j.close());
+      Journals.deleteTree(dir);
+    }
+  }
+
+  @Test
   void aCrashDuringOrJustAfterCompactionLosesNothing() throws Exception {
     Path base = Files.createTempDirectory("journal-crash-compact");
     Path dir = base.resolve("journal");
