@@ -247,7 +247,7 @@ class CompactionTest extends VertxJournalTest {
     for (Map.Entry<String, List<Chunk>> e : expected.entrySet()) {
       List<Chunk> all = e.getValue();
       for (int s = 0; s <= all.size(); s++) {
-        assertEquals(all.subList(s, all.size()), Journals.readAll(j, e.getKey(), s, 40),
+        assertEquals(all.subList(s, all.size()), Journals.readAll(j, e.getKey(), s, 200),
             e.getKey() + " after " + s);
       }
     }
