@@ -90,8 +90,4 @@ final class SparseIndex {
       if (segment(positions[i]) > segment) into.add(seqs[i], positions[i]);
     }
   }
-
-  int size() {
-    return size;
-  }
 }
