@@ -2,6 +2,7 @@ package dev.streamchat.app;
 
 import dev.streamchat.auth.AuthSettings;
 import dev.streamchat.auth.TrustedProxies;
+import dev.streamchat.stream.journal.Durability;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +31,8 @@ public record Config(
     int maxConversations,
     int maxMessagesPerConversation,
     long maxStoredBytes,
-    AuthSettings auth) {
+    AuthSettings auth,
+    Durability fsync) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -80,7 +82,8 @@ public record Config(
         e.integer("STREAMCHAT_MAX_CONVERSATIONS", DEFAULT_MAX_CONVERSATIONS, 1, 10_000_000),
         e.integer("STREAMCHAT_MAX_MESSAGES", DEFAULT_MAX_MESSAGES, 2, 10_000_000),
         e.integer("STREAMCHAT_MAX_STORED_KB", DEFAULT_MAX_STORED_KB, 1, Integer.MAX_VALUE) * 1024L,
-        auth(e));
+        auth(e),
+        e.string("STREAMCHAT_FSYNC").map(v -> Durability.parse("STREAMCHAT_FSYNC", v)).orElse(Durability.OS));
   }
 
   /**
