@@ -28,7 +28,9 @@ import dev.streamchat.stream.GenerationWorker;
 import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.JournalStreamStore;
 import dev.streamchat.stream.StreamStore;
-import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.LegacyStreamLogs;
+import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -70,8 +72,12 @@ public final class App extends VerticleBase {
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
           accountStore = new AccountStore(vertx, ds);
-          streams = new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
-          return null;
+          return new SegmentJournal(vertx, config.dataDir().resolve("journal"), JournalOptions.of(config.fsync()));
+        })
+        .compose(journal -> {
+          streams = new JournalStreamStore(journal);
+          // The previous release's per-generation logs move into the journal before anything reads it.
+          return LegacyStreamLogs.importInto(vertx, config.dataDir().resolve("streams"), journal);
         })
         .compose(v -> streams.recover())
         .compose(v -> settleAnswers())

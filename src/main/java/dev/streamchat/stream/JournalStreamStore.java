@@ -187,9 +187,7 @@ public final class JournalStreamStore implements StreamStore {
       List<Future<GenerationStatus>> ends = new ArrayList<>();
       for (Journal.Unfinished u : unfinished) {
         running.put(u.info().id(), new Live(u.info(), u.lastSeq()));
-        ends.add(finish(u.info().id(), new GenerationEnd(GenerationState.INTERRUPTED,
-            "The server stopped while this answer was being written.", null, Usage.UNKNOWN,
-            System.currentTimeMillis(), 0)));
+        ends.add(finish(u.info().id(), GenerationEnd.interruptedByRestart(System.currentTimeMillis())));
       }
       if (!unfinished.isEmpty()) LOG.info("marked {} generation(s) interrupted by the last shutdown", unfinished.size());
       return Future.all(ends).map(all -> all.<GenerationStatus>list());
