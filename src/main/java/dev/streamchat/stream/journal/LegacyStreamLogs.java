@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,10 +46,17 @@ public final class LegacyStreamLogs {
   public static Future<Integer> importInto(Vertx vertx, Path streamsDir, Journal journal) {
     return vertx.executeBlocking(() -> list(streamsDir), false).compose(files -> {
       if (!Files.isDirectory(streamsDir)) return Future.succeededFuture(0);
+      AtomicInteger unfinished = new AtomicInteger();
       Future<Integer> done = Future.succeededFuture(0);
-      for (Path f : files) done = done.compose(n -> importOne(vertx, f, journal).map(v -> n + 1));
+      for (Path f : files) {
+        done = done.compose(n -> importOne(vertx, f, journal).map(cut -> {
+          if (cut) unfinished.incrementAndGet();
+          return n + 1;
+        }));
+      }
       return done.compose(n -> vertx.executeBlocking(() -> {
-        if (n > 0) LOG.info("imported {} stream log(s) of the previous release from {} into the journal", n, streamsDir);
+        if (n > 0) LOG.info("imported {} stream log(s) of the previous release from {} into the journal ({} left unfinished by "
+            + "the old server, now interrupted); the old files are deleted", n, streamsDir, unfinished.get());
         try (DirectoryStream<Path> rest = Files.newDirectoryStream(streamsDir)) {
           if (!rest.iterator().hasNext()) Files.delete(streamsDir);
         }
@@ -67,11 +75,12 @@ public final class LegacyStreamLogs {
     return files;
   }
 
-  private static Future<Void> importOne(Vertx vertx, Path file, Journal journal) {
+  /** Imports one log and deletes it; answers whether it had no end record (it ends interrupted). */
+  private static Future<Boolean> importOne(Vertx vertx, Path file, Journal journal) {
     return vertx.executeBlocking(() -> parse(Files.readAllBytes(file)), false).compose(parsed -> {
       if (parsed.isEmpty()) {
         LOG.warn("stream log {} has no start record (nothing of it was ever shown); deleting it", file.getFileName());
-        return deleteFile(vertx, file);
+        return deleteFile(vertx, file).map(false);
       }
       Journal.Slice old = parsed.get();
       String id = old.info().id();
@@ -85,7 +94,8 @@ public final class LegacyStreamLogs {
                 .compose(v -> journal.end(id, end));
           })
           .compose(v -> deleteFile(vertx, file))
-          .recover(err -> Future.failedFuture(new IllegalStateException(
+          .map(old.end() == null)
+          .recover(err -> Future.<Boolean>failedFuture(new IllegalStateException(
               "could not import the stream log " + file + " into the journal: " + err.getMessage(), err)));
     });
   }
