@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamchat.stream.journal.Durability;
 import dev.streamchat.stream.journal.Journal;
 import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.PreviousReleaseLogs;
 import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.SseConnection;
@@ -135,24 +136,10 @@ class UpgradeImportTest {
       for (String id : ids) {
         Journal.Slice s = journal.read(id, 0, Integer.MAX_VALUE).toCompletionStage().toCompletableFuture()
             .get(10, TimeUnit.SECONDS).orElseThrow();
-        GenerationInfo info = s.info();
-        StringBuilder log = new StringBuilder(new JsonObject().put("t", "start").put("id", info.id())
-            .put("conversationId", info.conversationId()).put("owner", info.owner()).put("model", info.model())
-            .put("startedAt", info.startedAt()).encode()).append('\n');
+        StringBuilder log = new StringBuilder(PreviousReleaseLogs.log(s.info(), s.chunks(), s.end()));
         StringBuilder text = new StringBuilder();
         for (Chunk c : s.chunks()) {
-          log.append(new JsonObject().put("t", "c").put("seq", c.seq())
-              .put("k", c.kind() == Chunk.Kind.TEXT ? "t" : "r").put("v", c.text()).encode()).append('\n');
           if (c.kind() == Chunk.Kind.TEXT) text.append(c.text());
-        }
-        GenerationEnd end = s.end();
-        if (end != null) {
-          JsonObject e = new JsonObject().put("t", "end").put("state", end.state().wire()).put("error", end.error())
-              .put("endedAt", end.endedAt()).put("firstChunkAt", end.firstChunkAt());
-          if (end.finishReason() != null) e.put("finishReason", end.finishReason().wire());
-          if (end.usage().promptTokens() >= 0) e.put("promptTokens", end.usage().promptTokens());
-          if (end.usage().completionTokens() >= 0) e.put("completionTokens", end.usage().completionTokens());
-          log.append(e.encode()).append('\n');
         }
         if (id.equals(torn)) log.append("{\"t\":\"c\",\"seq\":").append(s.lastSeq() + 1).append(",\"k\":\"t\",\"v\":\"never sh");
         assertFalse(text.isEmpty(), "the old log has text");
