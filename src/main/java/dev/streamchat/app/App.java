@@ -37,8 +37,10 @@ import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +74,9 @@ public final class App extends VerticleBase {
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
           accountStore = new AccountStore(vertx, ds);
-          return new SegmentJournal(vertx, config.dataDir().resolve("journal"), JournalOptions.of(config.fsync()));
+          Path journalDir = config.dataDir().resolve("journal");
+          LOG.info("stream journal: {} (STREAMCHAT_FSYNC={})", journalDir, config.fsync().name().toLowerCase(Locale.ROOT));
+          return new SegmentJournal(vertx, journalDir, JournalOptions.of(config.fsync()));
         })
         .compose(journal -> {
           streams = new JournalStreamStore(journal);
@@ -147,7 +151,7 @@ public final class App extends VerticleBase {
         new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
     accounts = new Accounts(vertx, accountStore, config.auth(), service, streams);
     LOG.info("sign-in: STREAMCHAT_AUTH={}, STREAMCHAT_SIGNUP={}", config.auth().modeName(),
-        config.auth().signup().name().toLowerCase(java.util.Locale.ROOT));
+        config.auth().signup().name().toLowerCase(Locale.ROOT));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
