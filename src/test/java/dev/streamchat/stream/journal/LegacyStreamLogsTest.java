@@ -4,9 +4,13 @@ import static dev.streamchat.stream.journal.Journals.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.stream.Chunk;
 import dev.streamchat.stream.GenerationEnd;
 import dev.streamchat.stream.GenerationInfo;
+import dev.streamchat.stream.GenerationState;
+import dev.streamchat.stream.GenerationStatus;
+import dev.streamchat.stream.JournalStreamStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,19 +35,26 @@ class LegacyStreamLogsTest extends VertxJournalTest {
       Path streams = Files.createDirectories(data.resolve("streams"));
       Files.writeString(streams.resolve("old-1.jsonl"), PreviousReleaseLogs.log(info, chunks, end), StandardCharsets.UTF_8);
 
-      SegmentJournal journal = Journals.open(vertx, data.resolve("journal"), JournalOptions.of(Durability.OS));
-      // The last start stopped after copying part of the log: the file is still there.
-      await(journal.start(info));
-      await(journal.append("old-1", chunks.subList(0, 700)));
+      SegmentJournal crashed = Journals.open(vertx, data.resolve("journal"), JournalOptions.of(Durability.OS));
+      // The last start stopped after copying part of the log (no end record yet); the file is still there.
+      await(crashed.start(info));
+      await(crashed.append("old-1", chunks.subList(0, 700)));
+      await(crashed.close());
 
+      SegmentJournal journal = new SegmentJournal(vertx, data.resolve("journal"), JournalOptions.of(Durability.OS));
+      JournalStreamStore store = new JournalStreamStore(journal);
       assertEquals(1, await(LegacyStreamLogs.importInto(vertx, streams, journal)));
+      assertEquals(List.of(), await(store.recover()), "the finished import is not taken for an interrupted answer");
       assertEquals(chunks, Journals.readAll(journal, "old-1", 0, 5_000), "every chunk once, in order");
       Journal.Slice s = await(journal.read("old-1", Long.MAX_VALUE, 0)).orElseThrow();
       assertEquals(info, s.info());
       assertEquals(end, s.end());
+      GenerationStatus status = await(store.status("old-1"));
+      assertEquals(GenerationState.DONE, status.state());
+      assertEquals(FinishReason.STOP, status.finishReason());
       assertFalse(Files.exists(streams), "the imported files and their folder are gone");
       assertEquals(0, await(LegacyStreamLogs.importInto(vertx, streams, journal)), "nothing is imported twice");
-      await(journal.close());
+      await(store.close());
     } finally {
       Journals.deleteTree(data);
     }
