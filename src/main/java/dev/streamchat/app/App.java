@@ -39,15 +39,19 @@ import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.JournalStreamStore;
 import dev.streamchat.stream.PipelineStage;
 import dev.streamchat.stream.StreamStore;
-import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.LegacyStreamLogs;
+import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,10 +92,16 @@ public final class App extends VerticleBase {
               new Database.Timeouts(faults.dbConnectTimeoutMs(), faults.dbQueryTimeoutMs()));
           chats = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
           accountStore = new AccountStore(vertx, ds);
-          streams = new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
-          answers = new AnswerSaver(vertx, chats, streams::answer);
-          return null;
+          Path journalDir = config.dataDir().resolve("journal");
+          LOG.info("stream journal: {} (STREAMCHAT_FSYNC={})", journalDir, config.fsync().name().toLowerCase(Locale.ROOT));
+          return new SegmentJournal(vertx, journalDir, JournalOptions.of(config.fsync()));
         }))
+        .compose(journal -> {
+          streams = new JournalStreamStore(journal);
+          answers = new AnswerSaver(vertx, chats, streams::answer);
+          // The previous release's per-generation logs move into the journal before anything reads it.
+          return LegacyStreamLogs.importInto(vertx, config.dataDir().resolve("streams"), journal);
+        })
         .compose(v -> streams.recover())
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())
@@ -179,7 +189,7 @@ public final class App extends VerticleBase {
         messageCheck);
     accounts = new Accounts(vertx, accountStore, config.auth(), service, streams);
     LOG.info("sign-in: STREAMCHAT_AUTH={}, STREAMCHAT_SIGNUP={}", config.auth().modeName(),
-        config.auth().signup().name().toLowerCase(java.util.Locale.ROOT));
+        config.auth().signup().name().toLowerCase(Locale.ROOT));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);

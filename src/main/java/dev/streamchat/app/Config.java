@@ -4,6 +4,7 @@ import dev.streamchat.auth.AuthSettings;
 import dev.streamchat.auth.TrustedProxies;
 import dev.streamchat.filter.FilterRules;
 import dev.streamchat.filter.FilterSettings;
+import dev.streamchat.stream.journal.Durability;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -36,7 +37,8 @@ public record Config(
     Optional<Tls> tls,
     String pageTransport,
     FilterSettings filters,
-    Faults faults) {
+    Faults faults,
+    Durability fsync) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -90,7 +92,8 @@ public record Config(
         Tls.from(e),
         e.choice("STREAMCHAT_PAGE_TRANSPORT", PageTransport.SHARED, PageTransport.class).name().toLowerCase(java.util.Locale.ROOT),
         filters(e),
-        Faults.from(e));
+        Faults.from(e),
+        e.string("STREAMCHAT_FSYNC").map(v -> Durability.parse("STREAMCHAT_FSYNC", v)).orElse(Durability.OS));
   }
 
   /** Answer filters (issue 15): redaction rules, the rules file, moderation. */

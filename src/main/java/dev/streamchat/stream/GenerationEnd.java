@@ -20,4 +20,10 @@ public record GenerationEnd(GenerationState state, String error, FinishReason fi
     if (!state.isFinal()) throw new IllegalArgumentException("an end record needs a final state");
     if (usage == null) usage = Usage.UNKNOWN;
   }
+
+  /** The end given to an answer the last process left running (killed, or its end could not be written). */
+  public static GenerationEnd interruptedByRestart(long now) {
+    return new GenerationEnd(GenerationState.INTERRUPTED, "The server stopped while this answer was being written.",
+        null, Usage.UNKNOWN, now, 0);
+  }
 }

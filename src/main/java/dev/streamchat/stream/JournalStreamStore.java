@@ -181,18 +181,31 @@ public final class JournalStreamStore implements StreamStore {
     return out;
   }
 
+  /**
+   * Ends, as interrupted, each generation the journal found without an end record when it opened.
+   * One that has an end record by now is left as it is: the upgrade import writes to the journal
+   * before this runs, and finishes a log whose import a crash cut short.
+   */
   @Override
   public Future<List<GenerationStatus>> recover() {
     return journal.recover().compose(unfinished -> {
       List<Future<GenerationStatus>> ends = new ArrayList<>();
       for (Journal.Unfinished u : unfinished) {
-        running.put(u.info().id(), new Live(u.info(), u.lastSeq()));
-        ends.add(finish(u.info().id(), new GenerationEnd(GenerationState.INTERRUPTED,
-            "The server stopped while this answer was being written.", null, Usage.UNKNOWN,
-            System.currentTimeMillis(), 0)));
+        String id = u.info().id();
+        ends.add(journal.read(id, Long.MAX_VALUE, 0).compose(now -> {
+          if (now.isPresent() && now.get().end() != null) return Future.succeededFuture(null);
+          running.put(id, new Live(u.info(), now.map(Journal.Slice::lastSeq).orElse(u.lastSeq())));
+          return finish(id, GenerationEnd.interruptedByRestart(System.currentTimeMillis()));
+        }));
       }
-      if (!unfinished.isEmpty()) LOG.info("marked {} generation(s) interrupted by the last shutdown", unfinished.size());
-      return Future.all(ends).map(all -> all.<GenerationStatus>list());
+      return Future.all(ends).map(all -> {
+        List<GenerationStatus> interrupted = new ArrayList<>();
+        for (GenerationStatus s : all.<GenerationStatus>list()) {
+          if (s != null) interrupted.add(s);
+        }
+        if (!interrupted.isEmpty()) LOG.info("marked {} generation(s) interrupted by the last shutdown", interrupted.size());
+        return interrupted;
+      });
     });
   }
 

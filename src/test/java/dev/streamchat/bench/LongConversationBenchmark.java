@@ -68,7 +68,7 @@ public final class LongConversationBenchmark {
           for (int i = 0; i < answers; i++) c.awaitFinal(c.ask(id, "answer " + i, ANSWER_TOKENS));
         }
         long db = size(fresh, "streamchat");
-        long streams = size(fresh.resolve("streams"), "");
+        long streams = size(fresh.resolve("journal"), "");
         TestServer.deleteTree(fresh);
         Files.createDirectories(fresh);
         try (TestServer server = TestServer.startOn(fresh, env)) {

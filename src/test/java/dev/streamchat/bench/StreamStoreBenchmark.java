@@ -6,7 +6,9 @@ import dev.streamchat.stream.GenerationEnd;
 import dev.streamchat.stream.GenerationInfo;
 import dev.streamchat.stream.GenerationState;
 import dev.streamchat.stream.JournalStreamStore;
-import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.journal.Durability;
+import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -16,10 +18,10 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * How many chunks a second the stream store over the per-file journal accepts with its durability
+ * How many chunks a second the stream store over the segment journal (STREAMCHAT_FSYNC=os) accepts with its durability
  * on (each batch is written to the OS before it is visible), in batches of {@value #BATCH} as the
- * journal writer sends them when the model is faster than the disk, and the log's bytes per 1,000
- * token-sized chunks.
+ * journal writer sends them when the model is faster than the disk, and the journal's bytes per 1,000
+ * token-sized chunks (before compaction).
  * For scale it also times a flush to the disk (fsync) per chunk, which the store does not do.
  * Run: java -cp target/test-classes:target/classes:$(cat cp.txt) dev.streamchat.bench.StreamStoreBenchmark
  */
@@ -33,13 +35,15 @@ public final class StreamStoreBenchmark {
     Vertx vertx = Vertx.vertx();
     Path dir = Files.createTempDirectory("streamchat-bench");
     try {
-      JournalStreamStore store = new JournalStreamStore(new PerFileJournal(vertx, dir));
+      JournalStreamStore store = new JournalStreamStore(new SegmentJournal(vertx, dir,
+          JournalOptions.of(Durability.OS).withCompaction(false, Long.MAX_VALUE)));
       run(store, 20_000);  // warm-up
       for (int round = 1; round <= 3; round++) {
         long t0 = System.nanoTime();
-        String id = run(store, chunks);
+        long before = segmentBytes(dir);
+        run(store, chunks);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        long bytes = Files.size(dir.resolve("streams").resolve(id + ".jsonl"));
+        long bytes = segmentBytes(dir) - before;
         System.out.printf("round %d: %,d chunks in %.2f s = %,.0f chunks/s; log %,d bytes = %.0f bytes per 1,000 chunks%n",
             round, chunks, seconds, chunks / seconds, bytes, bytes * 1000.0 / chunks);
       }
@@ -62,7 +66,7 @@ public final class StreamStoreBenchmark {
     }
   }
 
-  private static String run(JournalStreamStore store, int chunks) throws Exception {
+  private static void run(JournalStreamStore store, int chunks) throws Exception {
     String id = UUID.randomUUID().toString();
     store.start(new GenerationInfo(id, "c", "o", "demo", System.currentTimeMillis())).await();
     for (int i = 0; i < chunks; i += BATCH) {
@@ -74,6 +78,11 @@ public final class StreamStoreBenchmark {
     }
     store.finish(id, new GenerationEnd(GenerationState.DONE, null, null, Usage.UNKNOWN, System.currentTimeMillis(), 0))
         .await();
-    return id;
+  }
+
+  private static long segmentBytes(Path dir) throws Exception {
+    try (var files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".seg")).mapToLong(f -> f.toFile().length()).sum();
+    }
   }
 }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.model.Usage;
-import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.journal.Durability;
+import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -38,6 +40,7 @@ class FeedTest {
 
   private Vertx vertx;
   private Path dir;
+  private SegmentJournal journal;
   private HoldingStore store;
   private Context loop;
   private long seq;
@@ -46,7 +49,8 @@ class FeedTest {
   void setUp(Vertx vertx) throws Exception {
     this.vertx = vertx;
     dir = Files.createTempDirectory("streamchat-feed");
-    store = new HoldingStore(new JournalStreamStore(new PerFileJournal(vertx, dir)));
+    journal = new SegmentJournal(vertx, dir, JournalOptions.of(Durability.OS));
+    store = new HoldingStore(new JournalStreamStore(journal));
     Feeds.install(vertx, store);
     loop = vertx.getOrCreateContext();
     seq = 0;
@@ -54,6 +58,7 @@ class FeedTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    journal.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     TestServer.deleteTree(dir);
   }
 

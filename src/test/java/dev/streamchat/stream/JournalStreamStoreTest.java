@@ -5,25 +5,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.Usage;
-import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.journal.Durability;
+import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The stream store over the per-file journal: after a crash, what was fully written is kept, a half-written record is not. */
+/**
+ * The stream store over the segment journal, across what a killed process leaves behind: every
+ * append a reader could see is kept, a half-written record is not, an interrupted answer is
+ * settled once, a finished one keeps its end.
+ */
 class JournalStreamStoreTest {
 
   private Vertx vertx;
   private Path dir;
+  private final List<SegmentJournal> opened = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -33,6 +42,7 @@ class JournalStreamStoreTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    for (SegmentJournal j : opened) await(j.close());
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     TestServer.deleteTree(dir);
   }
@@ -45,25 +55,75 @@ class JournalStreamStoreTest {
     return new GenerationInfo(id, "c-1", "owner", "demo", System.currentTimeMillis());
   }
 
+  private SegmentJournal journal(Path at) {
+    SegmentJournal j = new SegmentJournal(vertx, at, JournalOptions.of(Durability.OS));
+    opened.add(j);
+    return j;
+  }
+
   private JournalStreamStore store() {
-    return new JournalStreamStore(new PerFileJournal(vertx, dir));
+    return new JournalStreamStore(journal(dir));
+  }
+
+  /** What a process killed now leaves: the journal's files as the OS has them, without a close. */
+  private Path killedCopy() throws Exception {
+    Path copy = Files.createTempDirectory(dir, "killed-");
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".seg")).toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  private static Path onlySegment(Path in) throws Exception {
+    try (Stream<Path> files = Files.list(in)) {
+      List<Path> segs = files.filter(f -> f.getFileName().toString().endsWith(".seg")).toList();
+      assertEquals(1, segs.size(), "one segment: " + segs);
+      return segs.get(0);
+    }
+  }
+
+  @Test
+  void everyAppendThatSucceededSurvivesTheProcessBeingKilled() throws Exception {
+    JournalStreamStore store = store();
+    await(store.start(info("g-0")));
+    StringBuilder shown = new StringBuilder();
+    for (int seq = 1; seq <= 5; seq++) {
+      String piece = " piece" + seq;
+      assertEquals(seq, await(store.append("g-0", List.of(new Chunk(seq, Chunk.Kind.TEXT, piece)))));
+      shown.append(piece); // a reader may see it from now on, so a kill now must keep it
+      JournalStreamStore afterKill = new JournalStreamStore(journal(killedCopy()));
+      assertEquals(1, await(afterKill.recover()).size());
+      Answer kept = await(afterKill.answer("g-0"));
+      assertEquals(shown.toString(), kept.text());
+      assertEquals(GenerationState.INTERRUPTED, kept.status().state());
+    }
   }
 
   @Test
   void aTornLastRecordIsDroppedAndTheInterruptedLogReadsBackWhole() throws Exception {
-    JournalStreamStore crashed = store();
+    Path crashedDir = dir.resolve("crashed");
+    SegmentJournal crashedJournal = journal(crashedDir);
+    JournalStreamStore crashed = new JournalStreamStore(crashedJournal);
     await(crashed.start(info("g-1")));
     await(crashed.append("g-1", List.of(new Chunk(1, Chunk.Kind.TEXT, "Hello"))));
     await(crashed.append("g-1", List.of(new Chunk(2, Chunk.Kind.TEXT, " world"))));
-    // The process dies in the middle of writing the third record (no close, no end record).
-    Files.writeString(dir.resolve("streams/g-1.jsonl"), "{\"t\":\"c\",\"seq\":3,\"k\":\"t\",\"v\":\"!",
-        StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    long whole = Files.size(onlySegment(crashedDir));
+    await(crashed.append("g-1", List.of(new Chunk(3, Chunk.Kind.TEXT, "! and more"))));
+    long third = Files.size(onlySegment(crashedDir)) - whole;
+    await(crashedJournal.close()); // the journal's files only: no end record is written
+    // The process died in the middle of writing the third record.
+    try (FileChannel ch = FileChannel.open(onlySegment(crashedDir), StandardOpenOption.WRITE)) {
+      ch.truncate(whole + third / 2);
+    }
 
-    assertEquals(1, await(store().recover()).size());
-    JournalStreamStore third = store();
-    assertTrue(await(third.recover()).isEmpty(), "an interrupted log is settled once, not at every start");
-    Answer read = await(third.answer("g-1"));
+    assertEquals(1, await(new JournalStreamStore(journal(crashedDir)).recover()).size());
+    JournalStreamStore restarted = new JournalStreamStore(journal(crashedDir));
+    assertTrue(await(restarted.recover()).isEmpty(), "an interrupted log is settled once, not at every start");
+    Answer read = await(restarted.answer("g-1"));
     assertEquals(GenerationState.INTERRUPTED, read.status().state());
+    assertEquals("The server stopped while this answer was being written.", read.status().error());
     assertEquals("Hello world", read.text());
     assertEquals(2, read.status().lastSeq());
   }
@@ -75,14 +135,14 @@ class JournalStreamStoreTest {
     await(store.append("g-2", List.of(new Chunk(1, Chunk.Kind.TEXT, "done"))));
     await(store.finish("g-2", new GenerationEnd(GenerationState.DONE, null, FinishReason.LENGTH, new Usage(3, 1),
         System.currentTimeMillis(), 0)));
-    long size = Files.size(dir.resolve("streams/g-2.jsonl"));
-    JournalStreamStore next = store();
+    JournalStreamStore next = new JournalStreamStore(journal(killedCopy()));
     assertTrue(await(next.recover()).isEmpty());
-    assertEquals(size, Files.size(dir.resolve("streams/g-2.jsonl")));
     GenerationStatus status = await(next.status("g-2"));
+    assertEquals(GenerationState.DONE, status.state());
     assertEquals(FinishReason.LENGTH, status.finishReason());
     assertEquals(new Usage(3, 1), status.usage());
     assertTrue(status.firstChunkAt() > 0, "the first chunk's time is kept in the end record");
+    assertEquals("done", await(next.answer("g-2")).text());
   }
 
   @Test

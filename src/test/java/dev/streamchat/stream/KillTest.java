@@ -86,7 +86,7 @@ class KillTest {
     }
   }
 
-  private static Process startChild(Path dir, Map<String, String> env) throws Exception {
+  static Process startChild(Path dir, Map<String, String> env) throws Exception {
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         "dev.streamchat.app.Main").redirectErrorStream(true);
@@ -97,7 +97,7 @@ class KillTest {
   }
 
   /** Reads the child's output (all of it, so it never blocks) until it says its port. */
-  private static int awaitPort(Process child) throws InterruptedException {
+  static int awaitPort(Process child) throws InterruptedException {
     BlockingQueue<Integer> port = new LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {

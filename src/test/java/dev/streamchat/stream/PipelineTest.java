@@ -8,7 +8,9 @@ import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamHandle;
 import dev.streamchat.model.StreamListener;
 import dev.streamchat.model.Usage;
-import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.journal.Durability;
+import dev.streamchat.stream.journal.JournalOptions;
+import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -32,6 +34,7 @@ class PipelineTest {
 
   private Vertx vertx;
   private Path dir;
+  private SegmentJournal journal;
   private GatedStore store;
   private Context context;
   private final RecordingHandle handle = new RecordingHandle();
@@ -40,13 +43,15 @@ class PipelineTest {
   void setUp(Vertx vertx) throws Exception {
     this.vertx = vertx;
     dir = Files.createTempDirectory("streamchat-pipeline");
-    store = new GatedStore(new JournalStreamStore(new PerFileJournal(vertx, dir)));
+    journal = new SegmentJournal(vertx, dir, JournalOptions.of(Durability.OS));
+    store = new GatedStore(new JournalStreamStore(journal));
     context = vertx.getOrCreateContext();
     LocalCodecs.register(vertx);
   }
 
   @AfterEach
   void tearDown() throws Exception {
+    journal.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     TestServer.deleteTree(dir);
   }
 

@@ -245,7 +245,7 @@ class AdminApiTest {
   @Test
   void healthIsDownWhenTheStreamStoreCannotWrite() throws Exception {
     try (TestServer broken = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN))) {
-      TestServer.deleteTree(broken.dataDir().resolve("streams"));
+      TestServer.deleteTree(broken.dataDir().resolve("journal"));
       ApiClient.Reply r = broken.client().get("/health");
       assertEquals(503, r.status(), r.body());
       JsonObject checks = r.json().getJsonObject("checks");
