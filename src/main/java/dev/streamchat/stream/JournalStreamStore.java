@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,8 @@ public final class JournalStreamStore implements StreamStore {
     }
   };
   private final EndedCache endedLogs;
+  /** Counts deletes, so a read that overlapped one does not put back what was deleted. */
+  private final AtomicLong deletions = new AtomicLong();
 
   /** The counters of a generation being written; its text is in the journal. */
   private static final class Live {
@@ -151,6 +154,7 @@ public final class JournalStreamStore implements StreamStore {
   private Future<EndedCache.Entry> ended(String generationId) {
     EndedCache.Entry cached = endedLogs.get(generationId);
     if (cached != null) return Future.succeededFuture(cached);
+    long deletionsBefore = deletions.get();
     return journal.read(generationId, 0, ALL).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
       GenerationStatus status;
@@ -164,7 +168,8 @@ public final class JournalStreamStore implements StreamStore {
         }
       }
       EndedCache.Entry entry = new EndedCache.Entry(status, s.chunks());
-      if (status.ended()) endedLogs.put(generationId, entry);
+      // A delete that ran while this read was under way must not be undone by caching what it read.
+      if (status.ended() && deletions.get() == deletionsBefore) endedLogs.put(generationId, entry);
       return entry;
     });
   }
@@ -212,6 +217,7 @@ public final class JournalStreamStore implements StreamStore {
   @Override
   public Future<Void> delete(Collection<String> generationIds) {
     List<String> ended = generationIds.stream().filter(id -> !running.containsKey(id)).toList();
+    deletions.incrementAndGet();
     for (String id : ended) {
       endedLogs.remove(id);
       synchronized (endedStatuses) {

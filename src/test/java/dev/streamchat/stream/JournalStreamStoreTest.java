@@ -170,4 +170,37 @@ class JournalStreamStoreTest {
       }
     }
   }
+
+  @Test
+  void aDeleteDuringAReadOfTheSameAnswerIsNotUndoneByTheRead() throws Exception {
+    SegmentJournal real = journal(dir);
+    io.vertx.core.Promise<Void> gate = io.vertx.core.Promise.promise();
+    // The journal's reads wait at a gate, so the delete lands while a read of the answer is under way.
+    dev.streamchat.stream.journal.Journal gated = new dev.streamchat.stream.journal.Journal() {
+      @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
+      @Override public Future<Void> append(String id, List<Chunk> chunks) { return real.append(id, chunks); }
+      @Override public Future<Void> end(String id, GenerationEnd end) { return real.end(id, end); }
+      @Override public Future<java.util.Optional<dev.streamchat.stream.journal.Journal.Slice>> read(String id, long after, int max) {
+        return real.read(id, after, max).compose(found -> gate.future().map(found));
+      }
+      @Override public Future<List<dev.streamchat.stream.journal.Journal.Unfinished>> recover() { return real.recover(); }
+      @Override public Future<Void> delete(java.util.Collection<String> ids) { return real.delete(ids); }
+      @Override public Future<Void> ping() { return real.ping(); }
+      @Override public Future<Void> close() { return Future.succeededFuture(); }
+    };
+    JournalStreamStore store = new JournalStreamStore(gated);
+    await(store.start(info("g-4")));
+    await(store.append("g-4", List.of(new Chunk(1, Chunk.Kind.TEXT, "gone soon"))));
+    await(store.finish("g-4", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0)));
+    Future<Answer> reading = store.answer("g-4"); // as saving a just-ended answer does
+    await(store.delete(List.of("g-4")));          // as deleting its conversation does, meanwhile
+    gate.complete();
+    await(reading);
+    Throwable missing = store.status("g-4").toCompletionStage().toCompletableFuture()
+        .handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
+    Throwable why = missing instanceof java.util.concurrent.CompletionException ? missing.getCause() : missing;
+    assertTrue(why instanceof StreamStore.NotFound,
+        "a deleted answer stays deleted: " + missing);
+  }
 }
