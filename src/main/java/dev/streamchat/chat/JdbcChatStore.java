@@ -291,8 +291,14 @@ public final class JdbcChatStore implements ChatStore {
     return blocking(c -> {
       c.setAutoCommit(false);
       try {
-        // Checked again inside the transaction: a send that raced past the service's check sees
-        // the other's answer running here, or clashes with its message numbers below.
+        // Sends into one conversation take turns: the conversation's row is locked first, so a
+        // send that raced past the service's check waits here, then sees the other's answer
+        // running (under read-committed, counting first and numbering after the other's commit
+        // let two sends through with fresh message numbers).
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM conversations WHERE id = ? FOR UPDATE")) {
+          ps.setString(1, conversationId);
+          ps.executeQuery().close();
+        }
         try (PreparedStatement ps = c.prepareStatement(
             "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND state = 'running'")) {
           ps.setString(1, conversationId);
