@@ -102,7 +102,10 @@ public final class WebVerticle extends VerticleBase {
     return vertx.createHttpServer(options)
         .requestHandler(router)
         .listen(port)
-        .onSuccess(s -> server = s);
+        .map(s -> {
+          server = s;
+          return s;
+        });
   }
 
   /** Every route, in order (the accounts-mode test checks that each one asks for sign-in). */
