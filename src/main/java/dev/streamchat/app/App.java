@@ -131,7 +131,10 @@ public final class App extends VerticleBase {
    */
   private Future<Void> loadGguf() {
     if (config.gguf().isEmpty()) return Future.succeededFuture();
-    return LlamaProvider.load(vertx, config.gguf().get()).onSuccess(p -> gguf = p).mapEmpty();
+    return LlamaProvider.load(vertx, config.gguf().get()).map(p -> {
+      gguf = p;
+      return null;
+    });
   }
 
   /** Answers still marked running in the database take the final state their stream log has. */

@@ -199,7 +199,8 @@ public final class Accounts {
   }
 
   public Future<Void> logout(String sidDigest) {
-    return store.closeSession(sidDigest).onComplete(ar -> {
+    // andThen: the caller goes on only once the cached session is forgotten.
+    return store.closeSession(sidDigest).andThen(ar -> {
       epoch.incrementAndGet();
       cache.remove("s:" + sidDigest);
     });
@@ -207,7 +208,7 @@ public final class Accounts {
 
   /** Ends every session of the account, this one too. */
   public Future<Integer> logoutEverywhere(Account account) {
-    return store.closeSessions(account.id(), null).onComplete(ar -> forget(account.id()))
+    return store.closeSessions(account.id(), null).andThen(ar -> forget(account.id()))
         .onSuccess(n -> LOG.info("account '{}' signed out of {} sessions", account.username(), n));
   }
 
@@ -229,7 +230,7 @@ public final class Accounts {
       }
       return Passwords.hash(next);
     }, false)).compose(hash -> store.setPassword(account.id(), hash, keepSidDigest))
-        .onComplete(ar -> forget(account.id()))
+        .andThen(ar -> forget(account.id()))
         .onSuccess(v -> LOG.info("account '{}' changed its password; its other sessions were ended", account.username()));
   }
 

@@ -308,7 +308,7 @@ public final class ChatService {
         System.currentTimeMillis(), format);
     return persist.apply(info.id())
         .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, history.fit(turns).messages(), prefix))
-        .onComplete(ar -> slot.release());
+        .andThen(ar -> slot.release());
   }
 
   private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns, String prefix) {

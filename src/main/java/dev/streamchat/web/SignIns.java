@@ -44,8 +44,11 @@ final class SignIns {
   Future<Void> signOut(RoutingContext ctx) {
     String session = Sessions.sessionDigest(ctx);
     Future<Void> ended = Sessions.account(ctx) != null && session != null ? accounts.logout(session) : Future.succeededFuture();
-    return ended.onSuccess(v -> {
+    // map, not onSuccess: the caller ends the response when the returned future completes,
+    // which must be after the new cookie is set (ended may complete on a database thread).
+    return ended.map(v -> {
       if (session != null) sessions.setCookie(ctx, Secrets.random());
+      return v;
     });
   }
 

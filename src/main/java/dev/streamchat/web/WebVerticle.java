@@ -121,7 +121,10 @@ public final class WebVerticle extends VerticleBase {
     // instances listen one at a time, each once the one before is bound.
     return vertx.sharedData().getLocalLockWithTimeout(LISTEN_LOCK, 30_000)
         .compose(lock -> created.listen(port).andThen(done -> lock.release()))
-        .onSuccess(s -> server = s);
+        .map(s -> {
+          server = s;
+          return s;
+        });
   }
 
   /** Every route, in order (the accounts-mode test checks that each one asks for sign-in). */

@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Test;
 class AccountsModeTest {
 
   private static final String ADMIN = "admin-token-for-accounts-mode";
-  /** Reachable without signing in: the sign-in pages and their API (health, static, admin are exempt by path). */
+  /**
+   * Reachable without signing in: the sign-in pages and their API (health, static, admin are
+   * exempt by path; /favicon.ico is the static favicon.svg under the name browsers ask for).
+   */
   private static final Set<String> SIGN_IN = Set.of("/signin", "/signup", "/api/auth/login", "/api/auth/signup");
   private static TestServer server;
 
@@ -78,12 +81,13 @@ class AccountsModeTest {
     assertEquals(200, stranger.get("/health").status());
     assertEquals(200, stranger.get("/health/live").status());
     assertEquals(200, stranger.get("/static/app.css").status());
+    assertEquals(200, stranger.get("/favicon.ico").status());
     assertEquals(200, stranger.get("/signin").status());
     assertEquals(200, stranger.get("/signup").status());
   }
 
   private static boolean exempt(String path) {
-    return SIGN_IN.contains(path) || path.startsWith("/static/") || path.startsWith("/webjars/")
+    return SIGN_IN.contains(path) || path.startsWith("/static/") || path.startsWith("/webjars/") || path.equals("/favicon.ico")
         || path.startsWith("/health") || path.equals("/metrics") || path.equals("/admin") || path.startsWith("/admin/")
         || path.startsWith("/api/admin/");
   }

@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -35,6 +37,12 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   private final ServerSocket server;
+  /**
+   * Bound, never listening: keeps the port this server's own after {@link #refuse()}, so a
+   * connection to it is refused rather than answered by whichever server took the port next
+   * (the kernel hands out no port 0 that a socket still holds).
+   */
+  private final Socket portHolder = new Socket();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile Responder responder;
@@ -44,7 +52,11 @@ public final class FakeModelServer implements AutoCloseable {
 
   public FakeModelServer(Responder responder) throws IOException {
     this.responder = responder;
-    this.server = new ServerSocket(0);
+    portHolder.setReuseAddress(true);
+    portHolder.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    this.server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), portHolder.getLocalPort()));
     Thread accept = new Thread(this::acceptLoop, "fake-model-accept");
     accept.setDaemon(true);
     accept.start();
@@ -224,9 +236,15 @@ public final class FakeModelServer implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() throws IOException {
+  /** Stops listening and drops every connection; from now on a connection to the port is refused. */
+  public void refuse() throws IOException {
     server.close();
     for (Socket s : sockets) s.close();
+  }
+
+  @Override
+  public void close() throws IOException {
+    refuse();
+    portHolder.close();
   }
 }

@@ -149,7 +149,7 @@ class ProviderErrorsTest {
   @Test
   void connectionRefused() throws Exception {
     // Ollama's models were listed at start; now its server is gone.
-    fakes.server(Protocol.OLLAMA).close();
+    fakes.server(Protocol.OLLAMA).refuse();
     failsWith(Protocol.OLLAMA, "connection refused", "");
   }
 }

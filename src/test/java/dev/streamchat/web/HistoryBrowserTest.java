@@ -84,6 +84,17 @@ class HistoryBrowserTest {
     return Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript("return window.__notReloaded === true;"));
   }
 
+  /**
+   * Follows a sidebar link and waits for the page it leads to. The sidebar's links are boosted:
+   * htmx swaps the page in place, so until the swap the old page's composer is still there and
+   * clickable, and keys sent to it are lost with it (stale, or not interactable mid-swap).
+   */
+  private static void followSidebarLink(By link) {
+    WebElement oldComposer = browser.findElement(By.cssSelector("#composer textarea"));
+    browser.findElement(link).click();
+    waitUpTo(10).until(ExpectedConditions.stalenessOf(oldComposer));
+  }
+
   private static void hoverAndClick(WebElement row, String button) {
     new Actions(browser).moveToElement(row).perform();
     row.findElement(By.cssSelector(button)).click();
@@ -94,7 +105,7 @@ class HistoryBrowserTest {
     try (TestServer server = TestServer.startOn(dataDir, QUICK)) {
       browser.get(server.url("/"));
       ask("Alpha question");
-      browser.findElement(By.cssSelector(".new-chat")).click();
+      followSidebarLink(By.cssSelector(".new-chat"));
       ask("Beta question");
       assertEquals(List.of("Beta question", "Alpha question"), sidebarTitles(), "newest first, titled by the first message");
 
@@ -118,7 +129,7 @@ class HistoryBrowserTest {
     String partial;
     try (TestServer server = TestServer.startOn(dataDir, SLOW)) {
       browser.get(server.url("/"));
-      browser.findElement(By.cssSelector("#sidebar .conv a.title")).click();
+      followSidebarLink(By.cssSelector("#sidebar .conv a.title"));
       WebElement box = waitUpTo(10).until(ExpectedConditions.elementToBeClickable(By.cssSelector("#composer textarea")));
       box.sendKeys("Gamma, a long one", Keys.ENTER);
       waitUpTo(20).until(d -> d.findElements(By.cssSelector("#messages .msg.assistant.streaming .body")).stream()
@@ -127,7 +138,7 @@ class HistoryBrowserTest {
 
     try (TestServer server = TestServer.startOn(dataDir, QUICK)) {
       browser.get(server.url("/"));
-      browser.findElement(By.cssSelector("#sidebar .conv a.title")).click();
+      followSidebarLink(By.cssSelector("#sidebar .conv a.title"));
       WebElement cut = waitUpTo(10).until(ExpectedConditions.presenceOfElementLocated(
           By.cssSelector("#messages .msg.assistant[data-state='interrupted']")));
       assertTrue(cut.findElement(By.cssSelector(".badge")).getText().contains("Interrupted"));
