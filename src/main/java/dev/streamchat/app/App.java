@@ -29,11 +29,19 @@ import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.JournalStreamStore;
 import dev.streamchat.stream.StreamStore;
 import dev.streamchat.stream.journal.PerFileJournal;
+import dev.streamchat.stream.redis.ClusterGenerations;
+import dev.streamchat.stream.redis.RedisKeys;
+import dev.streamchat.stream.redis.RedisLive;
+import dev.streamchat.stream.redis.RedisStreamStore;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.ProtocolVersion;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +63,9 @@ public final class App extends VerticleBase {
   private AccountStore accountStore;
   private Accounts accounts;
   private StreamStore streams;
+  /** With STREAMCHAT_REDIS_URL: the shared Redis, and what this instance hears from the others. */
+  private Redis redis;
+  private RedisLive live;
   private LlamaProvider gguf;
   private Telemetry telemetry;
   private EndedGenerations endedGenerations;
@@ -70,10 +81,12 @@ public final class App extends VerticleBase {
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
           accountStore = new AccountStore(vertx, ds);
-          streams = new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
+          streams = config.cluster().isPresent() ? clusterStore(config.cluster().get())
+              : new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
           return null;
         })
         .compose(v -> streams.recover())
+        .compose(v -> live == null ? Future.succeededFuture() : live.start())
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())
         .andThen(v -> telemetry = new Telemetry(Telemetry.registry(vertx), streams))
@@ -86,6 +99,19 @@ public final class App extends VerticleBase {
           });
         })
         .compose(models -> deploy(models));
+  }
+
+  /** The stream store of one instance of a service, in Redis, and the subscription to the others' events. */
+  private StreamStore clusterStore(Config.Cluster cluster) {
+    RedisOptions options = new RedisOptions().setConnectionString(cluster.redisUrl())
+        .setPreferredProtocolVersion(ProtocolVersion.RESP2)
+        .setMaxPoolSize(32).setMaxPoolWaiting(4096)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(2_000).setTcpKeepAlive(true));
+    RedisKeys keys = new RedisKeys(cluster.prefix());
+    redis = Redis.createClient(vertx, options);
+    live = new RedisLive(vertx, options, keys, cluster.instance());
+    LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
+    return new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
   }
 
   private List<ModelProvider> providers() {
@@ -110,8 +136,9 @@ public final class App extends VerticleBase {
     return chats.runningAnswers().compose(messages -> {
       List<Future<Void>> saves = new ArrayList<>();
       for (var m : messages) {
+        // One still running in the stream store is another instance's, which saves it itself.
         saves.add(streams.answer(m.generationId())
-            .compose(this::saveAnswer)
+            .compose(a -> a.status().ended() ? saveAnswer(a) : Future.succeededFuture())
             .recover(missing -> chats.saveAnswer(m.generationId(), m.content(), m.reasoning(),
                 GenerationState.INTERRUPTED.wire(), "The server stopped before this answer began.")));
       }
@@ -134,6 +161,10 @@ public final class App extends VerticleBase {
 
   private Future<?> deploy(ModelRegistry models) {
     Generations generations = new BusGenerations(vertx, streams);
+    if (redis != null) {
+      generations = new ClusterGenerations(vertx, generations, (RedisStreamStore) streams, redis,
+          new RedisKeys(config.cluster().get().prefix()));
+    }
     Feeds.install(vertx, streams);
     ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
@@ -177,7 +208,8 @@ public final class App extends VerticleBase {
       gguf.close();
       return null;
     });
-    return model.eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
+    return model.eventually(() -> live == null ? Future.succeededFuture() : live.close())
+        .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
         .eventually(() -> accounts != null ? accounts.close()
             : accountStore != null ? accountStore.close() : Future.succeededFuture())
         .eventually(() -> chats == null ? Future.succeededFuture() : chats.close());
