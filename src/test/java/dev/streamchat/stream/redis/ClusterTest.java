@@ -1,0 +1,120 @@
+package dev.streamchat.stream.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamchat.testing.ApiClient;
+import dev.streamchat.testing.RoundRobinProxy;
+import dev.streamchat.testing.SseConnection;
+import dev.streamchat.testing.SseEvent;
+import dev.streamchat.testing.TestDatabase;
+import dev.streamchat.testing.TestRedis;
+import dev.streamchat.testing.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three instances of one service (each its own Vert.x and data dir; one PostgreSQL schema, one
+ * Redis prefix) behind a round-robin balancer with no stickiness: a person never notices which
+ * instance answers.
+ */
+class ClusterTest {
+
+  private static final String ADMIN = "cluster-admin-token";
+
+  private TestDatabase db;
+  private TestRedis redis;
+  private final List<TestServer> instances = new ArrayList<>();
+  private RoundRobinProxy proxy;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    db = TestDatabase.of("postgresql");
+    redis = TestRedis.machine();
+    Map<String, String> env = db.env(redis.env(Map.of("STREAMCHAT_ADMIN_TOKEN", ADMIN,
+        "STREAMCHAT_DEMO_TPS", "150", "STREAMCHAT_DEMO_TOKENS", "40")));
+    for (int i = 0; i < 3; i++) instances.add(TestServer.instance(env));
+    proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (proxy != null) proxy.close();
+    for (TestServer s : instances) s.close();
+    if (redis != null) redis.close();
+    if (db != null) db.close();
+  }
+
+  @Test
+  void aViewerCutAtRandomAndReconnectedEachTimeToAnotherInstanceGetsTheWholeAnswerOnce() throws Exception {
+    ApiClient person = ApiClient.of(proxy.url(""));
+    String conversation = person.newConversation();
+    String gid = person.ask(conversation, "tell me a long story", 400);
+
+    Random random = new Random(17);
+    StringBuilder seen = new StringBuilder();
+    long cursor = 0;
+    int connections = 0;
+    int before = proxy.routed().size();
+    String end = null;
+    while (end == null) {
+      connections++;
+      try (SseConnection events = person.eventsOnNewConnection(gid, cursor)) {
+        assertEquals(200, events.status());
+        int cutAfter = 1 + random.nextInt(25);
+        for (int n = 0; n < cutAfter; n++) {
+          SseEvent e = events.next();
+          if (e == null) break;
+          if (e.event().equals("end")) {
+            end = e.data();
+            break;
+          }
+          JsonObject chunk = new JsonObject(e.data());
+          assertEquals(e.id().longValue(), chunk.getLong("seq"));
+          assertTrue(chunk.getLong("seq") > cursor, "no event twice: " + chunk.getLong("seq") + " after " + cursor);
+          seen.append(chunk.getString("text"));
+          cursor = e.id();
+        }
+      }
+    }
+    assertEquals("done", new JsonObject(end).getString("state"));
+    JsonObject stored = person.awaitFinal(gid);
+    assertEquals(stored.getString("text"), seen.toString(), "no gap, no duplicate");
+    assertEquals(400, stored.getInteger("chunks"));
+    assertTrue(connections >= 6, "cut often enough to matter: " + connections);
+
+    List<Integer> viewer = proxy.routed().subList(before, before + connections);
+    for (int i = 1; i < viewer.size(); i++) assertNotEquals(viewer.get(i - 1), viewer.get(i), "each reconnect to another instance");
+    assertEquals(3, new HashSet<>(viewer).size(), "every instance served the viewer");
+  }
+
+  @Test
+  void stopThroughOneInstanceStopsTheModelOnAnother() throws Exception {
+    ApiClient onFirst = instances.get(0).client();
+    String conversation = onFirst.newConversation();
+    String gid = onFirst.ask(conversation, "go on and on", 30_000);
+    ApiClient onSecond = onFirst.at(instances.get(1).url(""));
+    ApiClient onThird = onFirst.at(instances.get(2).url(""));
+    // It runs on the first instance, and the third sees it running.
+    long deadline = System.currentTimeMillis() + 5000;
+    while (onThird.generation(gid).getLong("chunks") < 5 && System.currentTimeMillis() < deadline) Thread.sleep(20);
+    assertEquals("running", onThird.generation(gid).getString("state"));
+
+    var stop = onSecond.post("/api/generations/" + gid + "/stop", new JsonObject());
+    assertEquals(200, stop.status(), stop.body());
+    assertEquals("stopped", stop.json().getString("state"));
+    JsonObject after = onThird.generation(gid);
+    assertEquals("stopped", after.getString("state"));
+    long chunks = after.getLong("chunks");
+    Thread.sleep(300);
+    assertEquals(chunks, onFirst.generation(gid).getLong("chunks"), "the model upstream stopped writing");
+  }
+}
