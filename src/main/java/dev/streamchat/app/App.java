@@ -177,7 +177,7 @@ public final class App extends VerticleBase {
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
     Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
-        endedGenerations, new Health(chats, streams), telemetry.registry());
+        endedGenerations, live == null ? new Health(chats, streams) : new Health(chats, streams, live::ready), telemetry.registry());
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Readiness: the database answers {@code SELECT 1} (on the chat store's worker pool) and the
- * stream store can write a file. Each check has a deadline, so a hung database reads as down.
+ * stream store can write (a file, or Redis), and, in a service, live events of the other instances reach this one. Each check has a deadline, so a hung database reads as down.
  */
 public final class Health {
 
@@ -20,21 +20,29 @@ public final class Health {
 
   private final ChatStore chats;
   private final StreamStore streams;
+  private final Supplier<Future<Void>> fanOut;
 
   public Health(ChatStore chats, StreamStore streams) {
+    this(chats, streams, Future::succeededFuture);
+  }
+
+  /** {@code fanOut} succeeds while live events of other instances reach this one. */
+  public Health(ChatStore chats, StreamStore streams, Supplier<Future<Void>> fanOut) {
     this.chats = chats;
     this.streams = streams;
+    this.fanOut = fanOut;
   }
 
   /** {"status": "UP"|"DOWN", "checks": {"database": {...}, "streamStore": {...}}}; never fails. */
   public Future<JsonObject> readiness() {
     Future<JsonObject> database = check("database", chats::ping);
     Future<JsonObject> streamStore = check("streamStore", streams::ping);
-    return Future.join(database, streamStore).transform(ignored -> {
-      boolean up = isUp(database.result()) && isUp(streamStore.result());
+    Future<JsonObject> live = check("fanOut", fanOut);
+    return Future.join(database, streamStore, live).transform(ignored -> {
+      boolean up = isUp(database.result()) && isUp(streamStore.result()) && isUp(live.result());
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN")
           .put("checks", new JsonObject().put("database", database.result())
-              .put("streamStore", streamStore.result())));
+              .put("streamStore", streamStore.result()).put("fanOut", live.result())));
     });
   }
 

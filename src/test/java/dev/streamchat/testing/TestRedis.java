@@ -78,6 +78,16 @@ public final class TestRedis implements AutoCloseable {
     server.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** Sends one inline command (words without spaces) and returns the first line of the reply. */
+  public String command(String inline) throws IOException {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write((inline + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      return new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
+  }
+
   private static boolean answers(int port) {
     try (Socket s = new Socket("127.0.0.1", port)) {
       s.setSoTimeout(2000);

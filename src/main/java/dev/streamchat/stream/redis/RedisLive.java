@@ -39,6 +39,7 @@ public final class RedisLive {
   private Redis client;
   private RedisConnection connection;
   private boolean closed;
+  private volatile boolean subscribed;
 
   public RedisLive(Vertx vertx, RedisOptions options, RedisKeys keys, String instance) {
     this.vertx = vertx;
@@ -67,7 +68,10 @@ public final class RedisLive {
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         LOG.info("listening to the other instances on Redis as {}", instance);
+        this.subscribed = true;
         if (subscribed != null) subscribed.complete();
+        // Events published while the subscription was down are in the store only.
+        else vertx.eventBus().publish(Addresses.RESYNC, null);
       } else {
         if (subscribed != null) subscribed.fail(ar.cause());
         else lost(ar.cause());
@@ -76,6 +80,7 @@ public final class RedisLive {
   }
 
   private void lost(Throwable cause) {
+    subscribed = false;
     if (closed) return;
     LOG.warn("Redis subscription lost{}; trying again in {} ms", cause == null ? "" : " (" + cause + ")", RECONNECT_MS);
     Redis old = client;
@@ -110,6 +115,11 @@ public final class RedisLive {
       live = new LiveEvent(RedisRecords.chunks(event.getLong("f"), event.getString("k"), event.getJsonArray("t")), null);
     }
     vertx.eventBus().publish(Addresses.events(gid), live);
+  }
+
+  /** Succeeds while this instance hears the others (for the readiness check). */
+  public Future<Void> ready() {
+    return subscribed ? Future.succeededFuture() : Future.failedFuture("not subscribed to Redis");
   }
 
   /** Asks the instance writing a generation to stop it. */
