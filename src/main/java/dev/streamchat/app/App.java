@@ -33,6 +33,7 @@ import dev.streamchat.stream.redis.ClusterGenerations;
 import dev.streamchat.stream.redis.RedisKeys;
 import dev.streamchat.stream.redis.RedisLive;
 import dev.streamchat.stream.redis.RedisStreamStore;
+import dev.streamchat.stream.redis.SharedSecrets;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -45,6 +46,7 @@ import io.vertx.redis.client.RedisOptions;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +113,9 @@ public final class App extends VerticleBase {
     redis = Redis.createClient(vertx, options);
     live = new RedisLive(vertx, options, keys, cluster.instance());
     LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
-    return new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
+    RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
+    store.watch(vertx, 1_000);
+    return store;
   }
 
   private List<ModelProvider> providers() {
@@ -159,7 +163,26 @@ public final class App extends VerticleBase {
     endedGenerations.add(status);
   }
 
+  /**
+   * Secrets the instances of a service share through Redis: the CSRF key and, when
+   * STREAMCHAT_ADMIN_TOKEN is not set, the admin token. Alone, each instance has its own.
+   */
+  private record Shared(Optional<String> adminToken, byte[] csrfKey) {
+  }
+
+  private Future<Shared> shared() {
+    if (redis == null) return Future.succeededFuture(new Shared(config.adminToken(), null));
+    SharedSecrets secrets = new SharedSecrets(redis, new RedisKeys(config.cluster().get().prefix()));
+    Future<String> admin = config.adminToken().map(Future::succeededFuture).orElseGet(() -> secrets.get("adminToken")
+        .onSuccess(t -> LOG.warn("STREAMCHAT_ADMIN_TOKEN is not set; the service's admin token (kept in Redis) is {}", t)));
+    return admin.compose(token -> secrets.key("csrf").map(key -> new Shared(Optional.of(token), key)));
+  }
+
   private Future<?> deploy(ModelRegistry models) {
+    return shared().compose(shared -> deploy(models, shared));
+  }
+
+  private Future<?> deploy(ModelRegistry models, Shared shared) {
     Generations generations = new BusGenerations(vertx, streams);
     if (redis != null) {
       generations = new ClusterGenerations(vertx, generations, (RedisStreamStore) streams, redis,
@@ -176,7 +199,7 @@ public final class App extends VerticleBase {
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
-    Operations ops = new Operations(AdminAccess.from(config.adminToken()), service, streams, viewers,
+    Operations ops = new Operations(AdminAccess.from(shared.adminToken()), service, streams, viewers,
         endedGenerations, live == null ? new Health(chats, streams) : new Health(chats, streams, live::ready), telemetry.registry());
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).
@@ -185,7 +208,7 @@ public final class App extends VerticleBase {
             config.maxAnswerTokens(), config.maxAnswerBytes(), List.of(), cores, this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .compose(id -> vertx.deployVerticle(() -> {
-          WebVerticle web = new WebVerticle(config, service, ops, accounts);
+          WebVerticle web = new WebVerticle(config, service, ops, accounts, shared.csrfKey());
           firstWeb.compareAndSet(null, web);
           return web;
         }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))));

@@ -231,7 +231,8 @@ final class AdminRoutes {
           .put("session", AdminSnapshot.shorten(log.info().owner()))
           .put("slowestViewerLag", v.viewers() == 0 ? null : Math.max(0, lastSeq - v.slowestLastSent()))
           .put("bytesSent", v.bytesSent())
-          .put("lastActivityAt", Math.max(log.lastChunkAt(), v.lastWriteAt())));
+          .put("lastActivityAt", Math.max(log.lastChunkAt(), v.lastWriteAt()))
+          .put("instance", ops.streams().runsOn(log.id()).orElse(null)));
     }
     Http.json(ctx, 200, out);
   }

@@ -20,6 +20,11 @@ public record RedisKeys(String prefix) {
     return prefix + ":instance:{" + instance + "}:running";
   }
 
+  /** The set of every instance's name. */
+  String instances() {
+    return prefix + ":instances";
+  }
+
   /** The channel every instance hears live events on. */
   String events() {
     return prefix + ":events";

@@ -9,6 +9,7 @@ import dev.streamchat.stream.GenerationState;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -20,6 +21,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * instance can show it. Ended logs expire after the configured time (the answer is in the
  * database); running ones after a day at most, should their instance vanish. Each instance keeps
  * the set of generations it writes, so its next start ends its own leftovers as interrupted and
- * never touches another instance's.
+ * never touches another instance's. What the others write is read every second, so the list of
+ * running generations (admin page, limits) covers the whole service.
  */
 public final class RedisStreamStore implements StreamStore {
 
@@ -73,6 +76,14 @@ public final class RedisStreamStore implements StreamStore {
   private final String instance;
   private final int finishedTtlSeconds;
   private final Map<String, Live> running = new ConcurrentHashMap<>();
+  /** What the other instances write, as last read. */
+  private volatile Map<String, Remote> others = Map.of();
+  private Vertx watcher;
+  private long watchTimer = -1;
+
+  /** A generation another instance writes. */
+  private record Remote(GenerationStatus status, String instance) {
+  }
 
   /** The counters of a generation this instance writes. */
   private static final class Live {
@@ -248,15 +259,69 @@ public final class RedisStreamStore implements StreamStore {
 
   @Override
   public List<GenerationStatus> running() {
-    List<GenerationStatus> out = new ArrayList<>(running.size());
+    Map<String, Remote> elsewhere = others;
+    List<GenerationStatus> out = new ArrayList<>(running.size() + elsewhere.size());
     for (Live l : running.values()) out.add(l.status(null));
+    for (Remote r : elsewhere.values()) if (!running.containsKey(r.status().id())) out.add(r.status());
     return out;
+  }
+
+  @Override
+  public Optional<String> runsOn(String generationId) {
+    if (running.containsKey(generationId)) return Optional.of(instance);
+    Remote r = others.get(generationId);
+    return r == null ? Optional.empty() : Optional.of(r.instance());
+  }
+
+  /**
+   * Reads what the other instances are writing every {@code periodMs}, so {@link #running()} (the
+   * admin list, the limits) covers the whole service.
+   */
+  public void watch(Vertx vertx, long periodMs) {
+    watcher = vertx;
+    watchTimer = vertx.setPeriodic(0, periodMs, t -> readOthers());
+  }
+
+  private void readOthers() {
+    send(Request.cmd(Command.SMEMBERS).arg(keys.instances())).compose(instances -> {
+      List<Request> sets = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      for (Response i : instances) {
+        if (i.toString().equals(instance)) continue;
+        names.add(i.toString());
+        sets.add(Request.cmd(Command.SMEMBERS).arg(keys.running(i.toString())));
+      }
+      if (sets.isEmpty()) return Future.succeededFuture(Map.<String, Remote>of());
+      return redis.batch(sets).compose(members -> {
+        List<Request> infos = new ArrayList<>();
+        List<String> owners = new ArrayList<>();
+        for (int i = 0; i < members.size(); i++) {
+          for (Response gid : members.get(i)) {
+            infos.add(Request.cmd(Command.HGETALL).arg(keys.info(gid.toString())));
+            owners.add(names.get(i));
+          }
+        }
+        if (infos.isEmpty()) return Future.succeededFuture(Map.<String, Remote>of());
+        return redis.batch(infos).map(hashes -> {
+          Map<String, Remote> found = new LinkedHashMap<>();
+          for (int i = 0; i < hashes.size(); i++) {
+            GenerationStatus s = RedisRecords.status(fields(hashes.get(i)));
+            if (s != null && !s.ended()) found.put(s.id(), new Remote(s, owners.get(i)));
+          }
+          return found;
+        });
+      });
+    }).onComplete(ar -> {
+      if (ar.succeeded()) others = ar.result();
+      else LOG.debug("the other instances' generations could not be read: {}", ar.cause().toString());
+    });
   }
 
   /** Ends as interrupted what this instance's last process left running (never another instance's). */
   @Override
   public Future<List<GenerationStatus>> recover() {
-    return send(Request.cmd(Command.SMEMBERS).arg(keys.running(instance))).compose(members -> {
+    return send(Request.cmd(Command.SADD).arg(keys.instances()).arg(instance))
+        .compose(v -> send(Request.cmd(Command.SMEMBERS).arg(keys.running(instance)))).compose(members -> {
       List<Future<GenerationStatus>> ends = new ArrayList<>();
       for (Response m : members) ends.add(interrupt(m.toString()));
       return Future.all(ends).map(all -> {
@@ -295,6 +360,7 @@ public final class RedisStreamStore implements StreamStore {
 
   @Override
   public Future<Void> close() {
+    if (watchTimer >= 0) watcher.cancelTimer(watchTimer);
     List<Future<GenerationStatus>> ends = new ArrayList<>();
     for (String id : List.copyOf(running.keySet())) {
       ends.add(finish(id, new GenerationEnd(GenerationState.INTERRUPTED,

@@ -40,7 +40,8 @@ class ClusterTest {
     db = TestDatabase.of("postgresql");
     redis = TestRedis.machine();
     Map<String, String> env = db.env(redis.env(Map.of("STREAMCHAT_ADMIN_TOKEN", ADMIN,
-        "STREAMCHAT_DEMO_TPS", "150", "STREAMCHAT_DEMO_TOKENS", "40")));
+        "STREAMCHAT_DEMO_TPS", "150", "STREAMCHAT_DEMO_TOKENS", "40",
+        "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "1")));
     for (int i = 0; i < 3; i++) instances.add(TestServer.instance(env));
     proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList());
   }
@@ -116,5 +117,36 @@ class ClusterTest {
     long chunks = after.getLong("chunks");
     Thread.sleep(300);
     assertEquals(chunks, onFirst.generation(gid).getLong("chunks"), "the model upstream stopped writing");
+  }
+
+  @Test
+  void theAdminListAndTheLimitsCoverEveryInstanceAndPagesTrustEachOthersCsrfTokens() throws Exception {
+    ApiClient onFirst = instances.get(0).client();
+    String gid = onFirst.ask(onFirst.newConversation(), "a long one", 20_000);
+    ApiClient onThird = onFirst.at(instances.get(2).url(""));
+
+    // The third instance's admin list shows it, with the instance that writes it.
+    JsonObject row = null;
+    long deadline = System.currentTimeMillis() + 5000;
+    while (row == null && System.currentTimeMillis() < deadline) {
+      var list = onThird.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(instances.get(2).url("/api/admin/streams"))).header("Authorization", "Bearer " + ADMIN).GET());
+      assertEquals(200, list.status(), list.body());
+      for (Object o : list.array()) if (((JsonObject) o).getString("id").equals(gid)) row = (JsonObject) o;
+      if (row == null) Thread.sleep(100);
+    }
+    assertTrue(row != null, "the generation is listed on another instance");
+    assertEquals("127.0.0.1:" + instances.get(0).port(), row.getString("instance"));
+    assertEquals("running", row.getString("state"));
+
+    // One answer at a time per session (STREAMCHAT_MAX_GENERATIONS_PER_SESSION=1), counted across instances.
+    var second = onThird.post("/api/conversations/" + onThird.newConversation() + "/messages",
+        new JsonObject().put("content", "another"));
+    assertEquals(429, second.status(), second.body());
+    assertTrue(second.json().getString("error").contains("answers being written already"), second.body());
+
+    // A page served by one instance and a form sent to another: the CSRF key is the service's.
+    assertEquals(onFirst.csrfToken(), onThird.csrfToken());
+    assertEquals(200, onThird.post("/api/generations/" + gid + "/stop", new JsonObject()).status());
   }
 }
