@@ -32,6 +32,7 @@ import dev.streamchat.stream.journal.PerFileJournal;
 import dev.streamchat.stream.redis.ClusterGenerations;
 import dev.streamchat.stream.redis.RedisKeys;
 import dev.streamchat.stream.redis.RedisLive;
+import dev.streamchat.stream.redis.RedisMessageWindow;
 import dev.streamchat.stream.redis.RedisStreamStore;
 import dev.streamchat.stream.redis.SharedSecrets;
 import dev.streamchat.web.WebVerticle;
@@ -178,6 +179,13 @@ public final class App extends VerticleBase {
     return admin.compose(token -> secrets.key("csrf").map(key -> new Shared(Optional.of(token), key)));
   }
 
+  /** The limits: the message window is the service's when instances share Redis. */
+  private Quotas quotas(Generations generations) {
+    if (redis == null) return new Quotas(config.limits(), generations);
+    return new Quotas(config.limits(), generations,
+        new RedisMessageWindow(redis, new RedisKeys(config.cluster().get().prefix())));
+  }
+
   private Future<?> deploy(ModelRegistry models) {
     return shared().compose(shared -> deploy(models, shared));
   }
@@ -191,7 +199,7 @@ public final class App extends VerticleBase {
     Feeds.install(vertx, streams);
     ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
-        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), generations),
+        new HistoryWindow(config.systemPrompt(), config.historyChars()), quotas(generations),
         new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
     accounts = new Accounts(vertx, accountStore, config.auth(), service, streams);
     LOG.info("sign-in: STREAMCHAT_AUTH={}, STREAMCHAT_SIGNUP={}", config.auth().modeName(),

@@ -138,11 +138,11 @@ public final class ChatService {
     try {
       text = checkMessage(content);
       checkOptions(model, maxTokens);
-      quotas.countMessage(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+    return quotas.countMessage(owner).compose(counted -> conversation(owner, conversationId))
+        .compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused == null && history.size() + 2 > limits.messagesPerConversation()) {
         refused = new Problem(409, "This conversation has reached the limit of "
@@ -225,11 +225,11 @@ public final class ChatService {
     try {
       text = checkMessage(content);
       checkOptions(model, null);
-      quotas.countMessage(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return conversation(owner, conversationId).compose(conv -> current(conv.id()).compose(history -> {
+    return quotas.countMessage(owner).compose(counted -> conversation(owner, conversationId))
+        .compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused != null) return Future.failedFuture(refused);
       int index = -1;

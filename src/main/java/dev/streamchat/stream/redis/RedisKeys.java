@@ -20,6 +20,11 @@ public record RedisKeys(String prefix) {
     return prefix + ":instance:{" + instance + "}:running";
   }
 
+  /** The sorted set of a session's messages in the last minute. */
+  String messages(String owner) {
+    return prefix + ":messages:{" + owner + "}";
+  }
+
   /** The set of every instance's name. */
   String instances() {
     return prefix + ":instances";

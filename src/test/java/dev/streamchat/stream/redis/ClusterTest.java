@@ -41,7 +41,7 @@ class ClusterTest {
     redis = TestRedis.machine();
     Map<String, String> env = db.env(redis.env(Map.of("STREAMCHAT_ADMIN_TOKEN", ADMIN,
         "STREAMCHAT_DEMO_TPS", "150", "STREAMCHAT_DEMO_TOKENS", "40",
-        "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "1")));
+        "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "1", "STREAMCHAT_MESSAGES_PER_MINUTE", "4")));
     for (int i = 0; i < 3; i++) instances.add(TestServer.instance(env));
     proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList());
   }
@@ -144,6 +144,16 @@ class ClusterTest {
         new JsonObject().put("content", "another"));
     assertEquals(429, second.status(), second.body());
     assertTrue(second.json().getString("error").contains("answers being written already"), second.body());
+
+    // Four messages a minute (STREAMCHAT_MESSAGES_PER_MINUTE=4), counted across instances: the two
+    // above, one more on the second instance (refused for its running answer, still counted)...
+    ApiClient onSecond = onFirst.at(instances.get(1).url(""));
+    String other = onSecond.newConversation();
+    assertEquals(429, onSecond.post("/api/conversations/" + other + "/messages", new JsonObject().put("content", "3")).status());
+    assertEquals(429, onFirst.post("/api/conversations/" + other + "/messages", new JsonObject().put("content", "4")).status());
+    var fifth = onThird.post("/api/conversations/" + other + "/messages", new JsonObject().put("content", "5"));
+    assertEquals(429, fifth.status());
+    assertTrue(fifth.json().getString("error").contains("Too many messages: at most 4 a minute"), fifth.body());
 
     // A page served by one instance and a form sent to another: the CSRF key is the service's.
     assertEquals(onFirst.csrfToken(), onThird.csrfToken());
