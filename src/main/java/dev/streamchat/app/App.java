@@ -31,6 +31,7 @@ import dev.streamchat.stream.StreamStore;
 import dev.streamchat.stream.journal.PerFileJournal;
 import dev.streamchat.stream.redis.ClusterGenerations;
 import dev.streamchat.stream.redis.RedisKeys;
+import dev.streamchat.stream.redis.RedisAdminSessions;
 import dev.streamchat.stream.redis.RedisLive;
 import dev.streamchat.stream.redis.RedisMessageWindow;
 import dev.streamchat.stream.redis.RedisStreamStore;
@@ -179,6 +180,12 @@ public final class App extends VerticleBase {
     return admin.compose(token -> secrets.key("csrf").map(key -> new Shared(Optional.of(token), key)));
   }
 
+  /** Who is admin: admin sessions are the service's when instances share Redis. */
+  private AdminAccess adminAccess(Shared shared) {
+    if (redis == null) return AdminAccess.from(shared.adminToken());
+    return AdminAccess.from(shared.adminToken(), new RedisAdminSessions(redis, new RedisKeys(config.cluster().get().prefix())));
+  }
+
   /** The limits: the message window is the service's when instances share Redis. */
   private Quotas quotas(Generations generations) {
     if (redis == null) return new Quotas(config.limits(), generations);
@@ -207,7 +214,7 @@ public final class App extends VerticleBase {
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
-    Operations ops = new Operations(AdminAccess.from(shared.adminToken()), service, streams, viewers,
+    Operations ops = new Operations(adminAccess(shared), service, streams, viewers,
         endedGenerations, live == null ? new Health(chats, streams) : new Health(chats, streams, live::ready), telemetry.registry());
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).

@@ -56,21 +56,21 @@ final class AdminRoutes {
     router.get("/health").handler(this::readiness);
     router.get("/health/ready").handler(this::readiness);
     Handler<RoutingContext> scrape = PrometheusScrapingHandler.create(ops.registry());
-    router.get("/metrics").handler(ctx -> {
-      if (isAdmin(ctx)) {
+    router.get("/metrics").handler(ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) {
         scrape.handle(ctx);
       } else {
         ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"streamchat\"")
             .putHeader("Content-Type", "text/plain; charset=utf-8").end("admin token required\n");
       }
-    });
+    }));
   }
 
   void mount(Router router) {
-    router.get("/admin/login").handler(ctx -> {
-      if (isAdmin(ctx)) redirect(ctx, "/admin");
+    router.get("/admin/login").handler(ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) redirect(ctx, "/admin");
       else login(ctx, 200, null);
-    });
+    }));
     router.post("/admin/login").handler(this::logIn);
     router.post("/admin/logout").handler(this::logOut);
     router.get("/admin").handler(page(ctx -> adminPage(ctx, 200, null)));
@@ -122,30 +122,32 @@ final class AdminRoutes {
         + "/signup?invite=" + code;
   }
 
-  private boolean isAdmin(RoutingContext ctx) {
-    if (access.isBearer(ctx.request().getHeader("Authorization"))) return true;
+  /** True for the admin token or an admin session; an unreachable session store counts as no session. */
+  private Future<Boolean> isAdmin(RoutingContext ctx) {
+    if (access.isBearer(ctx.request().getHeader("Authorization"))) return Future.succeededFuture(true);
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    return cookie != null && access.isSession(cookie.getValue());
+    if (cookie == null) return Future.succeededFuture(false);
+    return access.isSession(cookie.getValue()).otherwise(false);
   }
 
   /** An admin page or action; anyone else gets the login page with 401. */
   private Handler<RoutingContext> page(Handler<RoutingContext> handler) {
-    return ctx -> {
-      if (isAdmin(ctx)) {
+    return ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) {
         handler.handle(ctx);
       } else {
         if (PageRoutes.isHtmx(ctx)) ctx.response().putHeader("HX-Redirect", "/admin/login");
         login(ctx, 401, null);
       }
-    };
+    });
   }
 
   /** An admin API call; anyone else gets 401 JSON. */
   private Handler<RoutingContext> api(Handler<RoutingContext> handler) {
-    return ctx -> {
-      if (isAdmin(ctx)) handler.handle(ctx);
+    return ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) handler.handle(ctx);
       else ctx.fail(new Problem(401, "The admin token is required: Authorization: Bearer <token>."));
-    };
+    });
   }
 
   private void login(RoutingContext ctx, int status, String message) {
@@ -159,15 +161,18 @@ final class AdminRoutes {
       login(ctx, 401, "That is not the admin token.");
       return;
     }
-    ctx.response().addCookie(adminCookie(access.openSession(), AdminAccess.SESSION_SECONDS, ctx));
-    redirect(ctx, "/admin");
+    access.openSession().onFailure(ctx::fail).onSuccess(id -> {
+      ctx.response().addCookie(adminCookie(id, AdminAccess.SESSION_SECONDS, ctx));
+      redirect(ctx, "/admin");
+    });
   }
 
   private void logOut(RoutingContext ctx) {
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    if (cookie != null) access.closeSession(cookie.getValue());
-    ctx.response().addCookie(adminCookie("", 0, ctx));
-    redirect(ctx, "/admin/login");
+    access.closeSession(cookie == null ? null : cookie.getValue()).onFailure(ctx::fail).onSuccess(v -> {
+      ctx.response().addCookie(adminCookie("", 0, ctx));
+      redirect(ctx, "/admin/login");
+    });
   }
 
   private static Cookie adminCookie(String value, long maxAgeSeconds, RoutingContext ctx) {

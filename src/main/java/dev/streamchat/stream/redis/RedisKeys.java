@@ -25,6 +25,11 @@ public record RedisKeys(String prefix) {
     return prefix + ":messages:{" + owner + "}";
   }
 
+  /** An admin session, by the digest of its id. */
+  String adminSession(String idDigest) {
+    return prefix + ":admin-session:" + idDigest;
+  }
+
   /** The set of every instance's name. */
   String instances() {
     return prefix + ":instances";

@@ -12,6 +12,10 @@ import dev.streamchat.testing.TestDatabase;
 import dev.streamchat.testing.TestRedis;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -158,5 +162,29 @@ class ClusterTest {
     // A page served by one instance and a form sent to another: the CSRF key is the service's.
     assertEquals(onFirst.csrfToken(), onThird.csrfToken());
     assertEquals(200, onThird.post("/api/generations/" + gid + "/stop", new JsonObject()).status());
+  }
+
+  @Test
+  void anAdminLoginOnOneInstanceHoldsOnTheOthersUntilLoggedOutOnAny() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(instances.get(0).url("/admin/login")))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("token=" + ADMIN)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(303, login.statusCode());
+    String setCookie = login.headers().allValues("Set-Cookie").stream()
+        .filter(c -> c.startsWith("streamchat_admin=")).findFirst().orElseThrow();
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+
+    assertEquals(200, adminStreams(http, 1, cookie), "the login holds on another instance");
+    HttpResponse<String> out = http.send(HttpRequest.newBuilder(URI.create(instances.get(2).url("/admin/logout")))
+        .header("Cookie", cookie).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(303, out.statusCode());
+    assertEquals(401, adminStreams(http, 0, cookie), "logged out on a third, it ends everywhere");
+    assertEquals(401, adminStreams(http, 1, "streamchat_admin=forged"));
+  }
+
+  private int adminStreams(HttpClient http, int instance, String cookie) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(instances.get(instance).url("/api/admin/streams")))
+        .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 }
