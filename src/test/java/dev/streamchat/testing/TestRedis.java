@@ -26,6 +26,7 @@ public final class TestRedis implements AutoCloseable {
   private final String prefix = "sctest-" + UUID.randomUUID().toString().substring(0, 8);
   private Process server;
   private Path dir;
+  private boolean appendOnly;
 
   private TestRedis(int port) {
     this.port = port;
@@ -39,9 +40,15 @@ public final class TestRedis implements AutoCloseable {
 
   /** A redis-server of this test's own on a free port; skips the test when redis-server is not installed. */
   public static TestRedis own() throws Exception {
+    return own(false);
+  }
+
+  /** As {@link #own()}; with {@code appendOnly} it keeps its data across a stop and start (fsync always). */
+  public static TestRedis own(boolean appendOnly) throws Exception {
     Assumptions.assumeTrue(new File("/usr/bin/redis-server").canExecute() || onPath("redis-server"),
         "redis-server is not installed, so this test (which stops and starts its own Redis) is skipped");
     TestRedis r = new TestRedis(freePort());
+    r.appendOnly = appendOnly;
     r.dir = Files.createTempDirectory("streamchat-redis");
     r.startServer();
     return r;
@@ -63,7 +70,7 @@ public final class TestRedis implements AutoCloseable {
   /** Starts (or starts again) the test's own server; waits until it answers. */
   public void startServer() throws Exception {
     server = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toString())
+        "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--appendfsync", "always", "--dir", dir.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
     long deadline = System.currentTimeMillis() + 10_000;
     while (!answers(port)) {

@@ -9,6 +9,7 @@ import dev.streamchat.stream.GenerationState;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,6 +44,7 @@ public final class RedisStreamStore implements StreamStore {
   private static final Logger LOG = LoggerFactory.getLogger(RedisStreamStore.class);
   private static final long COMMAND_TIMEOUT_MS = 5_000;
   private static final int RUNNING_TTL_SECONDS = 24 * 3600;
+  private static final long END_RETRY_MS = 10 * 60_000;
   /** Stream entries one read asks for; an entry is one appended batch. */
   private static final int ENTRIES_PER_READ = 256;
 
@@ -79,6 +81,7 @@ public final class RedisStreamStore implements StreamStore {
   /** What the other instances write, as last read. */
   private volatile Map<String, Remote> others = Map.of();
   private Vertx watcher;
+  private volatile boolean closing;
   private long watchTimer = -1;
 
   /** A generation another instance writes. */
@@ -175,7 +178,7 @@ public final class RedisStreamStore implements StreamStore {
     args.add(keys.events());
     args.add(message);
     infoFieldsAsArgs(RedisRecords.endFields(withFirst, live.lastSeq), args);
-    return eval(FINISH, generationId, args.toArray())
+    return writeEnd(generationId, args.toArray(), System.currentTimeMillis() + END_RETRY_MS)
         .compose(ok -> send(Request.cmd(Command.SREM).arg(keys.running(instance)).arg(generationId)))
         .transform(ar -> {
           running.remove(generationId);
@@ -185,6 +188,22 @@ public final class RedisStreamStore implements StreamStore {
           }
           return Future.succeededFuture(status);
         });
+  }
+
+  /**
+   * Writes the end, trying again each second while Redis cannot be reached (up to
+   * {@link #END_RETRY_MS}), so an answer cut off by an outage still ends, for every instance and
+   * in the database, once Redis is back.
+   */
+  private Future<Response> writeEnd(String id, Object[] args, long until) {
+    return eval(FINISH, id, args).recover(err -> {
+      boolean refused = err.getMessage() != null && err.getMessage().contains("no such generation");
+      if (refused || closing || watcher == null || System.currentTimeMillis() > until) return Future.failedFuture(err);
+      LOG.warn("generation {}: its end could not be written to Redis ({}); trying again", id, err.toString());
+      Promise<Response> again = Promise.promise();
+      watcher.setTimer(1_000, t -> writeEnd(id, args, until).onComplete(again));
+      return again.future();
+    });
   }
 
   @Override
@@ -360,6 +379,7 @@ public final class RedisStreamStore implements StreamStore {
 
   @Override
   public Future<Void> close() {
+    closing = true;
     if (watchTimer >= 0) watcher.cancelTimer(watchTimer);
     List<Future<GenerationStatus>> ends = new ArrayList<>();
     for (String id : List.copyOf(running.keySet())) {

@@ -91,4 +91,51 @@ class RedisOutageTest {
       }
     }
   }
+
+  @Test
+  void anAnswerCutOffByAnOutageEndsFailedWithTheTextShownOnceRedisIsBack() throws Exception {
+    try (TestDatabase db = TestDatabase.of("postgresql"); TestRedis redis = TestRedis.own(true)) {
+      Map<String, String> env = db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "50")));
+      try (TestServer first = TestServer.instance(env); TestServer second = TestServer.instance(env)) {
+        ApiClient person = first.client();
+        String conversation = person.newConversation();
+        String gid = person.ask(conversation, "hello", 5000);
+        StringBuilder shown = new StringBuilder();
+        try (var events = person.events(gid, null, null)) {
+          for (int i = 0; i < 5; i++) shown.append(new JsonObject(events.next().data()).getString("text"));
+        }
+        redis.stopServer();
+        Thread.sleep(1500);
+        redis.startServer();
+
+        ApiClient onSecond = person.at(second.url(""));
+        JsonObject ended = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+          var g = onSecond.get("/api/generations/" + gid);
+          if (g.status() == 200 && !g.json().getString("state").equals("running")) {
+            ended = g.json();
+            break;
+          }
+          Thread.sleep(100);
+        }
+        assertTrue(ended != null, "the end reached Redis once it was back");
+        assertEquals("failed", ended.getString("state"));
+        assertTrue(ended.getString("error").contains("could not store"), ended.encode());
+        assertTrue(ended.getString("text").startsWith(shown.toString()), "what was shown is kept");
+        // ...and the answer is saved in the database, as it ended.
+        JsonObject saved = null;
+        while (System.currentTimeMillis() < deadline + 5_000) {
+          for (Object o : person.get("/api/conversations/" + conversation).json().getJsonArray("messages")) {
+            JsonObject m = (JsonObject) o;
+            if (gid.equals(m.getString("generationId")) && "failed".equals(m.getString("state"))) saved = m;
+          }
+          if (saved != null) break;
+          Thread.sleep(100);
+        }
+        assertTrue(saved != null, "the answer is saved as failed");
+        assertEquals(ended.getString("text"), saved.getString("content"));
+      }
+    }
+  }
 }
