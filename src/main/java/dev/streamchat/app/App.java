@@ -116,6 +116,9 @@ public final class App extends VerticleBase {
     live = new RedisLive(vertx, options, keys, cluster.instance());
     LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
     RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
+    // An instance that died (no lease) leaves answers running: another ends them and saves them.
+    store.onTakenOver(status -> streams.answer(status.id()).compose(this::saveAnswer)
+        .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err)));
     store.watch(vertx, 1_000);
     return store;
   }

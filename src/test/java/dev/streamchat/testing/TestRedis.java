@@ -126,8 +126,30 @@ public final class TestRedis implements AutoCloseable {
     return env;
   }
 
+  /** Deletes every key under this test's prefix (the machine's Redis is shared). */
+  private void forgetKeys() throws IOException {
+    java.util.List<String> found = new java.util.ArrayList<>();
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(("KEYS " + prefix + ":*\r\n").getBytes(StandardCharsets.US_ASCII));
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      String head = in.readLine();
+      int n = head != null && head.startsWith("*") ? Integer.parseInt(head.substring(1)) : 0;
+      for (int i = 0; i < n; i++) {
+        in.readLine(); // $length
+        found.add(in.readLine());
+      }
+      for (String key : found) {
+        s.getOutputStream().write(("*2\r\n$3\r\nDEL\r\n$" + key.getBytes(StandardCharsets.UTF_8).length + "\r\n" + key + "\r\n")
+            .getBytes(StandardCharsets.UTF_8));
+        in.readLine();
+      }
+    }
+  }
+
   @Override
   public void close() throws Exception {
+    if (server == null && answers(port)) forgetKeys();
     if (server != null) {
       stopServer();
       TestServer.deleteTree(dir);

@@ -30,6 +30,11 @@ public record RedisKeys(String prefix) {
     return prefix + ":admin-session:" + idDigest;
   }
 
+  /** An instance's lease: it exists while the instance lives. */
+  String lease(String instance) {
+    return prefix + ":instance:{" + instance + "}:lease";
+  }
+
   /** The set of every instance's name. */
   String instances() {
     return prefix + ":instances";

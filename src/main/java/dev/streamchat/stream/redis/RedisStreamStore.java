@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,9 @@ public final class RedisStreamStore implements StreamStore {
   private static final long COMMAND_TIMEOUT_MS = 5_000;
   private static final int RUNNING_TTL_SECONDS = 24 * 3600;
   private static final long END_RETRY_MS = 10 * 60_000;
+  /** An instance that has not renewed its lease for this long is taken for dead. */
+  static final long LEASE_MS = 6_000;
+  static final String GONE = "The server writing this answer stopped; it ended here with the text written so far.";
   /** Stream entries one read asks for; an entry is one appended batch. */
   private static final int ENTRIES_PER_READ = 256;
 
@@ -65,11 +69,26 @@ public final class RedisStreamStore implements StreamStore {
       return 1""";
   private static final String FINISH = """
       if redis.call('HEXISTS', KEYS[1], 'id') == 0 then return redis.error_reply('no such generation') end
+      if redis.call('HEXISTS', KEYS[1], 'state') == 1 then return redis.error_reply('generation already ended') end
       redis.call('HSET', KEYS[1], unpack(ARGV, 4))
       redis.call('EXPIRE', KEYS[1], ARGV[1])
       redis.call('EXPIRE', KEYS[2], ARGV[1])
       redis.call('PUBLISH', ARGV[2], ARGV[3])
       return 1""";
+  /** Ends a generation whose instance is gone, unless it has ended: the caller is the one that ended it when it answers its fields. */
+  private static final String TAKE_OVER = """
+      if redis.call('HEXISTS', KEYS[1], 'id') == 0 or redis.call('HEXISTS', KEYS[1], 'state') == 1 then return {} end
+      redis.call('HSET', KEYS[1], 'state', 'interrupted', 'error', ARGV[2], 'endedAt', ARGV[3],
+        'promptTokens', '-1', 'completionTokens', '-1')
+      local first = redis.call('HGET', KEYS[1], 'firstChunkAt')
+      if first then redis.call('HSET', KEYS[1], 'endFirstChunkAt', first) end
+      redis.call('EXPIRE', KEYS[1], ARGV[1])
+      redis.call('EXPIRE', KEYS[2], ARGV[1])
+      local flat = redis.call('HGETALL', KEYS[1])
+      local fields = {}
+      for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
+      redis.call('PUBLISH', ARGV[4], cjson.encode({i = ARGV[5], g = fields['id'], ['end'] = fields}))
+      return flat""";
   private static final String READ = """
       return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])}""";
 
@@ -82,6 +101,7 @@ public final class RedisStreamStore implements StreamStore {
   private volatile Map<String, Remote> others = Map.of();
   private Vertx watcher;
   private volatile boolean closing;
+  private Consumer<GenerationStatus> onTakenOver = s -> { };
   private long watchTimer = -1;
 
   /** A generation another instance writes. */
@@ -197,7 +217,8 @@ public final class RedisStreamStore implements StreamStore {
    */
   private Future<Response> writeEnd(String id, Object[] args, long until) {
     return eval(FINISH, id, args).recover(err -> {
-      boolean refused = err.getMessage() != null && err.getMessage().contains("no such generation");
+      boolean refused = err.getMessage() != null
+          && (err.getMessage().contains("no such generation") || err.getMessage().contains("already ended"));
       if (refused || closing || watcher == null || System.currentTimeMillis() > until) return Future.failedFuture(err);
       LOG.warn("generation {}: its end could not be written to Redis ({}); trying again", id, err.toString());
       Promise<Response> again = Promise.promise();
@@ -298,7 +319,39 @@ public final class RedisStreamStore implements StreamStore {
    */
   public void watch(Vertx vertx, long periodMs) {
     watcher = vertx;
-    watchTimer = vertx.setPeriodic(0, periodMs, t -> readOthers());
+    watchTimer = vertx.setPeriodic(0, periodMs, t -> renewLease().onComplete(v -> readOthers()));
+  }
+
+  /**
+   * Called with each generation this instance ended because its own instance had died (its lease
+   * ran out): it ends {@code interrupted} with every chunk that instance logged.
+   */
+  public void onTakenOver(Consumer<GenerationStatus> handler) {
+    this.onTakenOver = handler;
+  }
+
+  private Future<Void> renewLease() {
+    return send(Request.cmd(Command.SET).arg(keys.lease(instance)).arg(instance).arg("PX").arg(LEASE_MS))
+        .<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  /** Ends what a dead instance was writing; then forgets the instance. */
+  private Future<Void> takeOver(String dead, Response generationIds) {
+    List<Future<Void>> ends = new ArrayList<>();
+    for (Response gid : generationIds) {
+      String id = gid.toString();
+      // Published in the dead instance's name, so this instance's feeds hear the end too.
+      ends.add(eval(TAKE_OVER, id, finishedTtlSeconds, GONE, System.currentTimeMillis(), keys.events(), dead)
+          .compose(r -> {
+            GenerationStatus s = RedisRecords.status(fields(r));
+            if (s != null) {
+              LOG.info("generation {} of instance {} (gone) ended interrupted here after {} chunks", id, dead, s.lastSeq());
+              onTakenOver.accept(s);
+            }
+            return send(Request.cmd(Command.SREM).arg(keys.running(dead)).arg(id)).<Void>mapEmpty();
+          }));
+    }
+    return Future.all(ends).compose(v -> send(Request.cmd(Command.SREM).arg(keys.instances()).arg(dead))).mapEmpty();
   }
 
   private void readOthers() {
@@ -311,10 +364,20 @@ public final class RedisStreamStore implements StreamStore {
         sets.add(Request.cmd(Command.SMEMBERS).arg(keys.running(i.toString())));
       }
       if (sets.isEmpty()) return Future.succeededFuture(Map.<String, Remote>of());
-      return redis.batch(sets).compose(members -> {
+      for (String name : names) sets.add(Request.cmd(Command.EXISTS).arg(keys.lease(name)));
+      return redis.batch(sets).compose(all -> {
+        List<Response> members = new ArrayList<>(all.subList(0, names.size()));
+        for (int i = 0; i < names.size(); i++) {
+          if (all.get(names.size() + i).toInteger() == 0) {
+            takeOver(names.get(i), members.get(i)).onFailure(err ->
+                LOG.warn("the answers of a gone instance could not be ended: {}", err.toString()));
+            members.set(i, null);
+          }
+        }
         List<Request> infos = new ArrayList<>();
         List<String> owners = new ArrayList<>();
         for (int i = 0; i < members.size(); i++) {
+          if (members.get(i) == null) continue;
           for (Response gid : members.get(i)) {
             infos.add(Request.cmd(Command.HGETALL).arg(keys.info(gid.toString())));
             owners.add(names.get(i));
@@ -339,7 +402,7 @@ public final class RedisStreamStore implements StreamStore {
   /** Ends as interrupted what this instance's last process left running (never another instance's). */
   @Override
   public Future<List<GenerationStatus>> recover() {
-    return send(Request.cmd(Command.SADD).arg(keys.instances()).arg(instance))
+    return renewLease().compose(v -> send(Request.cmd(Command.SADD).arg(keys.instances()).arg(instance)))
         .compose(v -> send(Request.cmd(Command.SMEMBERS).arg(keys.running(instance)))).compose(members -> {
       List<Future<GenerationStatus>> ends = new ArrayList<>();
       for (Response m : members) ends.add(interrupt(m.toString()));
