@@ -69,6 +69,7 @@ public final class App extends VerticleBase {
   private StreamStore streams;
   /** With STREAMCHAT_REDIS_URL: the shared Redis, and what this instance hears from the others. */
   private Redis redis;
+  private RedisStreamStore redisStore;
   private RedisLive live;
   private LlamaProvider gguf;
   private Telemetry telemetry;
@@ -116,11 +117,13 @@ public final class App extends VerticleBase {
     live = new RedisLive(vertx, options, keys, cluster.instance());
     LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
     RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
+    redisStore = store;
     // An instance that died (no lease) leaves answers running: another ends them and saves them.
     store.onTakenOver(status -> streams.answer(status.id()).compose(this::saveAnswer)
         .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err)));
     store.watch(vertx, 1_000);
-    return store;
+    // Ended logs expire in Redis; their answers are in the database.
+    return new ArchivedAnswers(store, chats);
   }
 
   private List<ModelProvider> providers() {
@@ -203,7 +206,7 @@ public final class App extends VerticleBase {
   private Future<?> deploy(ModelRegistry models, Shared shared) {
     Generations generations = new BusGenerations(vertx, streams);
     if (redis != null) {
-      generations = new ClusterGenerations(vertx, generations, (RedisStreamStore) streams, redis,
+      generations = new ClusterGenerations(vertx, generations, redisStore, redis,
           new RedisKeys(config.cluster().get().prefix()));
     }
     Feeds.install(vertx, streams);

@@ -187,4 +187,25 @@ class ClusterTest {
     return http.send(HttpRequest.newBuilder(URI.create(instances.get(instance).url("/api/admin/streams")))
         .header("Cookie", cookie).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode();
   }
+
+  @Test
+  void anAnswerRedisNoLongerHoldsIsServedFromTheDatabase() throws Exception {
+    ApiClient person = instances.get(0).client();
+    String gid = person.ask(person.newConversation(), "short", 30);
+    JsonObject done = person.awaitFinal(gid);
+    // Its log expires from Redis (STREAMCHAT_REDIS_TTL_SECONDS): here, at once.
+    redis.command("DEL " + redis.prefix() + ":{" + gid + "}:info " + redis.prefix() + ":{" + gid + "}:log");
+
+    ApiClient elsewhere = person.at(instances.get(1).url(""));
+    JsonObject archived = elsewhere.generation(gid);
+    assertEquals("done", archived.getString("state"));
+    assertEquals(done.getString("text"), archived.getString("text"));
+    StringBuilder replayed = new StringBuilder();
+    List<SseEvent> events = elsewhere.readAll(gid, null, null);
+    for (SseEvent e : events) if (e.event().equals("chunk")) replayed.append(new JsonObject(e.data()).getString("text"));
+    assertEquals(done.getString("text"), replayed.toString());
+    assertEquals("end", events.get(events.size() - 1).event());
+    assertEquals(404, ApiClient.of(instances.get(1).url("")).get("/api/generations/" + gid).status(),
+        "another session still gets 404");
+  }
 }
