@@ -9,7 +9,6 @@ import dev.streamchat.testing.RoundRobinProxy;
 import dev.streamchat.testing.TestDatabase;
 import dev.streamchat.testing.TestRedis;
 import dev.streamchat.testing.TestServer;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +33,10 @@ class ClusterBrowserTest {
 
   @Test
   void sendReloadAndTheAnswerStreamsOnThroughTheBalancer() throws Exception {
-    List<TestServer> instances = new ArrayList<>();
-    try (TestDatabase db = TestDatabase.of("postgresql"); TestRedis redis = TestRedis.machine()) {
-      Map<String, String> env = db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "25", "STREAMCHAT_DEMO_TOKENS", "150")));
-      for (int i = 0; i < 3; i++) instances.add(TestServer.instance(env));
+    try (TestDatabase db = TestDatabase.of("postgresql"); TestRedis redis = TestRedis.machine();
+         TestServer one = TestServer.instance(env(db, redis)); TestServer two = TestServer.instance(env(db, redis));
+         TestServer three = TestServer.instance(env(db, redis))) {
+      List<TestServer> instances = List.of(one, two, three);
       try (RoundRobinProxy proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList());
            Browser browser = Browser.open()) {
         ChromeDriver driver = browser.driver();
@@ -68,8 +67,10 @@ class ClusterBrowserTest {
         assertEquals(stored, js.executeScript("return window.__raw;"), "after the reload the answer streamed on, whole and once");
         assertTrue(new HashSet<>(proxy.routed()).size() >= 2, "more than one instance served the browser: " + proxy.routed());
       }
-    } finally {
-      for (TestServer s : instances) s.close();
     }
+  }
+
+  private static Map<String, String> env(TestDatabase db, TestRedis redis) {
+    return db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "25", "STREAMCHAT_DEMO_TOKENS", "150")));
   }
 }
