@@ -42,16 +42,28 @@ import dev.streamchat.stream.StreamStore;
 import dev.streamchat.stream.journal.JournalOptions;
 import dev.streamchat.stream.journal.LegacyStreamLogs;
 import dev.streamchat.stream.journal.SegmentJournal;
+import dev.streamchat.stream.redis.ClusterGenerations;
+import dev.streamchat.stream.redis.RedisKeys;
+import dev.streamchat.stream.redis.RedisAdminSessions;
+import dev.streamchat.stream.redis.RedisLive;
+import dev.streamchat.stream.redis.RedisMessageWindow;
+import dev.streamchat.stream.redis.RedisStreamStore;
+import dev.streamchat.stream.redis.SharedSecrets;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.ProtocolVersion;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +82,10 @@ public final class App extends VerticleBase {
   private AccountStore accountStore;
   private Accounts accounts;
   private StreamStore streams;
+  /** With STREAMCHAT_REDIS_URL: the shared Redis, and what this instance hears from the others. */
+  private Redis redis;
+  private RedisStreamStore redisStore;
+  private RedisLive live;
   private LlamaProvider gguf;
   private Telemetry telemetry;
   private FilterMetrics filterMetrics;
@@ -92,17 +108,24 @@ public final class App extends VerticleBase {
               new Database.Timeouts(faults.dbConnectTimeoutMs(), faults.dbQueryTimeoutMs()));
           chats = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
           accountStore = new AccountStore(vertx, ds);
+          // One of a service keeps its stream logs in Redis (opened below); alone, in the segment journal.
+          if (config.cluster().isPresent()) return null;
           Path journalDir = config.dataDir().resolve("journal");
           LOG.info("stream journal: {} (STREAMCHAT_FSYNC={})", journalDir, config.fsync().name().toLowerCase(Locale.ROOT));
           return new SegmentJournal(vertx, journalDir, JournalOptions.of(config.fsync()));
         }))
         .compose(journal -> {
+          answers = new AnswerSaver(vertx, chats, id -> streams.answer(id));
+          if (journal == null) {
+            streams = clusterStore(config.cluster().get());
+            return Future.<Void>succeededFuture();
+          }
           streams = new JournalStreamStore(journal);
-          answers = new AnswerSaver(vertx, chats, streams::answer);
           // The previous release's per-generation logs move into the journal before anything reads it.
-          return LegacyStreamLogs.importInto(vertx, config.dataDir().resolve("streams"), journal);
+          return LegacyStreamLogs.importInto(vertx, config.dataDir().resolve("streams"), journal).<Void>mapEmpty();
         })
         .compose(v -> streams.recover())
+        .compose(v -> live == null ? Future.succeededFuture() : live.start())
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())
         .andThen(v -> telemetry = new Telemetry(Telemetry.registry(vertx), streams))
@@ -115,6 +138,26 @@ public final class App extends VerticleBase {
           });
         })
         .compose(models -> deploy(models));
+  }
+
+  /** The stream store of one instance of a service, in Redis, and the subscription to the others' events. */
+  private StreamStore clusterStore(Config.Cluster cluster) {
+    RedisOptions options = new RedisOptions().setConnectionString(cluster.redisUrl())
+        .setPreferredProtocolVersion(ProtocolVersion.RESP2)
+        .setMaxPoolSize(32).setMaxPoolWaiting(4096)
+        .setNetClientOptions(new NetClientOptions().setConnectTimeout(2_000).setTcpKeepAlive(true));
+    RedisKeys keys = new RedisKeys(cluster.prefix());
+    redis = Redis.createClient(vertx, options);
+    live = new RedisLive(vertx, options, keys, cluster.instance());
+    LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
+    RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
+    redisStore = store;
+    // An instance that died (no lease) leaves answers running: another ends them and saves them.
+    store.onTakenOver(status -> streams.answer(status.id()).compose(this::saveAnswer)
+        .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err)));
+    store.watch(vertx, 1_000);
+    // Ended logs expire in Redis; their answers are in the database.
+    return new ArchivedAnswers(store, chats);
   }
 
   private List<ModelProvider> providers() {
@@ -142,8 +185,9 @@ public final class App extends VerticleBase {
     return chats.runningAnswers().compose(messages -> {
       List<Future<Void>> saves = new ArrayList<>();
       for (var m : messages) {
+        // One still running in the stream store is another instance's, which saves it itself.
         saves.add(streams.answer(m.generationId())
-            .compose(this::saveAnswer)
+            .compose(a -> a.status().ended() ? saveAnswer(a) : Future.succeededFuture())
             .recover(missing -> chats.saveAnswer(m.generationId(), m.content(), m.reasoning(),
                 GenerationState.INTERRUPTED.wire(), "The server stopped before this answer began.")));
       }
@@ -165,8 +209,45 @@ public final class App extends VerticleBase {
     endedGenerations.add(status);
   }
 
+  /**
+   * Secrets the instances of a service share through Redis: the CSRF key and, when
+   * STREAMCHAT_ADMIN_TOKEN is not set, the admin token. Alone, each instance has its own.
+   */
+  private record Shared(Optional<String> adminToken, byte[] csrfKey) {
+  }
+
+  private Future<Shared> shared() {
+    if (redis == null) return Future.succeededFuture(new Shared(config.adminToken(), null));
+    SharedSecrets secrets = new SharedSecrets(redis, new RedisKeys(config.cluster().get().prefix()));
+    Future<String> admin = config.adminToken().map(Future::succeededFuture).orElseGet(() -> secrets.get("adminToken")
+        .onSuccess(t -> LOG.warn("STREAMCHAT_ADMIN_TOKEN is not set; the service's admin token (kept in Redis) is {}", t)));
+    return admin.compose(token -> secrets.key("csrf").map(key -> new Shared(Optional.of(token), key)));
+  }
+
+  /** Who is admin: admin sessions are the service's when instances share Redis. */
+  private AdminAccess adminAccess(Shared shared) {
+    int attempts = config.faults().adminAttemptsPerMinute();
+    if (redis == null) return AdminAccess.from(shared.adminToken(), attempts);
+    return AdminAccess.from(shared.adminToken(), attempts, new RedisAdminSessions(redis, new RedisKeys(config.cluster().get().prefix())));
+  }
+
+  /** The limits: the message window is the service's when instances share Redis. */
+  private Quotas quotas(Generations generations) {
+    if (redis == null) return new Quotas(config.limits(), generations);
+    return new Quotas(config.limits(), generations,
+        new RedisMessageWindow(redis, new RedisKeys(config.cluster().get().prefix())));
+  }
+
   private Future<?> deploy(ModelRegistry models) {
+    return shared().compose(shared -> deploy(models, shared));
+  }
+
+  private Future<?> deploy(ModelRegistry models, Shared shared) {
     Generations generations = new BusGenerations(vertx, streams);
+    if (redis != null) {
+      generations = new ClusterGenerations(vertx, generations, redisStore, redis,
+          new RedisKeys(config.cluster().get().prefix()));
+    }
     Feeds.install(vertx, streams);
     FilterSettings filters = config.filters();
     filterMetrics = new FilterMetrics(telemetry.registry());
@@ -186,7 +267,7 @@ public final class App extends VerticleBase {
         filters.moderationUrl().isPresent() ? "on" : "off");
     ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
-        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), generations),
+        new HistoryWindow(config.systemPrompt(), config.historyChars()), quotas(generations),
         new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes(),
             disk),
         messageCheck);
@@ -196,8 +277,9 @@ public final class App extends VerticleBase {
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
     endedGenerations = new EndedGenerations(viewers);
-    Operations ops = new Operations(AdminAccess.from(config.adminToken(), config.faults().adminAttemptsPerMinute()), service, streams, viewers,
-        endedGenerations, new Health(chats, streams, disk), telemetry.registry(), filterMetrics);
+    Operations ops = new Operations(adminAccess(shared), service, streams, viewers, endedGenerations,
+        live == null ? new Health(chats, streams, disk) : new Health(chats, streams, disk, live::ready),
+        telemetry.registry(), filterMetrics);
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -205,7 +287,7 @@ public final class App extends VerticleBase {
             config.maxAnswerTokens(), config.maxAnswerBytes(), stages, cores, this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         .compose(id -> vertx.deployVerticle(() -> {
-          WebVerticle web = new WebVerticle(config, service, ops, accounts);
+          WebVerticle web = new WebVerticle(config, service, ops, accounts, shared.csrfKey());
           firstWeb.compareAndSet(null, web);
           return web;
         }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))));
@@ -228,7 +310,8 @@ public final class App extends VerticleBase {
       gguf.close();
       return null;
     });
-    return model.eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
+    return model.eventually(() -> live == null ? Future.succeededFuture() : live.close())
+        .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
         .eventually(() -> accounts != null ? accounts.close()
             : accountStore != null ? accountStore.close() : Future.succeededFuture())
         .eventually(() -> chats == null ? Future.succeededFuture() : chats.close());

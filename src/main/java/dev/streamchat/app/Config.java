@@ -38,7 +38,8 @@ public record Config(
     String pageTransport,
     FilterSettings filters,
     Faults faults,
-    Durability fsync) {
+    Durability fsync,
+    Optional<Cluster> cluster) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -93,7 +94,8 @@ public record Config(
         e.choice("STREAMCHAT_PAGE_TRANSPORT", PageTransport.SHARED, PageTransport.class).name().toLowerCase(java.util.Locale.ROOT),
         filters(e),
         Faults.from(e),
-        e.string("STREAMCHAT_FSYNC").map(v -> Durability.parse("STREAMCHAT_FSYNC", v)).orElse(Durability.OS));
+        e.string("STREAMCHAT_FSYNC").map(v -> Durability.parse("STREAMCHAT_FSYNC", v)).orElse(Durability.OS),
+        cluster(e));
   }
 
   /** Answer filters (issue 15): redaction rules, the rules file, moderation. */
@@ -112,6 +114,62 @@ public record Config(
         e.string("STREAMCHAT_MODERATION_API_KEY"),
         e.integer("STREAMCHAT_MODERATION_WINDOW_CHARS", FilterSettings.DEFAULT_WINDOW_CHARS, 16, 1_000_000),
         e.integer("STREAMCHAT_MODERATION_TIMEOUT_MS", FilterSettings.DEFAULT_MODERATION_TIMEOUT_MS, 100, 600_000));
+  }
+
+  /**
+   * STREAMCHAT_REDIS_URL makes this instance one of a service: it needs STREAMCHAT_DATABASE_URL
+   * (every instance must see the same conversations) and a name unique in the service,
+   * STREAMCHAT_INSTANCE_ADDRESS, by default this host's name and STREAMCHAT_PORT.
+   */
+  private static Optional<Cluster> cluster(Env e) {
+    Optional<String> url = e.string("STREAMCHAT_REDIS_URL");
+    if (url.isEmpty()) return Optional.empty();
+    if (!url.get().matches("rediss?://[^\\s]+")) {
+      throw new IllegalArgumentException("STREAMCHAT_REDIS_URL must look like redis://host:6379/0, not '" + url.get() + "'");
+    }
+    if (e.string("STREAMCHAT_DATABASE_URL").isEmpty()) {
+      throw new IllegalArgumentException("STREAMCHAT_REDIS_URL needs STREAMCHAT_DATABASE_URL: instances of one service "
+          + "share their conversations in PostgreSQL");
+    }
+    int port = e.integer("STREAMCHAT_PORT", DEFAULT_PORT, 0, 65535);
+    String address = e.string("STREAMCHAT_INSTANCE_ADDRESS").orElseGet(() -> {
+      if (port == 0) {
+        throw new IllegalArgumentException("STREAMCHAT_PORT=0 with STREAMCHAT_REDIS_URL needs STREAMCHAT_INSTANCE_ADDRESS "
+            + "(a name unique among the instances, such as host:port)");
+      }
+      return hostName() + ":" + port;
+    });
+    if (!address.matches("[A-Za-z0-9._:\\[\\]-]{1,200}")) {
+      throw new IllegalArgumentException("STREAMCHAT_INSTANCE_ADDRESS must be host:port, not '" + address + "'");
+    }
+    String prefix = e.string("STREAMCHAT_REDIS_PREFIX").orElse(Cluster.DEFAULT_PREFIX);
+    if (!prefix.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("STREAMCHAT_REDIS_PREFIX must be 1 to 64 letters, digits, '.', '_' or '-', not '"
+          + prefix + "'");
+    }
+    return Optional.of(new Cluster(url.get(), address, prefix,
+        e.integer("STREAMCHAT_REDIS_TTL_SECONDS", Cluster.DEFAULT_TTL_SECONDS, 60, 30 * 24 * 3600)));
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException ex) {
+      throw new IllegalArgumentException("this host's name cannot be found; set STREAMCHAT_INSTANCE_ADDRESS");
+    }
+  }
+
+  /**
+   * Several instances as one service over Redis.
+   *
+   * @param redisUrl {@code redis://host:port/db}
+   * @param instance this instance's name in the service (its {@code host:port})
+   * @param prefix what every Redis key and channel of this service begins with
+   * @param finishedTtlSeconds how long Redis keeps an ended answer's log (PostgreSQL keeps the answer)
+   */
+  public record Cluster(String redisUrl, String instance, String prefix, int finishedTtlSeconds) {
+    public static final String DEFAULT_PREFIX = "streamchat";
+    public static final int DEFAULT_TTL_SECONDS = 3600;
   }
 
   /**

@@ -153,12 +153,13 @@ public final class ChatService {
     try {
       text = checkMessage(content);
       checkOptions(model, maxTokens);
-      quotas.countMessage(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    Future<Void> allowed = retry ? Future.succeededFuture() : messageCheck.check(text);
-    return allowed.compose(ok -> conversation(owner, conversationId)).compose(conv -> current(conv.id()).compose(history -> {
+    // Counted before the check, so a flood is refused before it reaches the moderation service.
+    return quotas.countMessage(owner)
+        .compose(counted -> retry ? Future.<Void>succeededFuture() : messageCheck.check(text))
+        .compose(ok -> conversation(owner, conversationId)).compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused == null && history.size() + 2 > limits.messagesPerConversation()) {
         refused = new Problem(409, "This conversation has reached the limit of "
@@ -241,11 +242,11 @@ public final class ChatService {
     try {
       text = checkMessage(content);
       checkOptions(model, null);
-      quotas.countMessage(owner);
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return messageCheck.check(text).compose(ok -> conversation(owner, conversationId)).compose(conv -> current(conv.id()).compose(history -> {
+    return quotas.countMessage(owner).compose(counted -> messageCheck.check(text))
+        .compose(ok -> conversation(owner, conversationId)).compose(conv -> current(conv.id()).compose(history -> {
       Problem refused = idleProblem(history);
       if (refused != null) return Future.failedFuture(refused);
       int index = -1;

@@ -3,6 +3,7 @@ package dev.streamchat.chat;
 import dev.streamchat.app.Config;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.Generations;
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -13,8 +14,9 @@ import java.util.function.LongSupplier;
 /**
  * The per-session and global bounds of this process: messages per minute, generations running
  * at once, open event streams. Shared by every event loop, so all of it is thread-safe. Beyond a
- * bound the answer is a {@link Problem} 429 with {@code Retry-After}. Counts are per process:
- * behind a load balancer each instance enforces its own.
+ * bound the answer is a {@link Problem} 429 with {@code Retry-After}. Alone, counts are this
+ * process's; in a service of instances, the message window and the running generations are the
+ * service's (open event streams are still counted per instance).
  */
 public final class Quotas {
 
@@ -23,44 +25,75 @@ public final class Quotas {
   private final Config.Limits limits;
   private final Generations generations;
   private final LongSupplier clock;
-  private final Map<String, Deque<Long>> recentMessages = new ConcurrentHashMap<>();
+  private final MessageWindow window;
   private final Map<String, Integer> starting = new ConcurrentHashMap<>();
   private final AtomicInteger startingInAll = new AtomicInteger();
   private final Map<String, Integer> viewers = new ConcurrentHashMap<>();
 
   public Quotas(Config.Limits limits, Generations generations) {
-    this(limits, generations, System::currentTimeMillis);
+    this(limits, generations, new LocalWindow());
   }
 
-  Quotas(Config.Limits limits, Generations generations, LongSupplier clock) {
+  /** Limits whose message window is {@code window} (shared by the instances of a service). */
+  public Quotas(Config.Limits limits, Generations generations, MessageWindow window) {
+    this(limits, generations, System::currentTimeMillis, window);
+  }
+
+  Quotas(Config.Limits limits, Generations generations, LongSupplier clock, MessageWindow window) {
     this.limits = limits;
     this.generations = generations;
     this.clock = clock;
+    this.window = window;
   }
 
   public Config.Limits limits() {
     return limits;
   }
 
-  /** Counts one message of the session, or refuses it when the last minute had enough. */
-  public void countMessage(String owner) {
+  /**
+   * Counts one message of the session, or fails with a 429 {@link Problem} when the last minute
+   * had enough: in this process, or in the whole service when the window is shared.
+   */
+  public Future<Void> countMessage(String owner) {
     long now = clock.getAsLong();
-    Deque<Long> times = recentMessages.computeIfAbsent(owner, k -> new ArrayDeque<>());
-    synchronized (times) {
-      while (!times.isEmpty() && times.peekFirst() <= now - MINUTE_MS) times.pollFirst();
-      if (times.size() >= limits.messagesPerMinute()) {
-        long wait = times.peekFirst() + MINUTE_MS - now;
-        throw Problem.tooMany("Too many messages: at most " + limits.messagesPerMinute()
-            + " a minute. Try again in " + seconds(wait) + " s.", seconds(wait));
-      }
-      times.addLast(now);
-    }
-    // Forget idle sessions so the map does not grow with every visitor ever seen.
-    if (recentMessages.size() > 10_000) recentMessages.entrySet().removeIf(e -> {
-      synchronized (e.getValue()) {
-        return e.getValue().isEmpty() || e.getValue().peekLast() <= now - MINUTE_MS;
-      }
+    return window.admit(owner, now, limits.messagesPerMinute()).compose(oldest -> {
+      if (oldest < 0) return Future.succeededFuture();
+      long wait = oldest + MINUTE_MS - now;
+      return Future.failedFuture(Problem.tooMany("Too many messages: at most " + limits.messagesPerMinute()
+          + " a minute. Try again in " + seconds(wait) + " s.", seconds(wait)));
     });
+  }
+
+  /**
+   * The messages of the last minute, per session. {@code admit} counts one at {@code now} and
+   * answers -1, or, when {@code limit} were sent in the minute before it, counts nothing and
+   * answers the time of the oldest of them.
+   */
+  public interface MessageWindow {
+    Future<Long> admit(String owner, long now, int limit);
+  }
+
+  /** The window of this process alone. */
+  static final class LocalWindow implements MessageWindow {
+    private final Map<String, Deque<Long>> recentMessages = new ConcurrentHashMap<>();
+
+    @Override
+    public Future<Long> admit(String owner, long now, int limit) {
+      Deque<Long> times = recentMessages.computeIfAbsent(owner, k -> new ArrayDeque<>());
+      long refusedSince = -1;
+      synchronized (times) {
+        while (!times.isEmpty() && times.peekFirst() <= now - MINUTE_MS) times.pollFirst();
+        if (times.size() >= limit) refusedSince = times.peekFirst();
+        else times.addLast(now);
+      }
+      // Forget idle sessions so the map does not grow with every visitor ever seen.
+      if (recentMessages.size() > 10_000) recentMessages.entrySet().removeIf(e -> {
+        synchronized (e.getValue()) {
+          return e.getValue().isEmpty() || e.getValue().peekLast() <= now - MINUTE_MS;
+        }
+      });
+      return Future.succeededFuture(refusedSince);
+    }
   }
 
   /**

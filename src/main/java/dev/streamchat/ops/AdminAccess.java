@@ -1,5 +1,6 @@
 package dev.streamchat.ops;
 
+import io.vertx.core.Future;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,10 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Who may use the admin page, API and metrics: whoever knows the admin token. Programs send it as
- * a bearer token; people log in once and get a random admin-session id in a cookie, kept in memory
- * here (so the cookie never holds the token, logout revokes it, and a restart logs everyone out).
- * Guessing is throttled per address: after a number of wrong tokens within a minute, that
- * address may present none (bearer or login form) until the oldest is a minute old.
+ * a bearer token; people log in once and get a random admin-session id in a cookie, kept (as its
+ * digest) in memory, or in Redis for a service of instances (so the cookie never holds the token,
+ * and logout revokes it). Guessing is throttled per address, by each instance: after a number of
+ * wrong tokens within a minute, that address may present none (bearer or login form) until the
+ * oldest is a minute old.
  */
 public final class AdminAccess {
 
@@ -35,16 +37,21 @@ public final class AdminAccess {
   private static final int MAX_ADDRESSES = 10_000;
 
   private final byte[] tokenDigest;
-  private final Map<String, Long> sessionsExpiringAt = new ConcurrentHashMap<>();
+  private final Sessions sessions;
   private final int attemptsPerMinute;
   private final LongSupplier clock;
   /** Per address, the times of its wrong tokens within the last minute, oldest first. */
   private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
 
   AdminAccess(String token, int attemptsPerMinute, LongSupplier clock) {
+    this(token, attemptsPerMinute, clock, new InMemory());
+  }
+
+  private AdminAccess(String token, int attemptsPerMinute, LongSupplier clock, Sessions sessions) {
     this.tokenDigest = sha256(token);
     this.attemptsPerMinute = attemptsPerMinute;
     this.clock = clock;
+    this.sessions = sessions;
   }
 
   /** The configured token, or a random one that is logged once so the operator can use it. */
@@ -54,10 +61,15 @@ public final class AdminAccess {
 
   /** As {@link #from(Optional)}, letting each address try {@code attemptsPerMinute} wrong tokens a minute. */
   public static AdminAccess from(Optional<String> configured, int attemptsPerMinute) {
-    if (configured.isPresent()) return new AdminAccess(configured.get(), attemptsPerMinute, System::currentTimeMillis);
+    return from(configured, attemptsPerMinute, new InMemory());
+  }
+
+  /** As {@link #from(Optional, int)}, with admin sessions kept in {@code sessions}. */
+  public static AdminAccess from(Optional<String> configured, int attemptsPerMinute, Sessions sessions) {
+    if (configured.isPresent()) return new AdminAccess(configured.get(), attemptsPerMinute, System::currentTimeMillis, sessions);
     String generated = randomId();
     LOG.warn("STREAMCHAT_ADMIN_TOKEN is not set; this run's admin token is {}", generated);
-    return new AdminAccess(generated, attemptsPerMinute, System::currentTimeMillis);
+    return new AdminAccess(generated, attemptsPerMinute, System::currentTimeMillis, sessions);
   }
 
   /**
@@ -113,26 +125,65 @@ public final class AdminAccess {
         && isToken(authorization.substring(7).strip());
   }
 
-  public String openSession() {
-    long now = System.currentTimeMillis();
-    if (sessionsExpiringAt.size() >= MAX_SESSIONS) sessionsExpiringAt.values().removeIf(at -> at < now);
-    if (sessionsExpiringAt.size() >= MAX_SESSIONS) throw new IllegalStateException("too many admin sessions");
+  /** Opens an admin session and answers its id, the cookie's value. */
+  public Future<String> openSession() {
     String id = randomId();
-    sessionsExpiringAt.put(id, now + SESSION_SECONDS * 1000);
-    return id;
+    return sessions.open(sha256Hex(id), SESSION_SECONDS).map(v -> id);
   }
 
-  public boolean isSession(String id) {
-    if (id == null) return false;
-    Long expiresAt = sessionsExpiringAt.get(id);
-    if (expiresAt == null) return false;
-    if (expiresAt > System.currentTimeMillis()) return true;
-    sessionsExpiringAt.remove(id);
-    return false;
+  public Future<Boolean> isSession(String id) {
+    if (id == null || id.isEmpty()) return Future.succeededFuture(false);
+    return sessions.isOpen(sha256Hex(id));
   }
 
-  public void closeSession(String id) {
-    if (id != null) sessionsExpiringAt.remove(id);
+  public Future<Void> closeSession(String id) {
+    if (id == null || id.isEmpty()) return Future.succeededFuture();
+    return sessions.close(sha256Hex(id));
+  }
+
+  /**
+   * Where admin sessions are kept, by the SHA-256 of their id: in this process, or, for a service
+   * of instances, where every instance finds them.
+   */
+  public interface Sessions {
+    Future<Void> open(String idDigest, long seconds);
+
+    Future<Boolean> isOpen(String idDigest);
+
+    Future<Void> close(String idDigest);
+  }
+
+  /** This process's admin sessions (a restart logs everyone out). */
+  static final class InMemory implements Sessions {
+    private final Map<String, Long> expiringAt = new ConcurrentHashMap<>();
+
+    @Override
+    public Future<Void> open(String idDigest, long seconds) {
+      long now = System.currentTimeMillis();
+      if (expiringAt.size() >= MAX_SESSIONS) expiringAt.values().removeIf(at -> at < now);
+      if (expiringAt.size() >= MAX_SESSIONS) return Future.failedFuture(new IllegalStateException("too many admin sessions"));
+      expiringAt.put(idDigest, now + seconds * 1000);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Boolean> isOpen(String idDigest) {
+      Long expiresAt = expiringAt.get(idDigest);
+      if (expiresAt == null) return Future.succeededFuture(false);
+      if (expiresAt > System.currentTimeMillis()) return Future.succeededFuture(true);
+      expiringAt.remove(idDigest);
+      return Future.succeededFuture(false);
+    }
+
+    @Override
+    public Future<Void> close(String idDigest) {
+      expiringAt.remove(idDigest);
+      return Future.succeededFuture();
+    }
+  }
+
+  private static String sha256Hex(String s) {
+    return java.util.HexFormat.of().formatHex(sha256(s));
   }
 
   private static String randomId() {

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Readiness: the database answers {@code SELECT 1} (on the chat store's worker pool), the
- * stream store can write a file and the data dir has its least free space. Each check has a
- * deadline, so a hung database reads as down (and a database known to be away at once).
+ * stream store can write (a file, or Redis), the data dir has its least free space and, in a
+ * service, live events of the other instances reach this one. Each check has a deadline, so a hung
+ * database reads as down (and a database known to be away at once).
  */
 public final class Health {
 
@@ -24,23 +25,31 @@ public final class Health {
   private final ChatStore chats;
   private final StreamStore streams;
   private final DiskSpace disk;
+  private final Supplier<Future<Void>> fanOut;
 
   public Health(ChatStore chats, StreamStore streams, DiskSpace disk) {
+    this(chats, streams, disk, Future::succeededFuture);
+  }
+
+  /** {@code fanOut} succeeds while live events of other instances reach this one. */
+  public Health(ChatStore chats, StreamStore streams, DiskSpace disk, Supplier<Future<Void>> fanOut) {
     this.chats = chats;
     this.streams = streams;
     this.disk = disk;
+    this.fanOut = fanOut;
   }
 
   /** {"status": "UP"|"DOWN", "checks": {"database": {...}, "streamStore": {...}}}; never fails. */
   public Future<JsonObject> readiness() {
     Future<JsonObject> database = check("database", chats::ping);
     Future<JsonObject> streamStore = check("streamStore", streams::ping);
+    Future<JsonObject> live = check("fanOut", fanOut);
     JsonObject space = diskCheck();
-    return Future.join(database, streamStore).transform(ignored -> {
-      boolean up = isUp(database.result()) && isUp(streamStore.result()) && isUp(space);
+    return Future.join(database, streamStore, live).transform(ignored -> {
+      boolean up = isUp(database.result()) && isUp(streamStore.result()) && isUp(live.result()) && isUp(space);
       return Future.succeededFuture(new JsonObject().put("status", up ? "UP" : "DOWN")
           .put("checks", new JsonObject().put("database", database.result())
-              .put("streamStore", streamStore.result()).put("disk", space)));
+              .put("streamStore", streamStore.result()).put("fanOut", live.result()).put("disk", space)));
     });
   }
 

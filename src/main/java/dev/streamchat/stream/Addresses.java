@@ -6,6 +6,12 @@ public final class Addresses {
   /** Request/reply: start a generation (body: a {@link GenerationRequest}; reply: its id). */
   public static final String START = "generation.start";
 
+  /**
+   * Publish: live events of other instances may have been lost (their fan-out was cut off and
+   * is back); every feed catches its sinks up from the store.
+   */
+  public static final String RESYNC = "generation.resync";
+
   private Addresses() {
   }
 

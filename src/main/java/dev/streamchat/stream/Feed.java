@@ -78,6 +78,11 @@ final class Feed {
     return sub;
   }
 
+  /** Catches every sink up from the store: live events may have been missed. */
+  void resync() {
+    for (Sub s : List.copyOf(subs)) pump(s);
+  }
+
   private void onLive(LiveEvent event) {
     if (event.isEnd()) {
       onEnd(event.end());

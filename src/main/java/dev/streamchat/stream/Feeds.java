@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.Shareable;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,6 +44,8 @@ public final class Feeds {
       if (installed == null) throw new IllegalStateException("no stream store installed for feeds");
       feeds = new Feeds(ctx, ((Installed) installed).store());
       ctx.put(KEY, feeds);
+      Feeds mine = feeds;
+      vertx.eventBus().consumer(Addresses.RESYNC, msg -> mine.resync());
     }
     return feeds;
   }
@@ -54,6 +57,11 @@ public final class Feeds {
   public Subscription attach(String generationId, FeedView view, FeedSink sink, long cursor) {
     Feed feed = byGeneration.computeIfAbsent(generationId, id -> new Feed(this, context, store, id));
     return feed.attach(view, sink, cursor);
+  }
+
+  /** Live events may have been lost (the fan-out was cut off): every sink checks the store. */
+  private void resync() {
+    for (Feed feed : List.copyOf(byGeneration.values())) feed.resync();
   }
 
   /** Feeds open on this loop (for tests and figures). */

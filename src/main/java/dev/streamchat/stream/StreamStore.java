@@ -3,6 +3,7 @@ package dev.streamchat.stream;
 import io.vertx.core.Future;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Keeps every generation's log, as values and asynchronously, so an embedded journal and a store
@@ -33,8 +34,16 @@ public interface StreamStore {
   /** The whole text of the generation, as far as it is written. */
   Future<Answer> answer(String generationId);
 
-  /** Generations this process is writing now. */
+  /**
+   * Generations being written now: by this process, or, when the store is shared by the
+   * instances of a service, by every instance (the others' as of about a second ago).
+   */
   List<GenerationStatus> running();
+
+  /** The instance writing a running generation, when the store is shared by several; else empty. */
+  default Optional<String> runsOn(String generationId) {
+    return Optional.empty();
+  }
 
   /** Ends as interrupted every log the last process left running; answers their final statuses. */
   Future<List<GenerationStatus>> recover();

@@ -57,21 +57,21 @@ final class AdminRoutes {
     router.get("/health").handler(this::readiness);
     router.get("/health/ready").handler(this::readiness);
     Handler<RoutingContext> scrape = PrometheusScrapingHandler.create(ops.registry());
-    router.get("/metrics").handler(ctx -> {
-      if (isAdmin(ctx)) {
+    router.get("/metrics").handler(ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) {
         scrape.handle(ctx);
       } else {
         ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"streamchat\"")
             .putHeader("Content-Type", "text/plain; charset=utf-8").end("admin token required\n");
       }
-    });
+    }));
   }
 
   void mount(Router router) {
-    router.get("/admin/login").handler(ctx -> {
-      if (isAdmin(ctx)) redirect(ctx, "/admin");
+    router.get("/admin/login").handler(ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) redirect(ctx, "/admin");
       else login(ctx, 200, null);
-    });
+    }));
     router.post("/admin/login").handler(this::logIn);
     router.post("/admin/logout").handler(this::logOut);
     router.get("/admin").handler(page(ctx -> adminPage(ctx, 200, null)));
@@ -125,23 +125,37 @@ final class AdminRoutes {
   }
 
   /**
-   * The admin cookie, or a bearer token. A token from an address that guessed too often is a
-   * 429 (thrown: the router's failure handler answers it) whether it is right or not.
+   * The admin cookie (a session of this instance, or of the service in Redis; an unreachable
+   * session store counts as no session), or a bearer token. A token from an address that guessed
+   * too often is a 429 (a failed future: the router's failure handler answers it) whether it is
+   * right or not.
    */
-  private boolean isAdmin(RoutingContext ctx) {
+  private Future<Boolean> isAdmin(RoutingContext ctx) {
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    if (cookie != null && access.isSession(cookie.getValue())) return true;
+    Future<Boolean> session = cookie == null ? Future.succeededFuture(false)
+        : access.isSession(cookie.getValue()).otherwise(false);
+    return session.compose(open -> open ? Future.succeededFuture(true) : isBearer(ctx));
+  }
+
+  private Future<Boolean> isBearer(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
-    if (authorization == null) return false;
-    refuseWhileLocked(ctx);
-    if (access.isBearer(authorization)) return true;
+    if (authorization == null) return Future.succeededFuture(false);
+    Problem locked = lockedOut(ctx);
+    if (locked != null) return Future.failedFuture(locked);
+    if (access.isBearer(authorization)) return Future.succeededFuture(true);
     access.failedAttempt(address(ctx));
-    return false;
+    return Future.succeededFuture(false);
   }
 
   private void refuseWhileLocked(RoutingContext ctx) {
+    Problem locked = lockedOut(ctx);
+    if (locked != null) throw locked;
+  }
+
+  /** A 429 while this address has guessed too often, else null. */
+  private Problem lockedOut(RoutingContext ctx) {
     int wait = access.lockedSeconds(address(ctx));
-    if (wait > 0) throw Problem.tooMany("Too many wrong admin tokens from this address; try again later.", wait);
+    return wait > 0 ? Problem.tooMany("Too many wrong admin tokens from this address; try again later.", wait) : null;
   }
 
   /** The peer's address (behind a reverse proxy: the proxy's, which all its clients share). */
@@ -151,22 +165,22 @@ final class AdminRoutes {
 
   /** An admin page or action; anyone else gets the login page with 401. */
   private Handler<RoutingContext> page(Handler<RoutingContext> handler) {
-    return ctx -> {
-      if (isAdmin(ctx)) {
+    return ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) {
         handler.handle(ctx);
       } else {
         if (PageRoutes.isHtmx(ctx)) ctx.response().putHeader("HX-Redirect", "/admin/login");
         login(ctx, 401, null);
       }
-    };
+    }).onFailure(ctx::fail);
   }
 
   /** An admin API call; anyone else gets 401 JSON. */
   private Handler<RoutingContext> api(Handler<RoutingContext> handler) {
-    return ctx -> {
-      if (isAdmin(ctx)) handler.handle(ctx);
+    return ctx -> isAdmin(ctx).onSuccess(admin -> {
+      if (admin) handler.handle(ctx);
       else ctx.fail(new Problem(401, "The admin token is required: Authorization: Bearer <token>."));
-    };
+    }).onFailure(ctx::fail);
   }
 
   private void login(RoutingContext ctx, int status, String message) {
@@ -182,15 +196,18 @@ final class AdminRoutes {
       login(ctx, 401, "That is not the admin token.");
       return;
     }
-    ctx.response().addCookie(adminCookie(access.openSession(), AdminAccess.SESSION_SECONDS, ctx));
-    redirect(ctx, "/admin");
+    access.openSession().onFailure(ctx::fail).onSuccess(id -> {
+      ctx.response().addCookie(adminCookie(id, AdminAccess.SESSION_SECONDS, ctx));
+      redirect(ctx, "/admin");
+    });
   }
 
   private void logOut(RoutingContext ctx) {
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    if (cookie != null) access.closeSession(cookie.getValue());
-    ctx.response().addCookie(adminCookie("", 0, ctx));
-    redirect(ctx, "/admin/login");
+    access.closeSession(cookie == null ? null : cookie.getValue()).onFailure(ctx::fail).onSuccess(v -> {
+      ctx.response().addCookie(adminCookie("", 0, ctx));
+      redirect(ctx, "/admin/login");
+    });
   }
 
   private static Cookie adminCookie(String value, long maxAgeSeconds, RoutingContext ctx) {
@@ -256,7 +273,8 @@ final class AdminRoutes {
           .put("slowestViewerLag", v.viewers() == 0 ? null : Math.max(0, lastSeq - v.slowestLastSent()))
           .put("bytesSent", v.bytesSent())
           .put("heldChars", ops.filters().heldChars(log.id()))
-          .put("lastActivityAt", Math.max(log.lastChunkAt(), v.lastWriteAt())));
+          .put("lastActivityAt", Math.max(log.lastChunkAt(), v.lastWriteAt()))
+          .put("instance", ops.streams().runsOn(log.id()).orElse(null)));
     }
     Http.json(ctx, 200, out);
   }

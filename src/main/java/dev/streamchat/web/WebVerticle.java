@@ -31,16 +31,25 @@ public final class WebVerticle extends VerticleBase {
   private HttpServer server;
   private Router router;
 
+  /** The CSRF key of a service of several instances; null: the one in this instance's data dir. */
+  private final byte[] sharedCsrfKey;
+
   public WebVerticle(Config config, ChatService chat, Operations ops, Accounts accounts) {
+    this(config, chat, ops, accounts, null);
+  }
+
+  public WebVerticle(Config config, ChatService chat, Operations ops, Accounts accounts, byte[] sharedCsrfKey) {
     this.config = config;
     this.chat = chat;
     this.ops = ops;
     this.accounts = accounts;
+    this.sharedCsrfKey = sharedCsrfKey;
   }
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(Assets::load).compose(assets -> vertx.executeBlocking(() -> Csrf.secret(config.dataDir()))
+    return vertx.executeBlocking(Assets::load).compose(assets -> vertx.executeBlocking(
+            () -> sharedCsrfKey != null ? sharedCsrfKey : Csrf.secret(config.dataDir()))
         .compose(secret -> listen(new Csrf(secret), assets)));
   }
 

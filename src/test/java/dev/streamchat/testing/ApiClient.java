@@ -182,6 +182,27 @@ public final class ApiClient {
     }
   }
 
+  /**
+   * Opens the event stream after chunk {@code after} on a connection of its own (a new TCP
+   * connection every time, as a browser's reconnect through a balancer may be), in this session.
+   */
+  public SseConnection eventsOnNewConnection(String gid, long after) {
+    HttpClient fresh = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri("/api/generations/" + gid + "/events?after=" + after))
+        .header("Accept", "text/event-stream");
+    if (!cookieHeader().isEmpty()) b.header("Cookie", cookieHeader());
+    try {
+      HttpResponse<InputStream> r = fresh.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return new SseConnection(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Reads a whole stream to its end. */
   public List<SseEvent> readAll(String gid, Long lastEventId, Long after) {
     try (SseConnection c = events(gid, lastEventId, after)) {

@@ -25,7 +25,7 @@ public final class TestServer implements AutoCloseable {
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
     Map<String, String> all = new HashMap<>(env);
-    all.put("STREAMCHAT_PORT", "0");
+    all.putIfAbsent("STREAMCHAT_PORT", "0");
     all.put("STREAMCHAT_DATA_DIR", dataDir.toString());
     this.vertx = Telemetry.newVertx();
     this.app = new App(Config.from(all));
@@ -35,6 +35,18 @@ public final class TestServer implements AutoCloseable {
   /** A server with the given environment variables over the defaults (port 0, a fresh data dir). */
   public static TestServer start(Map<String, String> env) throws Exception {
     return new TestServer(env, Files.createTempDirectory("streamchat-test"), true);
+  }
+
+  /**
+   * One instance of a service (the environment names its Redis and PostgreSQL) on a free port of
+   * its own, known before it starts: the port is its address in the service.
+   */
+  public static TestServer instance(Map<String, String> env) throws Exception {
+    int port = TestRedis.freePort();
+    Map<String, String> all = new HashMap<>(env);
+    all.put("STREAMCHAT_PORT", Integer.toString(port));
+    all.put("STREAMCHAT_INSTANCE_ADDRESS", "127.0.0.1:" + port);
+    return start(all);
   }
 
   /** A server on an existing data dir, which it leaves in place when closed. */

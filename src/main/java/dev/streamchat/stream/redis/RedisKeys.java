@@ -1,0 +1,52 @@
+package dev.streamchat.stream.redis;
+
+/**
+ * The names of a service's keys and channels in Redis, all under one prefix. A generation's keys
+ * share the hash tag {@code {gid}}, so on Redis Cluster they sit in one slot and one script may
+ * touch them together.
+ */
+public record RedisKeys(String prefix) {
+
+  String info(String generationId) {
+    return prefix + ":{" + generationId + "}:info";
+  }
+
+  String log(String generationId) {
+    return prefix + ":{" + generationId + "}:log";
+  }
+
+  /** The set of generations an instance is writing. */
+  String running(String instance) {
+    return prefix + ":instance:{" + instance + "}:running";
+  }
+
+  /** The sorted set of a session's messages in the last minute. */
+  String messages(String owner) {
+    return prefix + ":messages:{" + owner + "}";
+  }
+
+  /** An admin session, by the digest of its id. */
+  String adminSession(String idDigest) {
+    return prefix + ":admin-session:" + idDigest;
+  }
+
+  /** An instance's lease: it exists while the instance lives. */
+  String lease(String instance) {
+    return prefix + ":instance:{" + instance + "}:lease";
+  }
+
+  /** The set of every instance's name. */
+  String instances() {
+    return prefix + ":instances";
+  }
+
+  /** The channel every instance hears live events on. */
+  String events() {
+    return prefix + ":events";
+  }
+
+  /** The channel only {@code instance} hears: generation ids to stop. */
+  String stops(String instance) {
+    return prefix + ":stop:" + instance;
+  }
+}

@@ -1,0 +1,76 @@
+package dev.streamchat.stream.redis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamchat.testing.ApiClient;
+import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.RoundRobinProxy;
+import dev.streamchat.testing.TestDatabase;
+import dev.streamchat.testing.TestRedis;
+import dev.streamchat.testing.TestServer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+/**
+ * A person in a real browser, through a round-robin balancer over three instances: sends a
+ * message, reloads the page while the answer streams, and the answer streams on to the end,
+ * whole and once, whichever instances served the page, the form and the event streams.
+ */
+class ClusterBrowserTest {
+
+  private static final String RECORD = """
+      window.__raw = null;
+      document.addEventListener('htmx:sseMessage', function (e) {
+        var raw = document.querySelector('.msg.assistant .body.raw');
+        if (raw && e.detail.type === 'chunk') window.__raw = raw.textContent;
+      });""";
+
+  @Test
+  void sendReloadAndTheAnswerStreamsOnThroughTheBalancer() throws Exception {
+    try (TestDatabase db = TestDatabase.of("postgresql"); TestRedis redis = TestRedis.machine();
+         TestServer one = TestServer.instance(env(db, redis)); TestServer two = TestServer.instance(env(db, redis));
+         TestServer three = TestServer.instance(env(db, redis))) {
+      List<TestServer> instances = List.of(one, two, three);
+      try (RoundRobinProxy proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList());
+           Browser browser = Browser.open()) {
+        ChromeDriver driver = browser.driver();
+        JavascriptExecutor js = driver;
+        driver.get(proxy.url("/"));
+        driver.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("hello");
+        driver.findElement(By.cssSelector("#composer button.send")).click();
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (!driver.getCurrentUrl().contains("/c/")) {
+          assertTrue(System.currentTimeMillis() < deadline, "no conversation page");
+          Thread.sleep(20);
+        }
+        Thread.sleep(1500); // some of the answer streams in
+        driver.navigate().refresh();
+        js.executeScript(RECORD);
+        deadline = System.currentTimeMillis() + 30_000;
+        while (!"done".equals(js.executeScript("var a = document.querySelector('.msg.assistant'); return a && a.dataset.state;"))) {
+          assertTrue(System.currentTimeMillis() < deadline, "the answer did not finish after the reload");
+          Thread.sleep(50);
+        }
+        String cid = driver.getCurrentUrl().replaceAll(".*/c/", "");
+        String cookie = driver.manage().getCookieNamed("streamchat_session").getValue();
+        ApiClient api = ApiClient.of(instances.get(2).url(""));
+        var conversation = api.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(instances.get(2).url("/api/conversations/" + cid))).header("Cookie", "streamchat_session=" + cookie));
+        assertEquals(200, conversation.status(), conversation.body());
+        String stored = conversation.json().getJsonArray("messages").getJsonObject(1).getString("content");
+        assertEquals(stored, js.executeScript("return window.__raw;"), "after the reload the answer streamed on, whole and once");
+        assertTrue(new HashSet<>(proxy.routed()).size() >= 2, "more than one instance served the browser: " + proxy.routed());
+      }
+    }
+  }
+
+  private static Map<String, String> env(TestDatabase db, TestRedis redis) {
+    return db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "25", "STREAMCHAT_DEMO_TOKENS", "150")));
+  }
+}
