@@ -1,6 +1,7 @@
 package dev.streamchat.stream.redis;
 
 import dev.streamchat.model.FinishReason;
+import dev.streamchat.model.ResponseFormat;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.Chunk;
 import dev.streamchat.stream.GenerationEnd;
@@ -8,6 +9,7 @@ import dev.streamchat.stream.GenerationInfo;
 import dev.streamchat.stream.GenerationState;
 import dev.streamchat.stream.GenerationStatus;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +27,7 @@ final class RedisRecords {
   static final String FIRST_CHUNK_AT = "firstChunkAt";
   static final String LAST_CHUNK_AT = "lastChunkAt";
   static final String STATE = "state";
+  static final String RESPONSE_FORMAT = "responseFormat";
 
   private RedisRecords() {
   }
@@ -37,6 +40,8 @@ final class RedisRecords {
     f.put("owner", info.owner());
     f.put("model", info.model());
     f.put("startedAt", Long.toString(info.startedAt()));
+    // A JSON answer followed from another instance is still judged and shown as JSON there.
+    if (info.responseFormat() != null) f.put(RESPONSE_FORMAT, info.responseFormat().toJson().encode());
     f.put(INSTANCE, instance);
     f.put(LAST_SEQ, "0");
     return f;
@@ -69,8 +74,9 @@ final class RedisRecords {
   /** The status a hash holds; null when the hash is empty (no such generation). */
   static GenerationStatus status(Map<String, String> f) {
     if (f.isEmpty() || !f.containsKey("id")) return null;
+    String format = f.get(RESPONSE_FORMAT);
     GenerationInfo info = new GenerationInfo(f.get("id"), f.get("conversationId"), f.get("owner"), f.get("model"),
-        number(f, "startedAt"));
+        number(f, "startedAt"), format == null ? null : ResponseFormat.fromJson(new JsonObject(format)));
     GenerationEnd end = null;
     if (f.containsKey(STATE)) {
       String reason = f.get("finishReason");

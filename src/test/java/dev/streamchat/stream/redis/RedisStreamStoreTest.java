@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.model.FinishReason;
+import dev.streamchat.model.ResponseFormat;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.Addresses;
 import dev.streamchat.stream.Chunk;
@@ -19,6 +20,8 @@ import dev.streamchat.stream.StreamStore;
 import dev.streamchat.testing.TestRedis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
@@ -116,6 +119,26 @@ class RedisStreamStoreTest {
     assertInstanceOf(StreamStore.NotFound.class, missing.getCause());
     assertThrows(ExecutionException.class, () -> await(a.append("g-1", List.of(text(6, "late")))),
         "an ended log takes nothing more");
+  }
+
+  @Test
+  void aJsonAnswersFormatIsReadOnAnotherInstanceWhileRunningAndOnceEnded() throws Exception {
+    RedisStreamStore a = store("a:1");
+    RedisStreamStore b = store("b:2");
+    JsonObject schema = new JsonObject().put("type", "object")
+        .put("properties", new JsonObject().put("city", new JsonObject().put("type", "string")))
+        .put("required", new JsonArray().add("city"));
+    ResponseFormat format = ResponseFormat.jsonSchema(schema, "place", true);
+    await(a.start(new GenerationInfo("g-json", "c-1", "owner", "demo", System.currentTimeMillis(), format)));
+    await(a.start(info("g-text")));
+    assertEquals(format, await(b.status("g-json")).info().responseFormat(), "running, read by another instance");
+    await(a.append("g-json", List.of(text(1, "{\"city\": \"Oslo\"}"))));
+    await(a.finish("g-json", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0)));
+    assertEquals(format, await(b.answer("g-json")).status().info().responseFormat(), "ended, read by another instance");
+    assertEquals(ResponseFormat.jsonObject(), RedisRecords.status(RedisRecords.infoFields(
+        new GenerationInfo("g-o", "c-1", "owner", "demo", 1, ResponseFormat.jsonObject()), "a:1")).info().responseFormat());
+    assertNull(await(b.status("g-text")).info().responseFormat(), "a free-text answer has none");
   }
 
   @Test
