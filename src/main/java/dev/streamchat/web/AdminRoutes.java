@@ -64,14 +64,14 @@ final class AdminRoutes {
         ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer realm=\"streamchat\"")
             .putHeader("Content-Type", "text/plain; charset=utf-8").end("admin token required\n");
       }
-    }));
+    }).onFailure(ctx::fail));
   }
 
   void mount(Router router) {
     router.get("/admin/login").handler(ctx -> isAdmin(ctx).onSuccess(admin -> {
       if (admin) redirect(ctx, "/admin");
       else login(ctx, 200, null);
-    }));
+    }).onFailure(ctx::fail));
     router.post("/admin/login").handler(this::logIn);
     router.post("/admin/logout").handler(this::logOut);
     router.get("/admin").handler(page(ctx -> adminPage(ctx, 200, null)));
