@@ -26,7 +26,9 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
       int endedLastHour, int stoppedLastHour, int failedLastHour) {
   }
 
-  record LiveRow(String id, String conversationId, String title, String session, String model, String state,
+  /** {@code instance}: the {@code host:port} of the instance writing it, "–" for a single process. */
+  record LiveRow(String id, String conversationId, String title, String session, String model, String instance,
+      String state,
       String started, String elapsed, String ttft, long chunks, String tokensPerSecond, int viewers, String lag,
       String bytesSent, String lastActivity, int held) {
     public String shortId() {
@@ -65,7 +67,8 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
       tokensPerSecond += tps;
       chunks += lastSeq;
       live.add(new LiveRow(log.id(), log.info().conversationId(), null, session(log.info().owner()),
-          log.info().model(), log.state().wire(), clock(log.info().startedAt()),
+          log.info().model(), ops.streams().runsOn(log.id()).orElse("–"), log.state().wire(),
+          clock(log.info().startedAt()),
           elapsed(now - log.info().startedAt()), millis(log.ttftMs()), lastSeq, decimal(tps),
           v.viewers(), v.viewers() == 0 ? "–" : String.valueOf(Math.max(0, lastSeq - v.slowestLastSent())),
           bytes(v.bytesSent()), clock(Math.max(log.lastChunkAt(), v.lastWriteAt())), ops.filters().heldChars(log.id())));
@@ -99,7 +102,7 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
   /** The same snapshot, each row naming its conversation by title (none when it is gone). */
   AdminSnapshot withTitles(java.util.Map<String, String> titles) {
     List<LiveRow> l = live.stream().map(r -> new LiveRow(r.id(), r.conversationId(), titles.get(r.conversationId()),
-        r.session(), r.model(), r.state(), r.started(), r.elapsed(), r.ttft(), r.chunks(), r.tokensPerSecond(),
+        r.session(), r.model(), r.instance(), r.state(), r.started(), r.elapsed(), r.ttft(), r.chunks(), r.tokensPerSecond(),
         r.viewers(), r.lag(), r.bytesSent(), r.lastActivity(), r.held())).toList();
     List<EndedRow> e = ended.stream().map(r -> new EndedRow(r.id(), r.conversationId(), titles.get(r.conversationId()),
         r.session(), r.model(), r.state(), r.error(), r.started(), r.ended(), r.ttft(), r.chunks(),

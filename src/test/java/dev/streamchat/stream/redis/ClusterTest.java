@@ -11,6 +11,9 @@ import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestDatabase;
 import dev.streamchat.testing.TestRedis;
 import dev.streamchat.testing.TestServer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,6 +24,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -142,6 +147,13 @@ class ClusterTest {
     assertTrue(row != null, "the generation is listed on another instance");
     assertEquals("127.0.0.1:" + instances.get(0).port(), row.getString("instance"));
     assertEquals("running", row.getString("state"));
+    // And its admin page names that instance in the generation's row.
+    var page = onThird.send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(instances.get(2).url("/admin"))).header("Authorization", "Bearer " + ADMIN).GET());
+    assertEquals(200, page.status());
+    String liveRow = page.body().substring(page.body().indexOf("data-gid=\"" + gid + "\""));
+    liveRow = liveRow.substring(0, liveRow.indexOf("</tr>"));
+    assertTrue(liveRow.contains("<td class=\"instance\">127.0.0.1:" + instances.get(0).port() + "</td>"), liveRow);
 
     // One answer at a time per session (STREAMCHAT_MAX_GENERATIONS_PER_SESSION=1), counted across instances.
     var second = onThird.post("/api/conversations/" + onThird.newConversation() + "/messages",
@@ -207,5 +219,44 @@ class ClusterTest {
     assertEquals("end", events.get(events.size() - 1).event());
     assertEquals(404, ApiClient.of(instances.get(1).url("")).get("/api/generations/" + gid).status(),
         "another session still gets 404");
+  }
+  @Test
+  void aWebSocketViewerOnOtherInstancesThanTheWriterGetsTheWholeAnswerOnceAcrossAResume() throws Exception {
+    ApiClient onFirst = instances.get(0).client();
+    String gid = onFirst.ask(onFirst.newConversation(), "tell me a story over a socket", 300);
+    WebSocketClient sockets = instances.get(0).vertx().createWebSocketClient();
+    StringBuilder seen = new StringBuilder();
+    long cursor = 0;
+    JsonObject end = null;
+    // Half the answer from the second instance, the rest (resumed after the last chunk seen) from the third.
+    for (int instance = 1; instance <= 2 && end == null; instance++) {
+      LinkedBlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
+      WebSocket ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+              .setPort(instances.get(instance).port()).setURI("/api/ws").setAllowOriginHeader(false)
+              .addHeader("Cookie", onFirst.cookieHeader())
+              .addHeader("Origin", "http://127.0.0.1:" + instances.get(instance).port()))
+          .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
+      ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", cursor).encode());
+      int take = instance == 1 ? 40 : Integer.MAX_VALUE;
+      for (int n = 0; n < take; n++) {
+        JsonObject m = messages.poll(20, TimeUnit.SECONDS);
+        assertTrue(m != null, "a message within 20 s");
+        if (m.getString("event").equals("end")) {
+          end = m;
+          break;
+        }
+        assertEquals("chunk", m.getString("event"), m.encode());
+        assertTrue(m.getLong("seq") > cursor, "no chunk twice: " + m.getLong("seq") + " after " + cursor);
+        seen.append(m.getString("text"));
+        cursor = m.getLong("seq");
+      }
+      ws.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    assertTrue(end != null, "the end reached the socket");
+    assertEquals("done", end.getString("state"));
+    JsonObject stored = onFirst.awaitFinal(gid);
+    assertEquals(stored.getString("text"), seen.toString(), "no gap, no duplicate");
+    assertEquals(stored.getLong("chunks"), end.getLong("chunks"));
   }
 }
