@@ -205,7 +205,22 @@ class ClusterTest {
     ApiClient person = instances.get(0).client();
     String gid = person.ask(person.newConversation(), "short", 30);
     JsonObject done = person.awaitFinal(gid);
-    // Its log expires from Redis (STREAMCHAT_REDIS_TTL_SECONDS): here, at once.
+    // Its log expires from Redis (STREAMCHAT_REDIS_TTL_SECONDS, at least a minute) long after the
+    // answer is saved; here, at once once it is saved (the save follows the end asynchronously).
+    String saved = null;
+    long deadline = System.currentTimeMillis() + 5000;
+    try (var c = java.sql.DriverManager.getConnection(TestDatabase.PG_JDBC + "?"
+             + db.url().orElseThrow().substring(db.url().orElseThrow().indexOf("currentSchema=")), "postgres", "");
+         var query = c.prepareStatement("SELECT state FROM messages WHERE generation_id = ?")) {
+      query.setString(1, gid);
+      while (!"done".equals(saved) && System.currentTimeMillis() < deadline) {
+        try (var rows = query.executeQuery()) {
+          saved = rows.next() ? rows.getString(1) : null;
+        }
+        if (!"done".equals(saved)) Thread.sleep(50);
+      }
+    }
+    assertEquals("done", saved, "the answer is saved in the database");
     redis.command("DEL " + redis.prefix() + ":{" + gid + "}:info " + redis.prefix() + ":{" + gid + "}:log");
 
     ApiClient elsewhere = person.at(instances.get(1).url(""));
