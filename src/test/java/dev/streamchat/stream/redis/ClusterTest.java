@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.ops.AdminAccess;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.RoundRobinProxy;
 import dev.streamchat.testing.SseConnection;
@@ -193,6 +194,22 @@ class ClusterTest {
     assertEquals(303, out.statusCode());
     assertEquals(401, adminStreams(http, 0, cookie), "logged out on a third, it ends everywhere");
     assertEquals(401, adminStreams(http, 1, "streamchat_admin=forged"));
+  }
+
+  @Test
+  void wrongAdminTokensLockTheAddressOutOfAnInstanceWithRedisSessions() throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    for (int i = 0; i < AdminAccess.DEFAULT_ATTEMPTS_PER_MINUTE; i++) {
+      assertEquals(401, bearerStreams(http, 1, "guess-" + i).statusCode(), "guess " + i + " is only wrong");
+    }
+    HttpResponse<String> locked = bearerStreams(http, 1, ADMIN);
+    assertEquals(429, locked.statusCode(), "even the right token waits: " + locked.body());
+    assertTrue(locked.headers().firstValue("Retry-After").isPresent());
+  }
+
+  private HttpResponse<String> bearerStreams(HttpClient http, int instance, String token) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(instances.get(instance).url("/api/admin/streams")))
+        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private int adminStreams(HttpClient http, int instance, String cookie) throws Exception {
