@@ -44,6 +44,7 @@ import dev.streamchat.stream.journal.LegacyStreamLogs;
 import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.stream.redis.ClusterGenerations;
 import dev.streamchat.stream.redis.RedisKeys;
+import dev.streamchat.stream.redis.RedisAdminGuesses;
 import dev.streamchat.stream.redis.RedisAdminSessions;
 import dev.streamchat.stream.redis.RedisLive;
 import dev.streamchat.stream.redis.RedisMessageWindow;
@@ -224,11 +225,13 @@ public final class App extends VerticleBase {
     return admin.compose(token -> secrets.key("csrf").map(key -> new Shared(Optional.of(token), key)));
   }
 
-  /** Who is admin: admin sessions are the service's when instances share Redis. */
+  /** Who is admin: admin sessions and the count of wrong tokens are the service's when instances share Redis. */
   private AdminAccess adminAccess(Shared shared) {
     int attempts = config.faults().adminAttemptsPerMinute();
     if (redis == null) return AdminAccess.from(shared.adminToken(), attempts);
-    return AdminAccess.from(shared.adminToken(), attempts, new RedisAdminSessions(redis, new RedisKeys(config.cluster().get().prefix())));
+    RedisKeys keys = new RedisKeys(config.cluster().get().prefix());
+    return AdminAccess.from(shared.adminToken(), attempts, new RedisAdminSessions(redis, keys),
+        new RedisAdminGuesses(redis, keys));
   }
 
   /** The limits: the message window is the service's when instances share Redis. */

@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * Who may use the admin page, API and metrics: whoever knows the admin token. Programs send it as
  * a bearer token; people log in once and get a random admin-session id in a cookie, kept (as its
  * digest) in memory, or in Redis for a service of instances (so the cookie never holds the token,
- * and logout revokes it). Guessing is throttled per address, by each instance: after a number of
- * wrong tokens within a minute, that address may present none (bearer or login form) until the
- * oldest is a minute old.
+ * and logout revokes it). Guessing is throttled per address: after a number of wrong tokens
+ * within a minute, that address may present none (bearer or login form) until the oldest is a
+ * minute old. A service of instances counts them in Redis too, so round robin gains a guesser
+ * nothing; each instance's own count still holds while Redis is away.
  */
 public final class AdminAccess {
 
@@ -38,20 +39,23 @@ public final class AdminAccess {
 
   private final byte[] tokenDigest;
   private final Sessions sessions;
+  /** The service's count of wrong tokens, or null for this process alone. */
+  private final Guesses shared;
   private final int attemptsPerMinute;
   private final LongSupplier clock;
   /** Per address, the times of its wrong tokens within the last minute, oldest first. */
   private final Map<String, Deque<Long>> failures = new ConcurrentHashMap<>();
 
   AdminAccess(String token, int attemptsPerMinute, LongSupplier clock) {
-    this(token, attemptsPerMinute, clock, new InMemory());
+    this(token, attemptsPerMinute, clock, new InMemory(), null);
   }
 
-  private AdminAccess(String token, int attemptsPerMinute, LongSupplier clock, Sessions sessions) {
+  private AdminAccess(String token, int attemptsPerMinute, LongSupplier clock, Sessions sessions, Guesses shared) {
     this.tokenDigest = sha256(token);
     this.attemptsPerMinute = attemptsPerMinute;
     this.clock = clock;
     this.sessions = sessions;
+    this.shared = shared;
   }
 
   /** The configured token, or a random one that is logged once so the operator can use it. */
@@ -61,15 +65,44 @@ public final class AdminAccess {
 
   /** As {@link #from(Optional)}, letting each address try {@code attemptsPerMinute} wrong tokens a minute. */
   public static AdminAccess from(Optional<String> configured, int attemptsPerMinute) {
-    return from(configured, attemptsPerMinute, new InMemory());
+    return from(configured, attemptsPerMinute, new InMemory(), null);
   }
 
-  /** As {@link #from(Optional, int)}, with admin sessions kept in {@code sessions}. */
-  public static AdminAccess from(Optional<String> configured, int attemptsPerMinute, Sessions sessions) {
-    if (configured.isPresent()) return new AdminAccess(configured.get(), attemptsPerMinute, System::currentTimeMillis, sessions);
+  /**
+   * As {@link #from(Optional, int)}, with admin sessions kept in {@code sessions} and, when not
+   * null, wrong tokens counted across the service in {@code shared}.
+   */
+  public static AdminAccess from(Optional<String> configured, int attemptsPerMinute, Sessions sessions, Guesses shared) {
+    if (configured.isPresent()) {
+      return new AdminAccess(configured.get(), attemptsPerMinute, System::currentTimeMillis, sessions, shared);
+    }
     String generated = randomId();
     LOG.warn("STREAMCHAT_ADMIN_TOKEN is not set; this run's admin token is {}", generated);
-    return new AdminAccess(generated, attemptsPerMinute, System::currentTimeMillis, sessions);
+    return new AdminAccess(generated, attemptsPerMinute, System::currentTimeMillis, sessions, shared);
+  }
+
+  /**
+   * As {@link #lockedSeconds}, counting every instance's wrong tokens in a service; when Redis
+   * does not answer, this instance's own count decides.
+   */
+  public Future<Integer> lockedSecondsInService(String address) {
+    int here = lockedSeconds(address);
+    if (shared == null || here > 0) return Future.succeededFuture(here);
+    long now = clock.getAsLong();
+    return shared.oldest(address, now, attemptsPerMinute)
+        .map(oldest -> oldest < 0 ? 0 : (int) Math.max(1, (oldest + WINDOW_MS - now + 999) / 1000))
+        .otherwise(0);
+  }
+
+  /** As {@link #failedAttempt}, also counted for the service; completes once counted (or Redis did not answer). */
+  public Future<Void> failedAttemptInService(String address) {
+    failedAttempt(address);
+    if (shared == null) return Future.succeededFuture();
+    return shared.add(address, clock.getAsLong())
+        .recover(err -> {
+          LOG.warn("wrong admin token from {} not counted in Redis: {}", address, err.toString());
+          return Future.succeededFuture();
+        });
   }
 
   /**
@@ -151,6 +184,15 @@ public final class AdminAccess {
     Future<Boolean> isOpen(String idDigest);
 
     Future<Void> close(String idDigest);
+  }
+
+  /** Wrong admin tokens of the last minute per address, counted by every instance of a service. */
+  public interface Guesses {
+    /** Counts one wrong token from {@code address} at {@code now}. */
+    Future<Void> add(String address, long now);
+
+    /** The time of the oldest wrong token of the minute before {@code now} when there were {@code limit} or more, else -1. */
+    Future<Long> oldest(String address, long now, int limit);
   }
 
   /** This process's admin sessions (a restart logs everyone out). */

@@ -140,22 +140,14 @@ final class AdminRoutes {
   private Future<Boolean> isBearer(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
     if (authorization == null) return Future.succeededFuture(false);
-    Problem locked = lockedOut(ctx);
-    if (locked != null) return Future.failedFuture(locked);
-    if (access.isBearer(authorization)) return Future.succeededFuture(true);
-    access.failedAttempt(address(ctx));
-    return Future.succeededFuture(false);
+    return refuseWhileLocked(ctx).compose(free -> access.isBearer(authorization) ? Future.succeededFuture(true)
+        : access.failedAttemptInService(address(ctx)).map(false));
   }
 
-  private void refuseWhileLocked(RoutingContext ctx) {
-    Problem locked = lockedOut(ctx);
-    if (locked != null) throw locked;
-  }
-
-  /** A 429 while this address has guessed too often, else null. */
-  private Problem lockedOut(RoutingContext ctx) {
-    int wait = access.lockedSeconds(address(ctx));
-    return wait > 0 ? Problem.tooMany("Too many wrong admin tokens from this address; try again later.", wait) : null;
+  /** Fails with a 429 while this address has guessed too often (on any instance of a service). */
+  private Future<Void> refuseWhileLocked(RoutingContext ctx) {
+    return access.lockedSecondsInService(address(ctx)).compose(wait -> wait == 0 ? Future.succeededFuture()
+        : Future.failedFuture(Problem.tooMany("Too many wrong admin tokens from this address; try again later.", wait)));
   }
 
   /** The peer's address (behind a reverse proxy: the proxy's, which all its clients share). */
@@ -190,13 +182,15 @@ final class AdminRoutes {
   }
 
   private void logIn(RoutingContext ctx) {
-    refuseWhileLocked(ctx);
-    if (!access.isToken(ctx.request().getFormAttribute("token"))) {
-      access.failedAttempt(address(ctx));
-      login(ctx, 401, "That is not the admin token.");
-      return;
-    }
-    access.openSession().onFailure(ctx::fail).onSuccess(id -> {
+    String token = ctx.request().getFormAttribute("token");
+    refuseWhileLocked(ctx).compose(free -> {
+      if (access.isToken(token)) return access.openSession();
+      return access.failedAttemptInService(address(ctx)).map((String) null);
+    }).onFailure(ctx::fail).onSuccess(id -> {
+      if (id == null) {
+        login(ctx, 401, "That is not the admin token.");
+        return;
+      }
       ctx.response().addCookie(adminCookie(id, AdminAccess.SESSION_SECONDS, ctx));
       redirect(ctx, "/admin");
     });

@@ -30,6 +30,11 @@ public record RedisKeys(String prefix) {
     return prefix + ":admin-session:" + idDigest;
   }
 
+  /** The sorted set of an address's wrong admin tokens in the last minute. */
+  String adminGuesses(String address) {
+    return prefix + ":admin-guesses:" + address;
+  }
+
   /** An instance's lease: it exists while the instance lives. */
   String lease(String instance) {
     return prefix + ":instance:{" + instance + "}:lease";
