@@ -1,6 +1,7 @@
 package dev.streamchat.web;
 
 import dev.streamchat.chat.Message;
+import dev.streamchat.markdown.MarkdownRenderer;
 import dev.streamchat.stream.GenerationLog;
 import dev.streamchat.stream.GenerationState;
 
@@ -91,14 +92,14 @@ public record MessageView(
   static MessageView answer(GenerationLog log) {
     GenerationState s = log.state();
     String text = log.text();
-    return new MessageView("assistant", text, s.isFinal() ? Markdown.toHtml(text) : null,
+    return new MessageView("assistant", text, s.isFinal() ? MarkdownRenderer.get().toHtml(text) : null,
         log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), log.info().conversationId(), null,
         false, true);
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
-    return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
+    return new MessageView("assistant", m.content(), MarkdownRenderer.get().toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
         null, false, false);
   }
