@@ -17,11 +17,16 @@ import dev.streamchat.ops.Health;
 import dev.streamchat.ops.Operations;
 import dev.streamchat.ops.Telemetry;
 import dev.streamchat.ops.Viewers;
-import dev.streamchat.stream.FileStreamStore;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.Answer;
+import dev.streamchat.stream.BusGenerations;
+import dev.streamchat.stream.Feeds;
 import dev.streamchat.stream.GenerationState;
+import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationWorker;
+import dev.streamchat.stream.Generations;
+import dev.streamchat.stream.JournalStreamStore;
 import dev.streamchat.stream.StreamStore;
+import dev.streamchat.stream.journal.PerFileJournal;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -60,10 +65,10 @@ public final class App extends VerticleBase {
           Files.createDirectories(config.dataDir());
           var ds = Database.open(config.databaseUrl(), config.dataDir());
           chats = new JdbcChatStore(vertx, ds, ds);
-          streams = new FileStreamStore(vertx, config.dataDir());
-          streams.recoverInterrupted();
+          streams = new JournalStreamStore(new PerFileJournal(vertx, config.dataDir()));
           return null;
         })
+        .compose(v -> streams.recover())
         .compose(v -> settleAnswers())
         .compose(v -> loadGguf())
         .andThen(v -> telemetry = new Telemetry(Telemetry.registry(vertx), streams))
@@ -100,7 +105,7 @@ public final class App extends VerticleBase {
     return chats.runningAnswers().compose(messages -> {
       List<Future<Void>> saves = new ArrayList<>();
       for (var m : messages) {
-        saves.add(streams.find(m.generationId())
+        saves.add(streams.answer(m.generationId())
             .compose(this::saveAnswer)
             .recover(missing -> chats.saveAnswer(m.generationId(), m.content(), m.reasoning(),
                 GenerationState.INTERRUPTED.wire(), "The server stopped before this answer began.")));
@@ -109,22 +114,25 @@ public final class App extends VerticleBase {
     });
   }
 
-  private Future<Void> saveAnswer(GenerationLog log) {
-    return chats.saveAnswer(log.id(), log.text(), log.reasoning(), log.state().wire(), log.error())
-        .onFailure(err -> LOG.error("generation {}: could not save its answer", log.id(), err));
+  private Future<Void> saveAnswer(Answer a) {
+    return chats.saveAnswer(a.id(), a.text(), a.reasoning(), a.status().state().wire(), a.status().error())
+        .onFailure(err -> LOG.error("generation {}: could not save its answer", a.id(), err));
   }
 
-  /** A generation ended: keep its answer, count it, list it on the admin page. */
-  private void ended(GenerationLog log) {
-    saveAnswer(log);
-    telemetry.ended(log);
-    endedGenerations.add(log);
+  /** A generation ended: keep its answer (read back from its log), count it, list it on the admin page. */
+  private void ended(GenerationStatus status) {
+    streams.answer(status.id()).compose(this::saveAnswer)
+        .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err));
+    telemetry.ended(status);
+    endedGenerations.add(status);
   }
 
   private Future<?> deploy(ModelRegistry models) {
-    ChatService service = new ChatService(vertx, chats, streams, models,
+    Generations generations = new BusGenerations(vertx, streams);
+    Feeds.install(vertx, streams);
+    ChatService service = new ChatService(chats, generations, models,
         config.maxMessageChars(), config.maxAnswerTokens(),
-        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), streams),
+        new HistoryWindow(config.systemPrompt(), config.historyChars()), new Quotas(config.limits(), generations),
         new StorageLimits(config.maxConversations(), config.maxMessagesPerConversation(), config.maxStoredBytes()));
     Viewers viewers = new Viewers(telemetry.registry());
     viewers.install(vertx);
@@ -134,7 +142,8 @@ public final class App extends VerticleBase {
     // One worker instance: its context runs every generation's callbacks in turn, which also paces
     // what reaches the viewers' event loops. More instances lower p99 at 2,500 streams but flood
     // the event loops past saturation (BENCHMARKS.md); that needs backpressure first.
-    return vertx.deployVerticle(new GenerationWorker(streams, models, this::ended),
+    return vertx.deployVerticle(new GenerationWorker(streams, models, config.maxAnswerTokens(),
+            config.maxAnswerBytes(), List.of(), this::ended),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops);
@@ -155,9 +164,7 @@ public final class App extends VerticleBase {
       gguf.close();
       return null;
     });
-    return model.eventually(() -> {
-      if (streams != null) streams.close();
-      return chats == null ? Future.succeededFuture() : chats.close();
-    });
+    return model.eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
+        .eventually(() -> chats == null ? Future.succeededFuture() : chats.close());
   }
 }

@@ -18,6 +18,7 @@ public record Config(
     int maxBodyBytes,
     int maxMessageChars,
     int maxAnswerTokens,
+    long maxAnswerBytes,
     Optional<String> publicUrl,
     Optional<Path> gguf,
     Upstreams upstreams,
@@ -35,6 +36,7 @@ public record Config(
   public static final int DEFAULT_MAX_BODY_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_MESSAGE_CHARS = 32 * 1024;
   public static final int DEFAULT_MAX_ANSWER_TOKENS = 32 * 1024;
+  public static final int DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
   public static final int DEFAULT_HISTORY_CHARS = 24_000;
   public static final int DEFAULT_MAX_CONVERSATIONS = 1000;
   public static final int DEFAULT_MAX_MESSAGES = 2000;
@@ -56,6 +58,7 @@ public record Config(
         e.integer("STREAMCHAT_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS, 1, 16 * 1024 * 1024),
         e.integer("STREAMCHAT_MAX_ANSWER_TOKENS", DEFAULT_MAX_ANSWER_TOKENS, 1, 10_000_000),
+        e.integer("STREAMCHAT_MAX_ANSWER_BYTES", DEFAULT_MAX_ANSWER_BYTES, 1024, 1024 * 1024 * 1024),
         e.string("STREAMCHAT_PUBLIC_URL"),
         e.string("STREAMCHAT_GGUF").map(Path::of),
         Upstreams.from(e),

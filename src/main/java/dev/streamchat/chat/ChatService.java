@@ -2,24 +2,21 @@ package dev.streamchat.chat;
 
 import dev.streamchat.model.ChatMessage;
 import dev.streamchat.model.ModelRegistry;
-import dev.streamchat.stream.Addresses;
+import dev.streamchat.stream.Answer;
 import dev.streamchat.stream.GenerationInfo;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.GenerationState;
-import dev.streamchat.stream.GenerationWorker;
+import dev.streamchat.stream.GenerationStatus;
+import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.StreamStore;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
  * What a person can do with conversations, shared by the pages and the JSON API: it checks the
- * input, keeps the conversation and asks the generation worker (over the event bus) to answer.
+ * input, keeps the conversation and asks {@link Generations} to answer.
  */
 public final class ChatService {
 
@@ -30,9 +27,8 @@ public final class ChatService {
   private static final int TITLE_CHARS = 60;
   private static final int MAX_TITLE_CHARS = 200;
 
-  private final Vertx vertx;
   private final ChatStore chats;
-  private final StreamStore streams;
+  private final Generations generations;
   private final ModelRegistry models;
   private final int maxMessageChars;
   private final int maxAnswerTokens;
@@ -40,11 +36,10 @@ public final class ChatService {
   private final Quotas quotas;
   private final StorageLimits limits;
 
-  public ChatService(Vertx vertx, ChatStore chats, StreamStore streams, ModelRegistry models,
+  public ChatService(ChatStore chats, Generations generations, ModelRegistry models,
       int maxMessageChars, int maxAnswerTokens, HistoryWindow history, Quotas quotas, StorageLimits limits) {
-    this.vertx = vertx;
     this.chats = chats;
-    this.streams = streams;
+    this.generations = generations;
     this.models = models;
     this.maxMessageChars = maxMessageChars;
     this.maxAnswerTokens = maxAnswerTokens;
@@ -103,7 +98,7 @@ public final class ChatService {
         }
         return Future.all(stops)
             .compose(v -> chats.deleteConversation(owner, id))
-            .compose(deleted -> streams.delete(generations).map(deleted));
+            .compose(deleted -> this.generations.delete(generations).map(deleted));
       });
     });
   }
@@ -243,7 +238,7 @@ public final class ChatService {
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
-    return generation(owner, generationId).compose(log -> conversation(owner, log.info().conversationId()))
+    return generation(owner, generationId).compose(status -> conversation(owner, status.info().conversationId()))
         .compose(conv -> current(conv.id()).compose(history -> {
           Problem refused = idleProblem(history);
           if (refused != null) return Future.failedFuture(refused);
@@ -257,7 +252,7 @@ public final class ChatService {
 
   private Future<Void> restart(String oldGenerationId, String newGenerationId, String content, String model) {
     return chats.restartAnswer(oldGenerationId, newGenerationId, content, model).compose(found -> found
-        ? streams.delete(List.of(oldGenerationId)) : Future.failedFuture(Problem.notFound("answer")));
+        ? generations.delete(List.of(oldGenerationId)) : Future.failedFuture(Problem.notFound("answer")));
   }
 
   /** Stores the new answer's message with {@code persist}, then asks the worker to write it. */
@@ -277,12 +272,10 @@ public final class ChatService {
   }
 
   private Future<String> start(GenerationInfo info, int maxTokens, List<ChatMessage> turns, String prefix) {
-    return vertx.eventBus().<JsonObject>request(Addresses.START,
-            GenerationWorker.startRequest(info, maxTokens, turns, prefix))
-        .map(reply -> info.id())
+    return generations.start(new GenerationRequest(info, turns, maxTokens, prefix))
         .recover(err -> {
-          String why = err instanceof ReplyException re && re.failureCode() == GenerationWorker.UNKNOWN_MODEL
-              ? "The model " + info.model() + " is not available now." : "The answer could not be started.";
+          String why = !(err instanceof Generations.Refused refused) ? "The answer could not be started."
+              : refused.unknownModel() ? "The model " + info.model() + " is not available now." : refused.getMessage();
           return chats.saveAnswer(info.id(), prefix, null, GenerationState.FAILED.wire(), why)
               .transform(ignored -> Future.failedFuture(new Problem(503, why)));
         });
@@ -306,10 +299,13 @@ public final class ChatService {
           out.add(Future.succeededFuture(m));
           continue;
         }
-        out.add(streams.find(m.generationId()).compose(log -> !log.state().isFinal() ? Future.succeededFuture(m)
-            : chats.saveAnswer(log.id(), log.text(), log.reasoning(), log.state().wire(), log.error())
-                .map(saved -> new Message(m.id(), m.conversationId(), m.seq(), m.role(), log.text(),
-                    log.reasoning(), m.generationId(), log.state().wire(), log.error(), m.model(), m.createdAt())))
+        out.add(generations.status(m.generationId())
+            .compose(status -> !status.ended() ? Future.succeededFuture(m) : generations.answer(m.generationId())
+                .compose(a -> chats.saveAnswer(a.id(), a.text(), a.reasoning(), a.status().state().wire(),
+                        a.status().error())
+                    .map(saved -> new Message(m.id(), m.conversationId(), m.seq(), m.role(), a.text(),
+                        a.reasoning(), m.generationId(), a.status().state().wire(), a.status().error(), m.model(),
+                        m.createdAt()))))
             .otherwise(m));
       }
       return Future.all(out).map(all -> all.list());
@@ -344,34 +340,31 @@ public final class ChatService {
     return models.resolve(conv.model()).isPresent() ? conv.model() : models.defaultModel();
   }
 
-  /** The generation, if the owner may see it. */
-  public Future<GenerationLog> generation(String owner, String generationId) {
-    return streams.find(generationId)
-        .recover(err -> Future.failedFuture(err instanceof StreamStore.NotFound ? Problem.notFound("generation") : err))
-        .map(log -> {
-          if (!log.info().owner().equals(owner)) throw Problem.notFound("generation");
-          return log;
-        });
+  /** The generation's status, if the owner may see it. */
+  public Future<GenerationStatus> generation(String owner, String generationId) {
+    return found(generations.status(generationId)).map(status -> {
+      if (!status.info().owner().equals(owner)) throw Problem.notFound("generation");
+      return status;
+    });
+  }
+
+  /** The generation's text as far as it is written, if the owner may see it. */
+  public Future<Answer> answer(String owner, String generationId) {
+    return generation(owner, generationId).compose(status -> found(generations.answer(generationId)));
+  }
+
+  private static <T> Future<T> found(Future<T> lookup) {
+    return lookup.recover(err -> Future.failedFuture(err instanceof StreamStore.NotFound ? Problem.notFound("generation") : err));
   }
 
   /** Stops a generation wherever it runs; answers its state, which is final unless it had ended. */
   public Future<GenerationState> stop(String owner, String generationId) {
-    return generation(owner, generationId).compose(this::stop);
+    return generation(owner, generationId).compose(status -> generations.stop(status.id()));
   }
 
   /** Stops any session's generation: the admin's Stop, with no owner check. */
   public Future<GenerationState> stopAny(String generationId) {
-    return streams.find(generationId)
-        .recover(err -> Future.failedFuture(err instanceof StreamStore.NotFound ? Problem.notFound("generation") : err))
-        .compose(this::stop);
-  }
-
-  private Future<GenerationState> stop(GenerationLog log) {
-    if (log.state().isFinal()) return Future.succeededFuture(log.state());
-    return vertx.eventBus().<JsonObject>request(Addresses.stop(log.id()), null)
-        .map(reply -> GenerationState.fromWire(reply.body().getString("state")))
-        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-            ? Future.succeededFuture(log.state()) : Future.failedFuture(err));
+    return found(generations.stop(generationId));
   }
 
   private String checkMessage(String content) {

@@ -1,8 +1,8 @@
 package dev.streamchat.chat;
 
 import dev.streamchat.app.Config;
-import dev.streamchat.stream.GenerationLog;
-import dev.streamchat.stream.StreamStore;
+import dev.streamchat.stream.GenerationStatus;
+import dev.streamchat.stream.Generations;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -21,20 +21,20 @@ public final class Quotas {
   private static final long MINUTE_MS = 60_000;
 
   private final Config.Limits limits;
-  private final StreamStore streams;
+  private final Generations generations;
   private final LongSupplier clock;
   private final Map<String, Deque<Long>> recentMessages = new ConcurrentHashMap<>();
   private final Map<String, Integer> starting = new ConcurrentHashMap<>();
   private final AtomicInteger startingInAll = new AtomicInteger();
   private final Map<String, Integer> viewers = new ConcurrentHashMap<>();
 
-  public Quotas(Config.Limits limits, StreamStore streams) {
-    this(limits, streams, System::currentTimeMillis);
+  public Quotas(Config.Limits limits, Generations generations) {
+    this(limits, generations, System::currentTimeMillis);
   }
 
-  Quotas(Config.Limits limits, StreamStore streams, LongSupplier clock) {
+  Quotas(Config.Limits limits, Generations generations, LongSupplier clock) {
     this.limits = limits;
-    this.streams = streams;
+    this.generations = generations;
     this.clock = clock;
   }
 
@@ -66,13 +66,13 @@ public final class Quotas {
   /**
    * Reserves a generation slot for the session, or refuses when it or the whole server has as
    * many running as allowed. Call {@link Slot#release()} once the generation has started (it then
-   * counts as running in the stream store) or failed to.
+   * counts as running) or failed to.
    */
   public Slot reserveGeneration(String owner) {
     synchronized (this) {
       int runningMine = 0;
       int runningAll = 0;
-      for (GenerationLog log : streams.running()) {
+      for (GenerationStatus log : generations.running()) {
         runningAll++;
         if (log.info().owner().equals(owner)) runningMine++;
       }

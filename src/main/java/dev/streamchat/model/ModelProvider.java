@@ -16,8 +16,8 @@ public interface ModelProvider {
   Future<List<ModelInfo>> models();
 
   /**
-   * Starts streaming an answer. Exactly one of {@link StreamListener#onComplete()} or
-   * {@link StreamListener#onError(String)} is called at the end, unless the handle is cancelled.
+   * Starts streaming an answer. Exactly one of {@link StreamListener#onComplete} or
+   * {@link StreamListener#onFailure} is called at the end, unless the handle is cancelled.
    */
   StreamHandle stream(ModelRequest request, StreamListener listener);
 }

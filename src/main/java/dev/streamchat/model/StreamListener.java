@@ -1,6 +1,9 @@
 package dev.streamchat.model;
 
-/** Receives a model's answer as it streams. */
+/**
+ * Receives a model's answer as it streams: text and reasoning as they come, then exactly one
+ * end, {@link #onComplete} or {@link #onFailure}. The pipeline of a generation is a chain of these.
+ */
 public interface StreamListener {
 
   void onText(String text);
@@ -8,11 +11,9 @@ public interface StreamListener {
   /** Reasoning ("thinking") text, kept apart from the answer. */
   void onReasoning(String text);
 
-  /** Token counts as the model reports them. */
-  void onUsage(long promptTokens, long completionTokens);
+  /** The answer is complete: why it ended, and the token counts the model reported. */
+  void onComplete(FinishReason reason, Usage usage);
 
-  void onComplete();
-
-  /** The generation failed; {@code message} is short and fit to show a person. */
-  void onError(String message);
+  /** The answer failed; the failure's message is short and fit to show a person. */
+  void onFailure(Failure failure);
 }

@@ -1,6 +1,6 @@
 package dev.streamchat.ops;
 
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationStatus;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -27,8 +27,8 @@ public final class EndedGenerations {
     this.viewers = viewers;
   }
 
-  /** Keeps the figures of a log that has just ended. */
-  public void add(GenerationLog log) {
+  /** Keeps the figures of a generation that has just ended. */
+  public void add(GenerationStatus log) {
     var info = log.info();
     Ended e = new Ended(log.id(), info.conversationId(), info.owner(), info.model(), log.state().wire(),
         log.error(), info.startedAt(), log.endedAt(), log.lastSeq(), log.ttftMs(), log.tokensPerSecond(),

@@ -3,8 +3,11 @@ package dev.streamchat.ops;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRequest;
 import dev.streamchat.model.StreamHandle;
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.model.Usage;
+import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -76,7 +79,7 @@ public final class Telemetry {
   }
 
   /** Counts a generation that has ended, by its final state. */
-  public void ended(GenerationLog log) {
+  public void ended(GenerationStatus log) {
     Counter.builder("streamchat.generations.ended").tag("state", log.state().wire())
         .description("Generations that ended, by final state").register(registry).increment();
   }
@@ -177,21 +180,16 @@ public final class Telemetry {
       }
 
       @Override
-      public void onUsage(long prompt, long completion) {
-        if (prompt > 0) promptTokens.increment(prompt);
-        if (completion > 0) completionTokens.increment(completion);
-        target.onUsage(prompt, completion);
+      public void onComplete(FinishReason reason, Usage usage) {
+        if (usage.promptTokens() > 0) promptTokens.increment(usage.promptTokens());
+        if (usage.completionTokens() > 0) completionTokens.increment(usage.completionTokens());
+        target.onComplete(reason, usage);
       }
 
       @Override
-      public void onComplete() {
-        target.onComplete();
-      }
-
-      @Override
-      public void onError(String message) {
+      public void onFailure(Failure failure) {
         modelFailures.increment();
-        target.onError(message);
+        target.onFailure(failure);
       }
     }
   }

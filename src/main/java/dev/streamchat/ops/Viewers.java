@@ -1,6 +1,5 @@
 package dev.streamchat.ops;
 
-import dev.streamchat.stream.GenerationLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +25,7 @@ public final class Viewers implements Shareable {
   private static final class Watch {
     final Set<Viewer> viewers = ConcurrentHashMap.newKeySet();
     final LongAdder bytes = new LongAdder();
+    volatile boolean ended;
   }
 
   /** What the admin page shows about a generation's viewers. */
@@ -59,13 +59,12 @@ public final class Viewers implements Shareable {
     return (Viewers) found;
   }
 
-  /** A viewer of {@code log} starts after chunk {@code cursor}. */
-  public Viewer join(GenerationLog log, long cursor) {
+  /** A viewer of generation {@code generationId} starts after chunk {@code cursor}. */
+  public Viewer join(String generationId, long cursor) {
     if (cursor > 0) resumes.increment();
-    log.viewerJoined();
     open.incrementAndGet();
-    Viewer viewer = new Viewer(this, log, cursor);
-    byGeneration.compute(log.id(), (id, w) -> {
+    Viewer viewer = new Viewer(this, generationId, cursor);
+    byGeneration.compute(generationId, (id, w) -> {
       Watch watch = w == null ? new Watch() : w;
       watch.viewers.add(viewer);
       viewer.watch = watch;
@@ -75,11 +74,10 @@ public final class Viewers implements Shareable {
   }
 
   void left(Viewer viewer) {
-    viewer.log.viewerLeft();
     open.decrementAndGet();
-    byGeneration.computeIfPresent(viewer.log.id(), (id, w) -> {
+    byGeneration.computeIfPresent(viewer.generationId, (id, w) -> {
       w.viewers.remove(viewer);
-      return w.viewers.isEmpty() && viewer.log.state().isFinal() ? null : w;
+      return w.viewers.isEmpty() && w.ended ? null : w;
     });
   }
 
@@ -105,7 +103,10 @@ public final class Viewers implements Shareable {
   /** A generation ended: its figures are final, so it is dropped once nobody watches it. */
   public Summary ended(String generationId) {
     Summary s = summary(generationId);
-    byGeneration.computeIfPresent(generationId, (id, w) -> w.viewers.isEmpty() ? null : w);
+    byGeneration.computeIfPresent(generationId, (id, w) -> {
+      w.ended = true;
+      return w.viewers.isEmpty() ? null : w;
+    });
     return s;
   }
 
@@ -120,15 +121,15 @@ public final class Viewers implements Shareable {
   /** One SSE viewer; its methods are called from its connection's event loop only. */
   public static final class Viewer {
     private final Viewers registry;
-    private final GenerationLog log;
+    private final String generationId;
     private Watch watch;
     private volatile long lastSent;
     private volatile long lastWriteAt;
     private boolean left;
 
-    private Viewer(Viewers registry, GenerationLog log, long cursor) {
+    private Viewer(Viewers registry, String generationId, long cursor) {
       this.registry = registry;
-      this.log = log;
+      this.generationId = generationId;
       this.lastSent = cursor;
     }
 

@@ -1,17 +1,12 @@
 package dev.streamchat.stream;
 
-import dev.streamchat.model.ChatMessage;
+import dev.streamchat.model.Failure;
 import dev.streamchat.model.ModelRegistry;
 import dev.streamchat.model.ModelRequest;
-import dev.streamchat.model.StreamHandle;
-import dev.streamchat.model.StreamListener;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,155 +16,93 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes generation requests from the event bus, streams each from its model into the stream log,
- * and publishes every chunk (after it is in the log) and the end to the generation's viewers.
- * Deployed as a worker verticle: nothing here runs on an event loop.
+ * Where a generation is started, stopped and owned: takes {@link GenerationRequest}s from the
+ * event bus, assembles each one's {@link Pipeline} and streams its model into it. Deployed as a
+ * worker verticle: nothing here runs on an event loop.
  */
 public final class GenerationWorker extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GenerationWorker.class);
 
   /** Failure code of a start request naming a model nobody serves. */
-  public static final int UNKNOWN_MODEL = 400;
+  static final int UNKNOWN_MODEL = 400;
+  /** Failure code of a start request whose log could not be opened. */
+  static final int NOT_STORED = 503;
 
   private final StreamStore store;
   private final ModelRegistry models;
-  private final Consumer<GenerationLog> onEnded;
-  private final Map<String, Running> running = new ConcurrentHashMap<>();
-
-  /** {@code onEnded} gets every log once it has ended, to keep the answer with its conversation. */
-  public GenerationWorker(StreamStore store, ModelRegistry models, Consumer<GenerationLog> onEnded) {
-    this.store = store;
-    this.models = models;
-    this.onEnded = onEnded;
-  }
-
-  /** The body of a start request. */
-  public static JsonObject startRequest(GenerationInfo info, int maxTokens, List<ChatMessage> history) {
-    return startRequest(info, maxTokens, history, "");
-  }
+  private final Pipeline.Bounds bounds;
+  private final List<PipelineStage> stages;
+  private final Consumer<GenerationStatus> onEnded;
+  private final Map<String, JournalWriter> running = new ConcurrentHashMap<>();
 
   /**
-   * The body of a start request whose log begins with {@code prefix}, the text an earlier
-   * generation of the same answer had written (Continue): the model writes what follows it.
+   * {@code maxTokens} and {@code maxAnswerBytes} bound every answer; {@code stages} sit between
+   * the meter and the journal; {@code onEnded} gets every generation's final status.
    */
-  public static JsonObject startRequest(GenerationInfo info, int maxTokens, List<ChatMessage> history,
-      String prefix) {
-    JsonArray messages = new JsonArray();
-    history.forEach(m -> messages.add(new JsonObject().put("role", m.role()).put("content", m.content())));
-    return new JsonObject().put("id", info.id()).put("conversationId", info.conversationId())
-        .put("owner", info.owner()).put("model", info.model()).put("startedAt", info.startedAt())
-        .put("maxTokens", maxTokens).put("messages", messages).put("prefix", prefix);
+  public GenerationWorker(StreamStore store, ModelRegistry models, int maxTokens, long maxAnswerBytes,
+      List<PipelineStage> stages, Consumer<GenerationStatus> onEnded) {
+    this.store = store;
+    this.models = models;
+    this.bounds = new Pipeline.Bounds(maxTokens, maxAnswerBytes);
+    this.stages = List.copyOf(stages);
+    this.onEnded = onEnded;
   }
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>consumer(Addresses.START, this::onStart).completion();
+    LocalCodecs.register(vertx);
+    return vertx.eventBus().<GenerationRequest>consumer(Addresses.START, this::onStart).completion();
   }
 
   @Override
   public Future<?> stop() {
-    running.values().forEach(r -> r.end(GenerationState.INTERRUPTED,
-        "The server was shut down while this answer was being written."));
-    return Future.succeededFuture();
+    List<Future<GenerationStatus>> ends = new ArrayList<>();
+    for (JournalWriter w : running.values()) {
+      w.stop(GenerationState.INTERRUPTED, "The server was shut down while this answer was being written.");
+      ends.add(w.ended());
+    }
+    return Future.join(ends);
   }
 
-  private void onStart(Message<JsonObject> msg) {
-    JsonObject req = msg.body();
-    String modelId = req.getString("model");
-    var resolved = models.resolve(modelId);
+  private void onStart(Message<GenerationRequest> msg) {
+    GenerationRequest req = msg.body();
+    GenerationInfo info = req.info();
+    var resolved = models.resolve(info.model());
     if (resolved.isEmpty()) {
-      msg.fail(UNKNOWN_MODEL, "unknown model: " + modelId);
+      msg.fail(UNKNOWN_MODEL, "unknown model: " + info.model());
       return;
     }
-    GenerationInfo info = new GenerationInfo(req.getString("id"), req.getString("conversationId"),
-        req.getString("owner"), modelId, req.getLong("startedAt"));
-    List<ChatMessage> history = new ArrayList<>();
-    req.getJsonArray("messages").forEach(o -> {
-      JsonObject m = (JsonObject) o;
-      history.add(new ChatMessage(m.getString("role"), m.getString("content")));
-    });
-    GenerationLog log;
-    try {
-      log = store.start(info);
-    } catch (RuntimeException e) {
-      LOG.error("generation {}: cannot open its stream log", info.id(), e);
-      msg.fail(500, "cannot store the answer");
-      return;
-    }
-    String prefix = req.getString("prefix", "");
-    if (!prefix.isEmpty()) log.append(Chunk.Kind.TEXT, prefix);
-    Running run = new Running(log);
-    running.put(info.id(), run);
-    run.stopConsumer = vertx.eventBus().consumer(Addresses.stop(info.id()), stop -> {
-      run.end(GenerationState.STOPPED, null);
-      stop.reply(new JsonObject().put("state", log.state().wire()));
-    });
-    LOG.info("generation {} started: model {}, conversation {}", info.id(), modelId, info.conversationId());
-    ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), history,
-        req.getInteger("maxTokens", 0));
-    try {
-      run.handle = resolved.get().provider().stream(request, run);
-    } catch (RuntimeException e) {
-      LOG.error("generation {}: provider failed to start", info.id(), e);
-      run.onError("The model could not be started.");
-    }
-    msg.reply(new JsonObject().put("id", info.id()));
-  }
-
-  /** One generation in progress: the model's listener, and the way to stop it. */
-  private final class Running implements StreamListener {
-    private final GenerationLog log;
-    private final EventBus bus = vertx.eventBus();
-    private final String address;
-    private volatile StreamHandle handle;
-    private volatile MessageConsumer<Object> stopConsumer;
-
-    Running(GenerationLog log) {
-      this.log = log;
-      this.address = Addresses.events(log.id());
-    }
-
-    @Override
-    public void onText(String text) {
-      publish(log.append(Chunk.Kind.TEXT, text));
-    }
-
-    @Override
-    public void onReasoning(String text) {
-      publish(log.append(Chunk.Kind.REASONING, text));
-    }
-
-    private void publish(Chunk chunk) {
-      if (chunk != null) bus.publish(address, LiveEvent.chunk(chunk));
-    }
-
-    @Override
-    public void onUsage(long promptTokens, long completionTokens) {
-      log.usage(promptTokens, completionTokens);
-    }
-
-    @Override
-    public void onComplete() {
-      end(GenerationState.DONE, null);
-    }
-
-    @Override
-    public void onError(String message) {
-      end(GenerationState.FAILED, message);
-    }
-
-    void end(GenerationState state, String error) {
-      if (state != GenerationState.DONE && state != GenerationState.FAILED && handle != null) {
-        handle.cancel();
+    store.start(info).onComplete(started -> {
+      if (started.failed()) {
+        LOG.error("generation {}: cannot open its stream log: {}", info.id(), started.cause().toString());
+        msg.fail(NOT_STORED, JournalWriter.diskFull(started.cause()) ? JournalWriter.DISK_FULL : JournalWriter.NOT_STORED);
+        return;
       }
-      if (!log.finish(state, error)) return;
-      running.remove(log.id());
-      if (stopConsumer != null) stopConsumer.unregister();
-      bus.publish(address, LiveEvent.end(log));
-      LOG.info("generation {} {}: {} chunks, ttft {} ms{}", log.id(), state.wire(), log.lastSeq(),
-          log.ttftMs(), error == null ? "" : ", error: " + error);
-      onEnded.accept(log);
-    }
+      Pipeline pipeline = Pipeline.assemble(req, context, store, stages, bounds);
+      JournalWriter writer = pipeline.writer();
+      running.put(info.id(), writer);
+      MessageConsumer<Object> stops = vertx.eventBus().consumer(Addresses.stop(info.id()), stop -> {
+        writer.stop(GenerationState.STOPPED, null);
+        writer.ended().onSuccess(status -> stop.reply(status.state().wire()));
+      });
+      writer.ended().onSuccess(status -> {
+        running.remove(info.id());
+        stops.unregister();
+        LOG.info("generation {} {}: {} chunks, ttft {} ms{}", info.id(), status.state().wire(), status.lastSeq(),
+            status.ttftMs(), status.error() == null ? "" : ", error: " + status.error());
+        onEnded.accept(status);
+      });
+      LOG.info("generation {} started: model {}, conversation {}", info.id(), info.model(), info.conversationId());
+      if (!req.prefix().isEmpty()) pipeline.head().onText(req.prefix());
+      ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens());
+      try {
+        pipeline.upstream(resolved.get().provider().stream(request, pipeline.head()));
+      } catch (RuntimeException e) {
+        LOG.error("generation {}: provider failed to start", info.id(), e);
+        pipeline.head().onFailure(Failure.of(Failure.Kind.INTERNAL, "The model could not be started."));
+      }
+      msg.reply(info.id());
+    });
   }
 }

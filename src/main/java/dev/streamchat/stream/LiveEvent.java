@@ -1,30 +1,30 @@
 package dev.streamchat.stream;
 
-import io.vertx.core.json.JsonObject;
+import java.util.List;
 
-/** What the worker publishes to a generation's viewers: a chunk, or the end. */
-public final class LiveEvent {
+/**
+ * What the worker publishes to a generation's feeds once it is durable: a batch of consecutive
+ * chunks, or the end with the final status. Sent on the local event bus as is (no copy).
+ */
+public record LiveEvent(List<Chunk> chunks, GenerationStatus end) {
 
-  private LiveEvent() {
+  static LiveEvent chunks(List<Chunk> chunks) {
+    return new LiveEvent(List.copyOf(chunks), null);
   }
 
-  static JsonObject chunk(Chunk c) {
-    return new JsonObject().put("seq", c.seq())
-        .put("kind", c.kind() == Chunk.Kind.TEXT ? "text" : "reasoning").put("text", c.text());
+  static LiveEvent end(GenerationStatus status) {
+    return new LiveEvent(List.of(), status);
   }
 
-  static JsonObject end(GenerationLog log) {
-    return new JsonObject().put("end", true).put("state", log.state().wire()).put("chunks", log.lastSeq());
+  public boolean isEnd() {
+    return end != null;
   }
 
-  public static boolean isEnd(JsonObject event) {
-    return event.getBoolean("end", false);
+  public long firstSeq() {
+    return chunks.get(0).seq();
   }
 
-  /** The chunk an event carries; only for events that are not the end. */
-  public static Chunk toChunk(JsonObject event) {
-    return new Chunk(event.getLong("seq"),
-        "text".equals(event.getString("kind")) ? Chunk.Kind.TEXT : Chunk.Kind.REASONING,
-        event.getString("text"));
+  public long lastSeq() {
+    return chunks.get(chunks.size() - 1).seq();
   }
 }

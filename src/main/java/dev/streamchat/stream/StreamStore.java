@@ -5,30 +5,62 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Keeps every generation's log. The web side only asks for a log and reads after a cursor;
- * it never knows where the log is kept.
+ * Keeps every generation's log, as values and asynchronously, so an embedded journal and a store
+ * shared by several instances (Redis) can both implement it. A generation is started, its chunks
+ * appended in batches (numbered 1, 2, 3… by the writer), and it is finished once; readers get
+ * slices after a cursor. Lookups of an unknown id fail with {@link NotFound}.
  */
 public interface StreamStore {
 
-  /** Opens the log of a new generation. Blocking: call it off the event loop. */
-  GenerationLog start(GenerationInfo info);
+  /** Opens the log of a new generation. */
+  Future<Void> start(GenerationInfo info);
 
-  /** The log of a generation, live or ended, or a failed future with {@link NotFound}. */
-  Future<GenerationLog> find(String generationId);
+  /**
+   * Appends chunks that continue the log; the future holds the last one's number once they are
+   * durable, and only then may anyone be shown them. One append per generation at a time.
+   */
+  Future<Long> append(String generationId, List<Chunk> chunks);
 
-  /** Generations running now. */
-  Collection<GenerationLog> running();
+  /** Ends the log with its end record; the future holds the final status. */
+  Future<GenerationStatus> finish(String generationId, GenerationEnd end);
 
-  /** Ends as interrupted every log that was running when the process last died. Blocking. */
-  List<GenerationLog> recoverInterrupted();
+  /** The generation's status now. */
+  Future<GenerationStatus> status(String generationId);
 
-  /** Succeeds when new logs can be written (for the readiness check). */
-  Future<Void> ping();
+  /** The chunks after {@code afterSeq} (at least one when any follow), at most about {@code maxChars} of text. */
+  Future<Slice> read(String generationId, long afterSeq, int maxChars);
+
+  /** The whole text of the generation, as far as it is written. */
+  Future<Answer> answer(String generationId);
+
+  /** Generations this process is writing now. */
+  List<GenerationStatus> running();
+
+  /** Ends as interrupted every log the last process left running; answers their final statuses. */
+  Future<List<GenerationStatus>> recover();
 
   /** Forgets ended generations (their conversation was deleted, or their answer replaced). */
   Future<Void> delete(Collection<String> generationIds);
 
-  void close();
+  /** Succeeds when new logs can be written (for the readiness check). */
+  Future<Void> ping();
+
+  /** Ends every running log as interrupted and closes the store. */
+  Future<Void> close();
+
+  /** Chunks after a cursor, with the status read with them. */
+  record Slice(GenerationStatus status, List<Chunk> chunks) {
+
+    /** The number of the last chunk in this slice, or {@code afterSeq} when it has none. */
+    public long lastSeq(long afterSeq) {
+      return chunks.isEmpty() ? afterSeq : chunks.get(chunks.size() - 1).seq();
+    }
+
+    /** True when the generation has ended and this slice reaches its last chunk. */
+    public boolean endsAfter(long afterSeq) {
+      return status.ended() && lastSeq(afterSeq) >= status.lastSeq();
+    }
+  }
 
   final class NotFound extends RuntimeException {
     public NotFound(String id) {

@@ -4,7 +4,7 @@ import dev.streamchat.chat.Problem;
 import dev.streamchat.ops.AdminAccess;
 import dev.streamchat.ops.Operations;
 import dev.streamchat.ops.Viewers;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationStatus;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Cookie;
@@ -153,12 +153,12 @@ final class AdminRoutes {
 
   private void listStreams(RoutingContext ctx) {
     JsonArray out = new JsonArray();
-    for (GenerationLog log : ops.streams().running()) {
+    for (GenerationStatus log : ops.streams().running()) {
       Viewers.Summary v = ops.viewers().summary(log.id());
       long lastSeq = log.lastSeq();
       out.add(new JsonObject().put("id", log.id()).put("conversationId", log.info().conversationId())
           .put("model", log.info().model()).put("state", log.state().wire()).put("chunks", lastSeq)
-          .put("viewers", log.viewers()).put("ttftMs", log.ttftMs() < 0 ? null : log.ttftMs())
+          .put("viewers", v.viewers()).put("ttftMs", log.ttftMs() < 0 ? null : log.ttftMs())
           .put("tokensPerSecond", log.tokensPerSecond()).put("startedAt", log.info().startedAt())
           .put("session", AdminSnapshot.shorten(log.info().owner()))
           .put("slowestViewerLag", v.viewers() == 0 ? null : Math.max(0, lastSeq - v.slowestLastSent()))

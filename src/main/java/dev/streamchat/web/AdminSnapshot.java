@@ -3,7 +3,7 @@ package dev.streamchat.web;
 import dev.streamchat.ops.EndedGenerations;
 import dev.streamchat.ops.Operations;
 import dev.streamchat.ops.Viewers;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.GenerationStatus;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -52,13 +52,13 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
 
   static AdminSnapshot take(Operations ops) {
     long now = System.currentTimeMillis();
-    List<GenerationLog> running = new ArrayList<>(ops.streams().running());
-    running.sort(Comparator.comparingLong((GenerationLog l) -> l.info().startedAt()).reversed()
-        .thenComparing(GenerationLog::id));
+    List<GenerationStatus> running = new ArrayList<>(ops.streams().running());
+    running.sort(Comparator.comparingLong((GenerationStatus l) -> l.info().startedAt()).reversed()
+        .thenComparing(GenerationStatus::id));
     List<LiveRow> live = new ArrayList<>(running.size());
     double tokensPerSecond = 0;
     long chunks = 0;
-    for (GenerationLog log : running) {
+    for (GenerationStatus log : running) {
       Viewers.Summary v = ops.viewers().summary(log.id());
       long lastSeq = log.lastSeq();
       double tps = log.tokensPerSecond();

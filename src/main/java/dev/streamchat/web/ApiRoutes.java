@@ -4,6 +4,7 @@ import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.Conversation;
 import dev.streamchat.chat.Message;
 import dev.streamchat.chat.Problem;
+import dev.streamchat.stream.GenerationStatus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -89,8 +90,8 @@ final class ApiRoutes {
       if (m.generationId() != null) o.put("generationId", m.generationId()).put("state", m.state());
       if (m.error() != null) o.put("error", m.error());
       if ("running".equals(m.state())) {
-        out.add(chat.generation(owner, m.generationId())
-            .map(log -> o.put("content", log.text()).put("state", log.state().wire()))
+        out.add(chat.answer(owner, m.generationId())
+            .map(a -> o.put("content", a.text()).put("state", a.status().state().wire()))
             .otherwise(o));
       } else {
         out.add(Future.succeededFuture(o));
@@ -161,14 +162,16 @@ final class ApiRoutes {
   }
 
   private void getGeneration(RoutingContext ctx) {
-    reply(ctx, chat.generation(Sessions.owner(ctx), ctx.pathParam("gid")), 200, log -> {
-      JsonObject o = new JsonObject().put("id", log.id()).put("conversationId", log.info().conversationId())
-          .put("model", log.info().model()).put("state", log.state().wire()).put("text", log.text())
-          .put("chunks", log.lastSeq()).put("startedAt", log.info().startedAt());
-      if (log.ttftMs() >= 0) o.put("ttftMs", log.ttftMs());
-      if (log.state().isFinal()) o.put("endedAt", log.endedAt());
-      if (!log.reasoning().isEmpty()) o.put("reasoning", log.reasoning());
-      if (log.error() != null) o.put("error", log.error());
+    reply(ctx, chat.answer(Sessions.owner(ctx), ctx.pathParam("gid")), 200, a -> {
+      GenerationStatus s = a.status();
+      JsonObject o = new JsonObject().put("id", s.id()).put("conversationId", s.info().conversationId())
+          .put("model", s.info().model()).put("state", s.state().wire()).put("text", a.text())
+          .put("chunks", s.lastSeq()).put("startedAt", s.info().startedAt());
+      if (s.ttftMs() >= 0) o.put("ttftMs", s.ttftMs());
+      if (s.ended()) o.put("endedAt", s.endedAt());
+      if (s.finishReason() != null) o.put("finishReason", s.finishReason().wire());
+      if (!a.reasoning().isEmpty()) o.put("reasoning", a.reasoning());
+      if (s.error() != null) o.put("error", s.error());
       return o;
     });
   }

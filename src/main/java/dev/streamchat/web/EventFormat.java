@@ -1,29 +1,30 @@
 package dev.streamchat.web;
 
 import dev.streamchat.stream.Delta;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.FeedView;
+import dev.streamchat.stream.GenerationStatus;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
-/** How a viewer's events are written: JSON for programs, HTML fragments for the chat page. */
-interface EventFormat {
+/** The API's events of shared/API.md: each delta on its own, so no prefix is needed. */
+final class EventFormat {
 
-  String chunk(Delta delta);
+  private EventFormat() {
+  }
 
-  String end(GenerationLog log);
-
-  /** The API's events of shared/API.md. */
-  EventFormat JSON = new EventFormat() {
+  static final FeedView JSON = prefix -> new FeedView.Rendering() {
     @Override
-    public String chunk(Delta d) {
+    public Buffer next(Delta d) {
       JsonObject data = new JsonObject().put("seq", d.lastSeq()).put("text", d.text());
       if (!d.reasoning().isEmpty()) data.put("reasoning", d.reasoning());
-      return Sse.event("chunk", d.lastSeq(), data.encode());
+      return Buffer.buffer(Sse.event("chunk", d.lastSeq(), data.encode()));
     }
 
     @Override
-    public String end(GenerationLog log) {
-      return Sse.event("end", 0, new JsonObject().put("state", log.state().wire())
-          .put("chunks", log.lastSeq()).put("error", log.error()).encode());
+    public Buffer end(GenerationStatus s) {
+      JsonObject data = new JsonObject().put("state", s.state().wire()).put("chunks", s.lastSeq()).put("error", s.error());
+      if (s.finishReason() != null) data.put("finishReason", s.finishReason().wire());
+      return Buffer.buffer(Sse.event("end", 0, data.encode()));
     }
   };
 }

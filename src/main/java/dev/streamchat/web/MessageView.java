@@ -2,7 +2,8 @@ package dev.streamchat.web;
 
 import dev.streamchat.chat.Message;
 import dev.streamchat.markdown.MarkdownRenderer;
-import dev.streamchat.stream.GenerationLog;
+import dev.streamchat.stream.Answer;
+import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationState;
 
 /**
@@ -88,12 +89,12 @@ public record MessageView(
         "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false);
   }
 
-  /** An answer from its live log (running, or ended but not yet saved): always the newest message. */
-  static MessageView answer(GenerationLog log) {
-    GenerationState s = log.state();
-    String text = log.text();
-    return new MessageView("assistant", text, s.isFinal() ? MarkdownRenderer.get().toHtml(text) : null,
-        log.reasoning(), log.id(), s.wire(), log.error(), log.lastSeq(), log.info().conversationId(), null,
+  /** An answer from its log (running, or ended but not yet saved): always the newest message. */
+  static MessageView answer(Answer a) {
+    GenerationStatus st = a.status();
+    GenerationState s = st.state();
+    return new MessageView("assistant", a.text(), s.isFinal() ? MarkdownRenderer.get().toHtml(a.text()) : null,
+        a.reasoning(), st.id(), s.wire(), st.error(), st.lastSeq(), st.info().conversationId(), null,
         false, true);
   }
 

@@ -111,7 +111,7 @@ final class PageRoutes {
       if (!m.isAssistant()) {
         out.add(Future.succeededFuture(MessageView.user(m)));
       } else if ("running".equals(m.state())) {
-        out.add(chat.generation(owner, m.generationId()).map(MessageView::answer)
+        out.add(chat.answer(owner, m.generationId()).map(MessageView::answer)
             .otherwise(MessageView.saved(m)).map(v -> v.withContext(trimmed, last)));
       } else {
         out.add(Future.succeededFuture(MessageView.saved(m).withContext(trimmed, last)));
@@ -252,8 +252,8 @@ final class PageRoutes {
 
   /** Answers the new generation's message fragment, which takes the old answer's place. */
   private void answerAgain(RoutingContext ctx, Future<String> generation) {
-    generation.compose(gid -> chat.generation(Sessions.owner(ctx), gid))
-        .map(log -> views.fragment(Views.CHAT, "assistant", Map.of("m", MessageView.answer(log))))
+    generation.compose(gid -> chat.answer(Sessions.owner(ctx), gid))
+        .map(answer -> views.fragment(Views.CHAT, "assistant", Map.of("m", MessageView.answer(answer))))
         .onSuccess(fragment -> html(ctx, 200, fragment))
         .onFailure(ctx::fail);
   }
@@ -269,7 +269,7 @@ final class PageRoutes {
     String gid = ctx.pathParam("gid");
     chat.generation(Sessions.owner(ctx), gid).onComplete(ar -> {
       if (ar.failed()) ctx.fail(ar.cause());
-      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents(gid));
+      else SseStream.serve(vertx, ctx, chat.quotas(), ar.result(), cursor, views.pageEvents());
     });
   }
 

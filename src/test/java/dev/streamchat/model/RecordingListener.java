@@ -7,6 +7,8 @@ public final class RecordingListener implements StreamListener {
   public int parts;
   public long promptTokens = -2;
   public long completionTokens = -2;
+  public FinishReason finishReason;
+  public Failure failure;
 
   @Override
   public void onText(String t) {
@@ -21,16 +23,14 @@ public final class RecordingListener implements StreamListener {
   }
 
   @Override
-  public void onUsage(long prompt, long completion) {
-    promptTokens = prompt;
-    completionTokens = completion;
+  public void onComplete(FinishReason reason, Usage usage) {
+    finishReason = reason;
+    promptTokens = usage.promptTokens();
+    completionTokens = usage.completionTokens();
   }
 
   @Override
-  public void onComplete() {
-  }
-
-  @Override
-  public void onError(String message) {
+  public void onFailure(Failure f) {
+    failure = f;
   }
 }

@@ -47,6 +47,7 @@ class StreamParsersTest {
     for (byte[] w : writes) parser.feed(Buffer.buffer(w));
     parser.finish();
     assertTrue(parser.complete(), p + " sees the end of the answer");
+    l.onComplete(parser.finishReason(), parser.usage());
     return l;
   }
 

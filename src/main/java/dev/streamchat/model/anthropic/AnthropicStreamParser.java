@@ -1,6 +1,8 @@
 package dev.streamchat.model.anthropic;
 
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import dev.streamchat.model.http.LineSplitter;
 import dev.streamchat.model.http.Redactor;
 import dev.streamchat.model.http.SseDecoder;
@@ -27,6 +29,7 @@ public final class AnthropicStreamParser implements StreamParser {
   private boolean done;
   private long inputTokens = -1;
   private long outputTokens = -1;
+  private FinishReason finishReason = FinishReason.STOP;
 
   public AnthropicStreamParser(StreamListener listener, Redactor redactor) {
     this.listener = listener;
@@ -52,6 +55,16 @@ public final class AnthropicStreamParser implements StreamParser {
     return done;
   }
 
+  @Override
+  public FinishReason finishReason() {
+    return finishReason;
+  }
+
+  @Override
+  public Usage usage() {
+    return new Usage(inputTokens, outputTokens);
+  }
+
   private void event(String type, String data) {
     if (done) return;
     JsonObject o = StreamFailure.parseObject(data);
@@ -74,21 +87,26 @@ public final class AnthropicStreamParser implements StreamParser {
         }
       }
       case "message_delta" -> {
+        if (o.getValue("delta") instanceof JsonObject d && d.getValue("stop_reason") instanceof String why) {
+          finishReason = switch (why) {
+            case "end_turn", "stop_sequence" -> FinishReason.STOP;
+            case "max_tokens" -> FinishReason.LENGTH;
+            case "refusal" -> FinishReason.CONTENT_FILTER;
+            default -> FinishReason.OTHER;
+          };
+        }
         if (o.getValue("usage") instanceof JsonObject u) {
           inputTokens = number(u, "input_tokens", inputTokens);
           outputTokens = number(u, "output_tokens", outputTokens);
         }
       }
-      case "message_stop" -> {
-        listener.onUsage(inputTokens, outputTokens);
-        done = true;
-      }
+      case "message_stop" -> done = true;
       case "error" -> {
         JsonObject err = o.getValue("error") instanceof JsonObject e ? e : new JsonObject();
         String errType = err.getValue("type") instanceof String t ? t : null;
         String message = err.getValue("message") instanceof String m ? m : null;
-        throw new StreamFailure(UpstreamErrors.reported(errType,
-            errType != null && message != null ? errType + " (" + message + ")" : message, redactor));
+        throw UpstreamErrors.reported(errType,
+            errType != null && message != null ? errType + " (" + message + ")" : message, redactor);
       }
       default -> { } // ping, content_block_start/stop, and event types added later
     }

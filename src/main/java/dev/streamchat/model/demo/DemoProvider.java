@@ -4,7 +4,9 @@ import dev.streamchat.model.ModelInfo;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRequest;
 import dev.streamchat.model.StreamHandle;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -113,8 +115,7 @@ public final class DemoProvider implements ModelProvider {
       while (sent < due && !cancelled) listener.onText(tokens.get(sent++));
       if (cancelled) return;
       if (sent >= tokens.size()) {
-        listener.onUsage(0, tokens.size());
-        listener.onComplete();
+        listener.onComplete(FinishReason.STOP, new Usage(0, tokens.size()));
         return;
       }
       double nextAtMs = sent * 1000.0 / tokensPerSecond;

@@ -1,7 +1,10 @@
 package dev.streamchat.model.http;
 
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamHandle;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +20,8 @@ import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP side every remote provider shares: a streamed POST whose body goes to a
@@ -25,6 +30,8 @@ import java.util.function.Function;
  * resets its request, which closes the connection, so the model server stops generating.
  */
 public final class HttpStreamClient {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpStreamClient.class);
 
   private static final int MAX_LIST_BYTES = 8 * 1024 * 1024;
   private static final int MAX_STREAMS_PER_SERVER = 100_000;
@@ -73,13 +80,16 @@ public final class HttpStreamClient {
 
   /**
    * POSTs {@code body} and streams the answer into {@code parser}, which calls {@code listener}.
-   * Ends with exactly one of onComplete/onError unless the returned handle cancels it first.
+   * Ends with exactly one of onComplete/onFailure unless the returned handle cancels it first. An
+   * exception thrown by {@code listener} ends the stream as an internal failure, never as a
+   * malformed chunk: it is this server's fault, not the model's.
    * {@code model} names the model in a 404 message.
    */
   public StreamHandle stream(String url, Map<String, String> headers, JsonObject body, String model,
       Function<StreamListener, StreamParser> parserFactory, StreamListener listener) {
     Call call = new Call(url, model, listener);
-    call.start(headers, body, parserFactory.apply(call.progress));
+    call.parser = parserFactory.apply(call.progress);
+    call.start(headers, body);
     return call::cancel;
   }
 
@@ -101,38 +111,45 @@ public final class HttpStreamClient {
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile HttpClientRequest request;
     private volatile boolean sawToken;
+    private StreamParser parser;
     private long firstTokenTimer = -1;
     private long idleTimer = -1;
 
-    /** The listener the parser calls: passes everything on and notes that tokens flow. */
+    /**
+     * The listener the parser calls: passes text on and notes that tokens flow. What the listener
+     * throws is wrapped so that it is never taken for a fault of the stream.
+     */
     final StreamListener progress = new StreamListener() {
       @Override
       public void onText(String text) {
         if (ended.get()) return;
         tokenArrived();
-        listener.onText(text);
+        try {
+          listener.onText(text);
+        } catch (RuntimeException e) {
+          throw new ListenerFault(e);
+        }
       }
 
       @Override
       public void onReasoning(String text) {
         if (ended.get()) return;
         tokenArrived();
-        listener.onReasoning(text);
+        try {
+          listener.onReasoning(text);
+        } catch (RuntimeException e) {
+          throw new ListenerFault(e);
+        }
       }
 
       @Override
-      public void onUsage(long promptTokens, long completionTokens) {
-        if (!ended.get()) listener.onUsage(promptTokens, completionTokens);
-      }
-
-      @Override
-      public void onComplete() {
+      public void onComplete(FinishReason reason, Usage usage) {
         succeed();
       }
 
       @Override
-      public void onError(String message) {
-        fail(message);
+      public void onFailure(Failure failure) {
+        fail(failure);
       }
     };
 
@@ -142,9 +159,9 @@ public final class HttpStreamClient {
       this.listener = listener;
     }
 
-    void start(Map<String, String> headers, JsonObject body, StreamParser parser) {
-      firstTokenTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> fail(
-          "The model did not start answering within " + seconds(timeouts.firstTokenMs()) + "."));
+    void start(Map<String, String> headers, JsonObject body) {
+      firstTokenTimer = vertx.setTimer(timeouts.firstTokenMs(), id -> fail(Failure.of(Failure.Kind.TIMEOUT,
+          "The model did not start answering within " + seconds(timeouts.firstTokenMs()) + ".")));
       RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
           .setConnectTimeout(timeouts.connectMs())
           .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream, application/x-ndjson, application/json");
@@ -161,12 +178,12 @@ public final class HttpStreamClient {
         }
         request.send(body.toBuffer()).onComplete(sent -> {
           if (sent.failed()) fail(UpstreamErrors.forConnection(sent.cause(), hostOf(url)));
-          else receive(sent.result(), parser);
+          else receive(sent.result());
         });
       });
     }
 
-    private void receive(HttpClientResponse resp, StreamParser parser) {
+    private void receive(HttpClientResponse resp) {
       if (ended.get()) {
         request.reset();
         return;
@@ -178,35 +195,37 @@ public final class HttpStreamClient {
       resp.handler(bytes -> {
         if (ended.get()) return;
         if (sawToken) armIdle();
-        try {
-          parser.feed(bytes);
-          if (parser.complete()) succeed();
-        } catch (StreamFailure f) {
-          fail(f.getMessage());
-        } catch (RuntimeException malformed) {
-          fail(StreamFailure.malformed().getMessage());
-        }
+        if (parse(() -> parser.feed(bytes)) && parser.complete()) succeed();
       });
-      resp.exceptionHandler(err -> fail(cutMessage()));
+      resp.exceptionHandler(err -> fail(cut()));
       resp.endHandler(v -> {
         if (ended.get()) return;
-        try {
-          parser.finish();
-        } catch (StreamFailure f) {
-          fail(f.getMessage());
-          return;
-        } catch (RuntimeException malformed) {
-          fail(StreamFailure.malformed().getMessage());
-          return;
-        }
+        if (!parse(parser::finish)) return;
         if (parser.complete()) succeed();
-        else fail(cutMessage());
+        else fail(cut());
       });
     }
 
-    private String cutMessage() {
-      return sawToken ? "The model server closed the stream before the answer was complete."
-          : "The model server closed the stream without an answer.";
+    /** Runs a step of the parser; false when it ended the stream (a failure of the stream or of the listener). */
+    private boolean parse(Runnable step) {
+      try {
+        step.run();
+        return true;
+      } catch (ListenerFault f) {
+        LOG.error("stream of model {}: its listener failed", model, f.getCause());
+        fail(Failure.of(Failure.Kind.INTERNAL, "The server could not handle the answer."));
+      } catch (StreamFailure f) {
+        fail(f.failure());
+      } catch (RuntimeException malformed) {
+        fail(StreamFailure.malformed().failure());
+      }
+      return false;
+    }
+
+    private Failure cut() {
+      return Failure.of(Failure.Kind.MODEL, sawToken
+          ? "The model server closed the stream before the answer was complete."
+          : "The model server closed the stream without an answer.");
     }
 
     private void tokenArrived() {
@@ -219,8 +238,8 @@ public final class HttpStreamClient {
 
     private void armIdle() {
       if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
-      idleTimer = vertx.setTimer(timeouts.idleMs(), id -> fail(
-          "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer."));
+      idleTimer = vertx.setTimer(timeouts.idleMs(), id -> fail(Failure.of(Failure.Kind.TIMEOUT,
+          "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer.")));
     }
 
     private boolean end() {
@@ -231,13 +250,13 @@ public final class HttpStreamClient {
     }
 
     void succeed() {
-      if (end()) listener.onComplete();
+      if (end()) listener.onComplete(parser.finishReason(), parser.usage());
     }
 
-    void fail(String message) {
+    void fail(Failure failure) {
       if (!end()) return;
       closeUpstream();
-      listener.onError(message);
+      listener.onFailure(failure);
     }
 
     void cancel() {
@@ -248,6 +267,13 @@ public final class HttpStreamClient {
     private void closeUpstream() {
       HttpClientRequest r = request;
       if (r != null) r.reset();
+    }
+  }
+
+  /** What the listener threw, carried through the parser so it is not taken for a malformed chunk. */
+  private static final class ListenerFault extends RuntimeException {
+    ListenerFault(RuntimeException cause) {
+      super(cause);
     }
   }
 

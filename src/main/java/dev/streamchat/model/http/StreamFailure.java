@@ -1,20 +1,30 @@
 package dev.streamchat.model.http;
 
-/** Why a model's stream failed, in a short message fit to show a person. */
+import dev.streamchat.model.Failure;
+import io.vertx.core.json.JsonObject;
+
+/** A model's stream failed: thrown by parsers, carried to the listener as its {@link Failure}. */
 public final class StreamFailure extends RuntimeException {
 
-  public StreamFailure(String message) {
-    super(message, null, false, false);
+  private final Failure failure;
+
+  public StreamFailure(Failure failure) {
+    super(failure.message(), null, false, false);
+    this.failure = failure;
+  }
+
+  public Failure failure() {
+    return failure;
   }
 
   public static StreamFailure malformed() {
-    return new StreamFailure("The model server sent a malformed chunk.");
+    return new StreamFailure(Failure.of(Failure.Kind.MALFORMED, "The model server sent a malformed chunk."));
   }
 
   /** One chunk of a stream as a JSON object; anything else is a malformed chunk. */
-  public static io.vertx.core.json.JsonObject parseObject(String text) {
+  public static JsonObject parseObject(String text) {
     try {
-      return new io.vertx.core.json.JsonObject(text);
+      return new JsonObject(text);
     } catch (RuntimeException e) {
       throw malformed();
     }

@@ -1,5 +1,6 @@
 package dev.streamchat.model.http;
 
+import dev.streamchat.model.Failure;
 import io.netty.channel.ConnectTimeoutException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -18,16 +19,26 @@ public final class UpstreamErrors {
   private UpstreamErrors() {
   }
 
-  /** The message for a non-2xx answer to a stream request. */
-  public static String forStatus(int status, String retryAfter, String model) {
+  /** The failure for a non-2xx answer to a stream request. */
+  public static Failure forStatus(int status, String retryAfter, String model) {
     if (status == 401 || status == 403) {
-      return "The model server refused the API key (HTTP " + status + ").";
+      return Failure.of(Failure.Kind.REFUSED, "The model server refused the API key (HTTP " + status + ").");
     }
-    if (status == 404) return "The model server does not know the model '" + model + "' (HTTP 404).";
-    if (status == 429) return "The model server is busy: " + rateLimited(retryAfter) + ".";
-    if (status == 529) return "The model server is overloaded (HTTP 529). Try again later.";
-    if (status >= 500) return "The model server failed (HTTP " + status + "). Try again later.";
-    return "The model server rejected the request (HTTP " + status + ").";
+    if (status == 404) {
+      return Failure.of(Failure.Kind.REFUSED, "The model server does not know the model '" + model + "' (HTTP 404).");
+    }
+    Long wait = retryAfterSeconds(retryAfter);
+    Duration after = wait == null ? null : Duration.ofSeconds(wait);
+    if (status == 429) {
+      return new Failure(Failure.Kind.RATE_LIMITED, "The model server is busy: " + rateLimited(retryAfter) + ".", after);
+    }
+    if (status == 529) {
+      return new Failure(Failure.Kind.RATE_LIMITED, "The model server is overloaded (HTTP 529). Try again later.", after);
+    }
+    if (status >= 500) {
+      return new Failure(Failure.Kind.REFUSED, "The model server failed (HTTP " + status + "). Try again later.", after);
+    }
+    return Failure.of(Failure.Kind.REFUSED, "The model server rejected the request (HTTP " + status + ").");
   }
 
   /** "rate limited, retry in N s" from a Retry-After header (seconds or an HTTP date). */
@@ -51,8 +62,12 @@ public final class UpstreamErrors {
     }
   }
 
-  /** The message for a request that got no answer at all. */
-  public static String forConnection(Throwable cause, String hostAndPort) {
+  /** The failure of a request that got no answer at all. */
+  public static Failure forConnection(Throwable cause, String hostAndPort) {
+    return Failure.of(Failure.Kind.CONNECTION, connectionMessage(cause, hostAndPort));
+  }
+
+  private static String connectionMessage(Throwable cause, String hostAndPort) {
     Throwable t = cause;
     while (t.getCause() != null && t.getCause() != t) {
       if (t instanceof ConnectException || t instanceof UnknownHostException) break;
@@ -71,7 +86,11 @@ public final class UpstreamErrors {
   }
 
   /** An error the server reported inside its stream; its text is clipped and stripped of secrets. */
-  public static String reported(String type, String message, Redactor redactor) {
+  public static StreamFailure reported(String type, String message, Redactor redactor) {
+    return new StreamFailure(Failure.of(Failure.Kind.MODEL, reportedMessage(type, message, redactor)));
+  }
+
+  private static String reportedMessage(String type, String message, Redactor redactor) {
     String detail = message == null || message.isBlank() ? type : message;
     if (detail == null || detail.isBlank()) detail = "unknown error";
     detail = redactor.redact(detail.strip().replaceAll("\\s+", " "));

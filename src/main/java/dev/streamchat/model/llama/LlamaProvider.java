@@ -9,7 +9,10 @@ import dev.streamchat.model.ModelInfo;
 import dev.streamchat.model.ModelProvider;
 import dev.streamchat.model.ModelRequest;
 import dev.streamchat.model.StreamHandle;
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -102,8 +105,8 @@ public final class LlamaProvider implements ModelProvider, AutoCloseable {
     try {
       generator.execute(generation);
     } catch (RejectedExecutionException e) {
-      listener.onError(closed ? "The server is shutting down."
-          : "Too many answers are waiting for the local model; try again in a moment.");
+      listener.onFailure(closed ? Failure.of(Failure.Kind.INTERNAL, "The server is shutting down.")
+          : Failure.of(Failure.Kind.RATE_LIMITED, "Too many answers are waiting for the local model; try again in a moment."));
     }
     return generation::cancel;
   }
@@ -162,8 +165,8 @@ public final class LlamaProvider implements ModelProvider, AutoCloseable {
         int answerRoom = Math.min(maxTokens, CONTEXT_TOKENS / 2);
         var fitted = ChatPrompt.fit(model, request.messages(), CONTEXT_TOKENS - answerRoom);
         if (fitted.isEmpty()) {
-          listener.onError("The message is too long for this model: its context holds " + CONTEXT_TOKENS
-              + " tokens, with " + answerRoom + " kept for the answer.");
+          listener.onFailure(Failure.of(Failure.Kind.REFUSED, "The message is too long for this model: its context holds "
+              + CONTEXT_TOKENS + " tokens, with " + answerRoom + " kept for the answer."));
           return;
         }
         String prompt = fitted.get();
@@ -178,11 +181,12 @@ public final class LlamaProvider implements ModelProvider, AutoCloseable {
           if (!out.text.isEmpty()) listener.onText(out.text);
         }
         if (stopping()) return;
-        listener.onUsage(promptTokens, generated);
-        listener.onComplete();
+        // The iterator ends by itself at the model's end of text or at n_predict.
+        FinishReason reason = generated + 1 >= room ? FinishReason.LENGTH : FinishReason.STOP;
+        listener.onComplete(reason, new Usage(promptTokens, generated));
       } catch (RuntimeException e) {
         LOG.warn("GGUF model {}: generation failed", info.id(), e);
-        if (!stopping()) listener.onError("The local model failed: " + clip(e.getMessage()));
+        if (!stopping()) listener.onFailure(Failure.of(Failure.Kind.MODEL, "The local model failed: " + clip(e.getMessage())));
       } finally {
         // Leaving the loop without cancel() lets llama.cpp run on to n_predict. And cancel() must
         // come from this, the iterating thread: from another one, while this waits in next(), it hangs.

@@ -1,6 +1,8 @@
 package dev.streamchat.model.ollama;
 
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import dev.streamchat.model.http.LineSplitter;
 import dev.streamchat.model.http.Redactor;
 import dev.streamchat.model.http.StreamFailure;
@@ -22,6 +24,8 @@ public final class OllamaStreamParser implements StreamParser {
   private final Redactor redactor;
   private final LineSplitter lines;
   private boolean done;
+  private FinishReason finishReason = FinishReason.STOP;
+  private Usage usage = Usage.UNKNOWN;
 
   public OllamaStreamParser(StreamListener listener, Redactor redactor) {
     this.listener = listener;
@@ -44,18 +48,29 @@ public final class OllamaStreamParser implements StreamParser {
     return done;
   }
 
+  @Override
+  public FinishReason finishReason() {
+    return finishReason;
+  }
+
+  @Override
+  public Usage usage() {
+    return usage;
+  }
+
   private void line(String line) {
     if (done || line.isBlank()) return;
     JsonObject o = StreamFailure.parseObject(line);
     if (o.getValue("error") != null) {
-      throw new StreamFailure(UpstreamErrors.reported(null, String.valueOf(o.getValue("error")), redactor));
+      throw UpstreamErrors.reported(null, String.valueOf(o.getValue("error")), redactor);
     }
     if (o.getValue("message") instanceof JsonObject m) {
       if (m.getValue("thinking") instanceof String t && !t.isEmpty()) listener.onReasoning(t);
       if (m.getValue("content") instanceof String c && !c.isEmpty()) listener.onText(c);
     }
     if (Boolean.TRUE.equals(o.getValue("done"))) {
-      listener.onUsage(number(o, "prompt_eval_count"), number(o, "eval_count"));
+      usage = new Usage(number(o, "prompt_eval_count"), number(o, "eval_count"));
+      if ("length".equals(o.getValue("done_reason"))) finishReason = FinishReason.LENGTH;
       done = true;
     }
   }

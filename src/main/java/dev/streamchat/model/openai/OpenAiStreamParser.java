@@ -1,6 +1,8 @@
 package dev.streamchat.model.openai;
 
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import dev.streamchat.model.http.LineSplitter;
 import dev.streamchat.model.http.Redactor;
 import dev.streamchat.model.http.SseDecoder;
@@ -26,7 +28,8 @@ public final class OpenAiStreamParser implements StreamParser {
   private final LineSplitter lines;
   private final SseDecoder events;
   private boolean done;
-  private boolean finishReason;
+  private FinishReason finishReason;
+  private Usage usage = Usage.UNKNOWN;
 
   public OpenAiStreamParser(StreamListener listener, Redactor redactor) {
     this.listener = listener;
@@ -46,12 +49,22 @@ public final class OpenAiStreamParser implements StreamParser {
     lines.finish();
     events.finish();
     // Some servers end the body after a finish_reason without sending [DONE].
-    if (finishReason) done = true;
+    if (finishReason != null) done = true;
   }
 
   @Override
   public boolean complete() {
     return done;
+  }
+
+  @Override
+  public FinishReason finishReason() {
+    return finishReason == null ? FinishReason.STOP : finishReason;
+  }
+
+  @Override
+  public Usage usage() {
+    return usage;
   }
 
   private void event(String type, String data) {
@@ -64,7 +77,7 @@ public final class OpenAiStreamParser implements StreamParser {
     if (chunk.getValue("error") != null) {
       Object e = chunk.getValue("error");
       JsonObject err = e instanceof JsonObject o ? o : new JsonObject().put("message", String.valueOf(e));
-      throw new StreamFailure(UpstreamErrors.reported(string(err, "type"), string(err, "message"), redactor));
+      throw UpstreamErrors.reported(string(err, "type"), string(err, "message"), redactor);
     }
     if (chunk.getValue("choices") instanceof JsonArray choices && !choices.isEmpty()) {
       if (!(choices.getValue(0) instanceof JsonObject choice)) throw StreamFailure.malformed();
@@ -75,10 +88,18 @@ public final class OpenAiStreamParser implements StreamParser {
         String content = string(delta, "content");
         if (content != null && !content.isEmpty()) listener.onText(content);
       }
-      if (string(choice, "finish_reason") != null) finishReason = true;
+      String why = string(choice, "finish_reason");
+      if (why != null) {
+        finishReason = switch (why) {
+          case "stop" -> FinishReason.STOP;
+          case "length" -> FinishReason.LENGTH;
+          case "content_filter" -> FinishReason.CONTENT_FILTER;
+          default -> FinishReason.OTHER;
+        };
+      }
     }
     if (chunk.getValue("usage") instanceof JsonObject usage) {
-      listener.onUsage(number(usage, "prompt_tokens"), number(usage, "completion_tokens"));
+      this.usage = new Usage(number(usage, "prompt_tokens"), number(usage, "completion_tokens"));
     }
   }
 

@@ -9,7 +9,10 @@ import dev.streamchat.model.ChatMessage;
 import dev.streamchat.model.ModelInfo;
 import dev.streamchat.model.ModelRequest;
 import dev.streamchat.model.StreamHandle;
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,18 +79,14 @@ class LlamaProviderTest {
     }
 
     @Override
-    public void onUsage(long promptTokens, long completion) {
-      completionTokens = completion;
-    }
-
-    @Override
-    public void onComplete() {
+    public void onComplete(FinishReason reason, Usage usage) {
+      completionTokens = usage.completionTokens();
       end.complete("done");
     }
 
     @Override
-    public void onError(String message) {
-      end.complete("error: " + message);
+    public void onFailure(Failure failure) {
+      end.complete("error: " + failure.message());
     }
 
     synchronized int count() {

@@ -1,0 +1,22 @@
+package dev.streamchat.stream;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * One viewer's transport as a feed sees it: SSE today, WebSocket later. Its methods are called on
+ * the viewer's event loop only; after the sink is closed they may still be called and do nothing.
+ */
+public interface FeedSink {
+
+  /** True while the transport holds more unsent bytes than it wants; the feed then waits for {@link #onDrain}. */
+  boolean writeQueueFull();
+
+  /** Runs {@code then} once, when the transport has room again. */
+  void onDrain(Runnable then);
+
+  /** Writes an event that carries the chunks up to {@code lastSeq}. */
+  void write(Buffer event, long lastSeq);
+
+  /** Writes the last event and ends the transport. */
+  void end(Buffer lastEvent);
+}

@@ -1,0 +1,283 @@
+package dev.streamchat.stream;
+
+import dev.streamchat.model.Usage;
+import dev.streamchat.stream.journal.Journal;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded stream store: every record goes through a {@link Journal}. A running generation
+ * costs only its counters here (its text is read back from the journal), so its memory does not
+ * grow with its length. Ended generations that were read are kept in a cache bounded by the
+ * characters it holds, and ended statuses in a small one bounded by count (a status is a few
+ * hundred bytes).
+ */
+public final class JournalStreamStore implements StreamStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournalStreamStore.class);
+  /** What the store keeps of ended answers it has read, in characters of text. */
+  public static final long DEFAULT_CACHE_CHARS = 16L * 1024 * 1024;
+  private static final int ENDED_STATUSES = 4096;
+  /** A read of a whole answer: the answer byte cap bounds what this reads. */
+  private static final int ALL = Integer.MAX_VALUE;
+
+  private final Journal journal;
+  private final Map<String, Live> running = new ConcurrentHashMap<>();
+  private final LinkedHashMap<String, GenerationStatus> endedStatuses = new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, GenerationStatus> eldest) {
+      return size() > ENDED_STATUSES;
+    }
+  };
+  private final EndedCache endedLogs;
+
+  /** The counters of a generation being written; its text is in the journal. */
+  private static final class Live {
+    final GenerationInfo info;
+    volatile long lastSeq;
+    volatile long firstChunkAt;
+    volatile long lastChunkAt;
+
+    Live(GenerationInfo info, long lastSeq) {
+      this.info = info;
+      this.lastSeq = lastSeq;
+    }
+
+    GenerationStatus status(GenerationEnd end) {
+      return new GenerationStatus(info, lastSeq, firstChunkAt, lastChunkAt, end);
+    }
+  }
+
+  public JournalStreamStore(Journal journal) {
+    this(journal, DEFAULT_CACHE_CHARS);
+  }
+
+  public JournalStreamStore(Journal journal, long cacheChars) {
+    this.journal = journal;
+    this.endedLogs = new EndedCache(cacheChars);
+  }
+
+  @Override
+  public Future<Void> start(GenerationInfo info) {
+    return journal.start(info).andThen(ar -> {
+      if (ar.succeeded()) running.put(info.id(), new Live(info, 0));
+    });
+  }
+
+  @Override
+  public Future<Long> append(String generationId, List<Chunk> chunks) {
+    Live live = running.get(generationId);
+    if (live == null) return Future.failedFuture(new IllegalStateException("generation " + generationId + " is not running"));
+    if (chunks.isEmpty()) return Future.succeededFuture(live.lastSeq);
+    return journal.append(generationId, chunks).map(v -> {
+      long now = System.currentTimeMillis();
+      if (live.firstChunkAt == 0) live.firstChunkAt = now;
+      live.lastChunkAt = now;
+      live.lastSeq = chunks.get(chunks.size() - 1).seq();
+      return live.lastSeq;
+    });
+  }
+
+  /**
+   * Writes the end record. If the journal cannot (a full disk), the generation still ends here,
+   * for every reader of this process; the next start finds it without an end and marks it
+   * interrupted.
+   */
+  @Override
+  public Future<GenerationStatus> finish(String generationId, GenerationEnd end) {
+    Live live = running.get(generationId);
+    if (live == null) return Future.failedFuture(new IllegalStateException("generation " + generationId + " is not running"));
+    GenerationEnd withFirst = live.firstChunkAt == 0 || end.firstChunkAt() != 0 ? end
+        : new GenerationEnd(end.state(), end.error(), end.finishReason(), end.usage(), end.endedAt(), live.firstChunkAt);
+    return journal.end(generationId, withFirst).transform(ar -> {
+      if (ar.failed()) LOG.error("generation {}: its end record could not be written: {}", generationId, ar.cause().toString());
+      GenerationStatus status = live.status(withFirst);
+      synchronized (endedStatuses) {
+        endedStatuses.put(generationId, status);
+      }
+      running.remove(generationId);
+      return Future.succeededFuture(status);
+    });
+  }
+
+  @Override
+  public Future<GenerationStatus> status(String generationId) {
+    Live live = running.get(generationId);
+    if (live != null) return Future.succeededFuture(live.status(null));
+    synchronized (endedStatuses) {
+      GenerationStatus s = endedStatuses.get(generationId);
+      if (s != null) return Future.succeededFuture(s);
+    }
+    EndedCache.Entry cached = endedLogs.get(generationId);
+    if (cached != null) return Future.succeededFuture(cached.status());
+    return journal.read(generationId, Long.MAX_VALUE, 0).map(found -> {
+      Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
+      return statusOf(s);
+    });
+  }
+
+  @Override
+  public Future<Slice> read(String generationId, long afterSeq, int maxChars) {
+    Live live = running.get(generationId);
+    if (live == null) return ended(generationId).map(e -> e.slice(afterSeq, maxChars));
+    return journal.read(generationId, afterSeq, maxChars).compose(found -> {
+      if (found.isEmpty()) return Future.failedFuture(new NotFound(generationId));
+      Journal.Slice s = found.get();
+      // The status of the journal's read: its last chunk is the one the text read ends with.
+      GenerationStatus status = s.end() != null ? statusOf(s)
+          : new GenerationStatus(s.info(), s.lastSeq(), live.firstChunkAt, live.lastChunkAt, null);
+      return Future.succeededFuture(new Slice(status, s.chunks()));
+    });
+  }
+
+  @Override
+  public Future<Answer> answer(String generationId) {
+    return read(generationId, 0, ALL).map(slice -> {
+      StringBuilder text = new StringBuilder();
+      StringBuilder reasoning = new StringBuilder();
+      for (Chunk c : slice.chunks()) (c.kind() == Chunk.Kind.TEXT ? text : reasoning).append(c.text());
+      return new Answer(slice.status(), text.toString(), reasoning.toString());
+    });
+  }
+
+  /** An ended generation's whole log, from the cache or read once from the journal. */
+  private Future<EndedCache.Entry> ended(String generationId) {
+    EndedCache.Entry cached = endedLogs.get(generationId);
+    if (cached != null) return Future.succeededFuture(cached);
+    return journal.read(generationId, 0, ALL).map(found -> {
+      Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
+      GenerationStatus status;
+      if (s.end() != null) {
+        status = statusOf(s);
+      } else {
+        // Ended in this process without a durable end record (the disk was full), or still
+        // unrecovered: the status kept at the end is the truth.
+        synchronized (endedStatuses) {
+          status = endedStatuses.getOrDefault(generationId, statusOf(s));
+        }
+      }
+      EndedCache.Entry entry = new EndedCache.Entry(status, s.chunks());
+      if (status.ended()) endedLogs.put(generationId, entry);
+      return entry;
+    });
+  }
+
+  private static GenerationStatus statusOf(Journal.Slice s) {
+    long first = s.end() == null ? 0 : s.end().firstChunkAt();
+    return new GenerationStatus(s.info(), s.lastSeq(), first, 0, s.end());
+  }
+
+  @Override
+  public List<GenerationStatus> running() {
+    List<GenerationStatus> out = new ArrayList<>(running.size());
+    for (Live l : running.values()) out.add(l.status(null));
+    return out;
+  }
+
+  @Override
+  public Future<List<GenerationStatus>> recover() {
+    return journal.recover().compose(unfinished -> {
+      List<Future<GenerationStatus>> ends = new ArrayList<>();
+      for (Journal.Unfinished u : unfinished) {
+        running.put(u.info().id(), new Live(u.info(), u.lastSeq()));
+        ends.add(finish(u.info().id(), new GenerationEnd(GenerationState.INTERRUPTED,
+            "The server stopped while this answer was being written.", null, Usage.UNKNOWN,
+            System.currentTimeMillis(), 0)));
+      }
+      if (!unfinished.isEmpty()) LOG.info("marked {} generation(s) interrupted by the last shutdown", unfinished.size());
+      return Future.all(ends).map(all -> all.<GenerationStatus>list());
+    });
+  }
+
+  @Override
+  public Future<Void> delete(Collection<String> generationIds) {
+    List<String> ended = generationIds.stream().filter(id -> !running.containsKey(id)).toList();
+    for (String id : ended) {
+      endedLogs.remove(id);
+      synchronized (endedStatuses) {
+        endedStatuses.remove(id);
+      }
+    }
+    return journal.delete(ended);
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return journal.ping();
+  }
+
+  @Override
+  public Future<Void> close() {
+    List<Future<GenerationStatus>> ends = new ArrayList<>();
+    for (String id : List.copyOf(running.keySet())) {
+      ends.add(finish(id, new GenerationEnd(GenerationState.INTERRUPTED,
+          "The server was shut down while this answer was being written.", null, Usage.UNKNOWN,
+          System.currentTimeMillis(), 0)));
+    }
+    return Future.join(ends).eventually(journal::close).mapEmpty();
+  }
+
+  /** Ended logs that were read, least recently used first out, bounded by the characters they hold. */
+  private static final class EndedCache {
+    record Entry(GenerationStatus status, List<Chunk> chunks, long weight) {
+      Entry(GenerationStatus status, List<Chunk> chunks) {
+        this(status, chunks, weigh(chunks));
+      }
+
+      private static long weigh(List<Chunk> chunks) {
+        long w = 256;
+        for (Chunk c : chunks) w += 48 + c.text().length();
+        return w;
+      }
+
+      Slice slice(long afterSeq, int maxChars) {
+        int from = (int) Math.max(0, Math.min(afterSeq, chunks.size()));
+        List<Chunk> out = new ArrayList<>();
+        long chars = 0;
+        for (int i = from; i < chunks.size() && (out.isEmpty() || chars + chunks.get(i).text().length() <= maxChars); i++) {
+          if (maxChars <= 0) break;
+          out.add(chunks.get(i));
+          chars += chunks.get(i).text().length();
+        }
+        return new Slice(status, out);
+      }
+    }
+
+    private final long budget;
+    private long used;
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
+
+    EndedCache(long budget) {
+      this.budget = budget;
+    }
+
+    synchronized Entry get(String id) {
+      return entries.get(id);
+    }
+
+    synchronized void put(String id, Entry e) {
+      long w = e.weight;
+      if (w > budget / 4) return; // one huge answer would flush everything else
+      Entry old = entries.put(id, e);
+      if (old != null) used -= old.weight;
+      used += w;
+      var it = entries.entrySet().iterator();
+      while (used > budget && it.hasNext()) {
+        used -= it.next().getValue().weight;
+        it.remove();
+      }
+    }
+
+    synchronized void remove(String id) {
+      Entry old = entries.remove(id);
+      if (old != null) used -= old.weight;
+    }
+  }
+}

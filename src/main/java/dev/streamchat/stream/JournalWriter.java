@@ -1,0 +1,155 @@
+package dev.streamchat.stream;
+
+import dev.streamchat.model.Failure;
+import dev.streamchat.model.FinishReason;
+import dev.streamchat.model.StreamListener;
+import dev.streamchat.model.Usage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.EventBus;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last stage of a pipeline: numbers what reaches it, appends it to the stream store in
+ * batches (everything that arrived while the previous append was being written goes in the next
+ * one), publishes each batch to the generation's feeds once it is durable, and writes the end
+ * after the last batch. It holds only the chunks not yet written. Everything runs on the
+ * generation's context, whichever thread the model calls from.
+ *
+ * <p>An append that fails (a full disk) ends the answer failed with a message that says so, stops
+ * the model, and still publishes the end, so viewers, the quota slot and the admin page are freed.
+ */
+final class JournalWriter implements StreamListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
+  static final String DISK_FULL = "The server could not store the answer (disk full).";
+  static final String NOT_STORED = "The server could not store the answer.";
+
+  private final Context context;
+  private final StreamStore store;
+  private final EventBus bus;
+  private final String id;
+  private final String address;
+  private final Upstream upstream;
+  private final Promise<GenerationStatus> ended = Promise.promise();
+  private final List<Chunk> pending = new ArrayList<>();
+  private long nextSeq = 1;
+  private boolean writing;
+  private GenerationEnd end;
+  private boolean finishing;
+
+  JournalWriter(Context context, StreamStore store, GenerationInfo info, Upstream upstream) {
+    this.context = context;
+    this.store = store;
+    this.bus = context.owner().eventBus();
+    this.id = info.id();
+    this.address = Addresses.events(info.id());
+    this.upstream = upstream;
+  }
+
+  /** Completes with the final status once the end is written and published. */
+  Future<GenerationStatus> ended() {
+    return ended.future();
+  }
+
+  @Override
+  public void onText(String text) {
+    onContext(() -> add(Chunk.Kind.TEXT, text));
+  }
+
+  @Override
+  public void onReasoning(String text) {
+    onContext(() -> add(Chunk.Kind.REASONING, text));
+  }
+
+  @Override
+  public void onComplete(FinishReason reason, Usage usage) {
+    onContext(() -> end(GenerationState.DONE, null, reason, usage));
+  }
+
+  @Override
+  public void onFailure(Failure failure) {
+    onContext(() -> end(GenerationState.FAILED, failure.message(), null, Usage.UNKNOWN));
+  }
+
+  /** Ends the answer in {@code state} (Stop, shutdown) unless it has ended; the model is stopped. */
+  void stop(GenerationState state, String error) {
+    onContext(() -> {
+      if (end != null) return;
+      upstream.cancel();
+      end(state, error, null, Usage.UNKNOWN);
+    });
+  }
+
+  private void add(Chunk.Kind kind, String text) {
+    if (end != null || text.isEmpty()) return;
+    pending.add(new Chunk(nextSeq++, kind, text));
+    flush();
+  }
+
+  private void end(GenerationState state, String error, FinishReason reason, Usage usage) {
+    if (end != null) return;
+    end = new GenerationEnd(state, error, reason, usage, System.currentTimeMillis(), 0);
+    flush();
+  }
+
+  private void flush() {
+    if (writing || finishing) return;
+    if (pending.isEmpty()) {
+      if (end != null) finish();
+      return;
+    }
+    List<Chunk> batch = List.copyOf(pending);
+    pending.clear();
+    writing = true;
+    store.append(id, batch).onComplete(ar -> onContext(() -> {
+      writing = false;
+      if (ar.failed()) {
+        notStored(ar.cause());
+        return;
+      }
+      bus.publish(address, LiveEvent.chunks(batch));
+      flush();
+    }));
+  }
+
+  private void notStored(Throwable cause) {
+    LOG.error("generation {}: its stream log could not be written: {}", id, cause.toString());
+    upstream.cancel();
+    pending.clear();
+    end = new GenerationEnd(GenerationState.FAILED, diskFull(cause) ? DISK_FULL : NOT_STORED, null, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0);
+    finish();
+  }
+
+  static boolean diskFull(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && (m.contains("No space left") || m.contains("Disk quota exceeded"))) return true;
+    }
+    return false;
+  }
+
+  private void finish() {
+    finishing = true;
+    store.finish(id, end).onComplete(ar -> onContext(() -> {
+      GenerationStatus status = ar.succeeded() ? ar.result() : null;
+      if (status == null) {
+        LOG.error("generation {}: could not be ended in the store", id, ar.cause());
+        return;
+      }
+      bus.publish(address, LiveEvent.end(status));
+      ended.complete(status);
+    }));
+  }
+
+  private void onContext(Runnable r) {
+    if (Vertx.currentContext() == context) r.run();
+    else context.runOnContext(v -> r.run());
+  }
+}
