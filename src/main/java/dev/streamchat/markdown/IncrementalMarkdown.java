@@ -71,7 +71,7 @@ public final class IncrementalMarkdown {
 
   /** The HTML shown now: every finished block, then the tail with its code in place. */
   public String html() {
-    return String.join("", finished) + TailDisplay.withCode(tail);
+    return String.join("", finished) + tail.withCode();
   }
 
   /** Takes the next piece of the answer. */

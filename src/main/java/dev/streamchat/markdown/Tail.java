@@ -20,6 +20,13 @@ public record Tail(String html, String codeLines, String codeLine) {
     return codeLines != null;
   }
 
+  /** The html as the page shows it: with the code (escaped) inside its last {@code <code>} element. */
+  public String withCode() {
+    if (!isCode()) return html;
+    int at = html.lastIndexOf("</code>");
+    return html.substring(0, at) + TailDisplay.escape(code()) + html.substring(at);
+  }
+
   /** The code so far, or null when the tail is no open code block. */
   public String code() {
     return isCode() ? codeLines + codeLine : null;

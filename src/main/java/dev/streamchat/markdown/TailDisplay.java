@@ -49,13 +49,6 @@ final class TailDisplay {
     return Tail.html(render(md, shown));
   }
 
-  /** The tail's html with its code (escaped) inside its last {@code <code>} element. */
-  static String withCode(Tail tail) {
-    if (!tail.isCode()) return tail.html();
-    int at = tail.html().lastIndexOf("</code>");
-    return tail.html().substring(0, at) + escape(tail.code()) + tail.html().substring(at);
-  }
-
   /** As commonmark escapes text. */
   static String escape(String text) {
     StringBuilder sb = new StringBuilder(text.length() + 16);

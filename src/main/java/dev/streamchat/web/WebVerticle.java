@@ -13,7 +13,9 @@ import io.vertx.ext.web.handler.StaticHandler;
 /** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
 public final class WebVerticle extends VerticleBase {
 
+  /** KaTeX sets the size and place of each glyph in a style attribute: those, not style elements. */
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
+      + "style-src-attr 'unsafe-inline'; font-src 'self'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
   private final Config config;

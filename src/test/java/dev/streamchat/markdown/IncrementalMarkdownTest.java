@@ -51,7 +51,7 @@ class IncrementalMarkdownTest {
     }
 
     String html() {
-      return String.join("", blocks) + TailDisplay.withCode(new Tail(tailHtml, code, code == null ? null : ""));
+      return String.join("", blocks) + new Tail(tailHtml, code, code == null ? null : "").withCode();
     }
   }
 
