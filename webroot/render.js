@@ -11,7 +11,7 @@
     var tail = body.querySelector(':scope > .md-tail');
     var code = tail && tail.querySelector('.codeblock:last-child code');
     body._md = { tail: tail, html: tail ? tail.dataset.html || '' : '', code: code ? code.textContent : null,
-                 codeEl: code, done: null, line: null, seq: Number(body.closest('[sse-connect]').dataset.cursor || 0) };
+                 codeEl: code, done: null, line: null };
     return body._md;
   }
 
@@ -81,18 +81,19 @@
     body._md = null;
   }
 
+  // In the capture phase: before app.js moves the stream's cursor past the event, so an event is
+  // applied exactly when its id is above the cursor (a reconnect may send nothing twice anyway).
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     var event = e.detail;
     if (e.defaultPrevented || !event) return;
     if (event.type === 'md') {
       var body = e.target;
-      var st = state(body);
-      var seq = Number(event.lastEventId);
+      var source = body.closest('[sse-connect]');
       e.preventDefault(); // applied here, not swapped by htmx
-      if (!(seq > st.seq)) return;
-      st.seq = seq;
+      if (!(Number(event.lastEventId) > Number(source.dataset.cursor || 0))) return;
       apply(body, JSON.parse(event.data));
-      htmx.trigger(body, 'htmx:sseMessage', event);
+      // After app.js's own handler of this event (it decides whether to follow the answer down).
+      Promise.resolve().then(function () { htmx.trigger(body, 'htmx:sseMessage', event); });
     } else if (event.type === 'end') {
       var stream = e.target.closest('.stream');
       var endBody = stream && stream.querySelector('.body.markdown');
@@ -101,7 +102,7 @@
       var endTemplate = parsed.content.querySelector('template.md-end');
       if (endBody && endTemplate) end(endBody, endTemplate);
     }
-  });
+  }, true);
 
   // The end's template was applied above; htmx swapped it in with the buttons.
   document.addEventListener('htmx:sseMessage', function (e) {

@@ -29,11 +29,11 @@ public final class DemoProvider implements ModelProvider {
       + "what you wrote, it only shows how answers stream.\n\n"
       + "To chat with a real model, set `OPENAI_BASE_URL` and `OPENAI_API_KEY` (OpenAI, vLLM, "
       + "llama.cpp, LM Studio), `OLLAMA_HOST`, `ANTHROPIC_API_KEY`, or `STREAMCHAT_GGUF` and "
-      + "restart the server.\n\n";
+      + "restart the server.";
 
   /** Answers are Markdown: the demo shows at once what the page makes of it while it streams. */
   private static final String SHOWCASE =
-      "## What answers can hold\n\n"
+      "\n\n## What answers can hold\n\n"
       + "- **bold**, *italic* and `code`\n"
       + "- math: $e^{i\\pi} + 1 = 0$\n\n"
       + "| Server | Setting |\n"
@@ -43,7 +43,7 @@ public final class DemoProvider implements ModelProvider {
       + "```python\n"
       + "for token in answer:\n"
       + "    print(token, end=\"\")\n"
-      + "```\n\n";
+      + "```";
 
   private static final String[] SENTENCES = {
       "Every answer is kept as a log of numbered chunks, so a reload shows what came so far and carries on from there.",
@@ -94,7 +94,7 @@ public final class DemoProvider implements ModelProvider {
     int start = Math.floorMod(question.strip().hashCode(), SENTENCES.length);
     for (int i = 0; tokens.size() < count; i++) {
       String sentence = SENTENCES[(start + i) % SENTENCES.length];
-      addTokens((i > 0 && i % 3 == 0 ? "\n\n" : " ") + sentence, tokens, count);
+      addTokens((i % 3 == 0 ? "\n\n" : " ") + sentence, tokens, count);
     }
     return tokens;
   }
