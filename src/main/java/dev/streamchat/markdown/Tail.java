@@ -40,7 +40,7 @@ public record Tail(String html, String codeLines, String codeLine) {
   public Change since(Tail before) {
     if (html.equals(before.html) && isCode() && before.isCode()) {
       Edit code = codeEdit(before);
-      return new Change(null, code.keep() == before.code().length() && code.add().isEmpty() ? null : code);
+      return new Change(null, code.keep() == before.codeLength() && code.add().isEmpty() ? null : code);
     }
     if (html.equals(before.html) && !isCode() && !before.isCode()) return new Change(null, null);
     Edit htmlEdit = Edit.between(before.html, html);
@@ -58,9 +58,19 @@ public record Tail(String html, String codeLines, String codeLine) {
     } else {
       return Edit.between(before.code(), code());
     }
-    String now = code();
-    if (keep > 0 && Character.isHighSurrogate(now.charAt(keep - 1))) keep--;
-    return new Edit(keep, now.substring(keep));
+    if (keep > 0 && Character.isHighSurrogate(codeCharAt(keep - 1))) keep--;
+    // Without building the whole code: the work per token stays that of its line.
+    String add = keep >= codeLines.length() ? codeLine.substring(keep - codeLines.length())
+        : codeLines.substring(keep) + codeLine;
+    return new Edit(keep, add);
+  }
+
+  private int codeLength() {
+    return codeLines.length() + codeLine.length();
+  }
+
+  private char codeCharAt(int i) {
+    return i < codeLines.length() ? codeLines.charAt(i) : codeLine.charAt(i - codeLines.length());
   }
 
   /** The change from one tail to the next; a field is null when that part stays as it was. */
