@@ -205,6 +205,24 @@ class IncrementalMarkdownTest {
   }
 
   @Test
+  void hostileMarkdownStaysInertInEveryStateWhileItStreams() throws IOException {
+    String text = answer("hostile.md");
+    IncrementalMarkdown live = new IncrementalMarkdown();
+    for (String c : text.chars().mapToObj(c -> String.valueOf((char) c)).toList()) {
+      live.append(c);
+      MarkdownTest.assertInertHtml(live.html());
+    }
+    live.end();
+    String html = live.html();
+    MarkdownTest.assertInertHtml(html);
+    for (String shownAsText : List.of("&lt;script&gt;alert('in code')&lt;/script&gt;", "&lt;b&gt;head&lt;/b&gt;",
+        "<span class=\"math math-inline\">&lt;script&gt;alert('m1')&lt;/script&gt;</span>",
+        "\\href{javascript:alert(6)}{click} &lt;svg onload=alert(7)&gt;")) {
+      assertTrue(html.contains(shownAsText), shownAsText + " in\n" + html);
+    }
+  }
+
+  @Test
   void theGrowingBlockReadsRight() {
     assertEquals("<p>a <strong>bol</strong></p>\n", IncrementalMarkdown.of("a **bol").tail().html());
     assertEquals("<p>a <strong>bold</strong></p>\n", IncrementalMarkdown.of("a **bold*").tail().html());
