@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.commonmark.ext.gfm.tables.TableBlock;
-import org.commonmark.node.Block;
-import org.commonmark.node.BlockQuote;
 import org.commonmark.node.FencedCodeBlock;
 import org.commonmark.node.Heading;
 import org.commonmark.node.IndentedCodeBlock;
@@ -39,8 +37,8 @@ public final class IncrementalMarkdown {
   public record Step(List<String> finished, Tail tail) {
   }
 
-  /** The kind of the last unfinished block, which decides what of a partial line may show. */
-  enum Kind { NONE, PARAGRAPH, TABLE, LIST, QUOTE, INDENTED_CODE, MATH, OTHER }
+  /** The kind of the last unfinished block, as far as it decides what of a partial line may show. */
+  enum Kind { NONE, PARAGRAPH, TABLE, MATH, OTHER }
 
   private final MarkdownRenderer md = MarkdownRenderer.get();
   private final List<String> finished = new ArrayList<>();
@@ -161,9 +159,6 @@ public final class IncrementalMarkdown {
   private static Kind kindOf(Node block) {
     if (block instanceof Paragraph) return Kind.PARAGRAPH;
     if (block instanceof TableBlock) return Kind.TABLE;
-    if (block instanceof ListBlock) return Kind.LIST;
-    if (block instanceof BlockQuote) return Kind.QUOTE;
-    if (block instanceof IndentedCodeBlock) return Kind.INDENTED_CODE;
     if (block instanceof MathBlock) return Kind.MATH;
     return Kind.OTHER;
   }
