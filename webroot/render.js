@@ -77,6 +77,10 @@
     if (msg) {
       msg.dataset.state = endTemplate.dataset.state;
       msg.classList.remove('streaming');
+      msg.removeAttribute('aria-busy');
+      // The answer's element stays (only its buttons are swapped): whoever acted on its replacement
+      // (announcing it, say) can act on this.
+      msg.dispatchEvent(new CustomEvent('streamchat:answerEnded', { bubbles: true }));
     }
     body._md = null;
   }
