@@ -1,13 +1,17 @@
 package dev.streamchat.web;
 
 import dev.streamchat.chat.Message;
+import dev.streamchat.markdown.IncrementalMarkdown;
+import dev.streamchat.markdown.MarkdownRenderer;
+import dev.streamchat.markdown.Tail;
 import dev.streamchat.stream.Answer;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationState;
 
 /**
- * A message as the chat page shows it. A running answer carries the text so far and the cursor
- * its stream resumes after; a finished one carries its Markdown rendered to safe HTML. A person's
+ * A message as the chat page shows it. A running answer carries the text so far, the HTML of its
+ * finished blocks and the cursor its stream resumes after; a finished one carries its Markdown
+ * rendered to safe HTML. A person's
  * message carries what editing it needs ({@code editUrl}); the conversation's last answer, once
  * ended, offers Retry (when it failed), Regenerate (otherwise) and Continue (when it was cut short).
  * An answer says which model wrote it; one that was regenerated is version {@code version} of
@@ -119,14 +123,21 @@ public record MessageView(
   static MessageView answer(Answer a) {
     GenerationStatus st = a.status();
     GenerationState s = st.state();
-    return new MessageView("assistant", a.text(), s.isFinal() ? Markdown.toHtml(a.text()) : null,
+    String html = s.isFinal() ? MarkdownRenderer.get().toHtml(a.text())
+        : String.join("", IncrementalMarkdown.of(a.text()).finishedBlocks());
+    return new MessageView("assistant", a.text(), html,
         a.reasoning(), st.id(), s.wire(), st.error(), st.lastSeq(), st.info().conversationId(), null,
         false, true, st.info().model(), null, 0, 0);
   }
 
+  /** A running answer's growing part as the page first shows it; {@link #html} holds its finished blocks. */
+  public Tail streamTail() {
+    return IncrementalMarkdown.of(text).tail();
+  }
+
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
-    return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
+    return new MessageView("assistant", m.content(), MarkdownRenderer.get().toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
         null, false, false, m.model(), m.id(), 0, 0);
   }
