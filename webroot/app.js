@@ -91,8 +91,7 @@
     if (!answer) showJump(false);
   }
 
-  // ---- Thinking: "Thinking… N s" while the model reasons, then "Thought for N s". The answer's
-  // element is replaced when it ends; what the reader opened stays open across that swap.
+  // ---- Thinking: "Thinking… N s" while the model reasons, then "Thought for N s".
   var thinking = new Map(); // answer id -> { start, end }
 
   function noteThinking(answer) {
@@ -128,7 +127,8 @@
     });
   }, 1000);
 
-  // What a streaming answer's element carries over to the element that replaces it at its end.
+  // What a streaming answer carries over its end: the end swaps its buttons (render.js keeps the
+  // element and its text), and the new ones do not know the answer's versions.
   var ending = new Map(); // answer id -> { open, nav }
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     if (!e.detail || e.detail.type !== 'end') return;
@@ -141,11 +141,14 @@
     ending.set(answer.id, { open: !!(details && details.open), nav: nav && nav.cloneNode(true) });
   });
 
-  function answerReplaced(answer) {
+  // An answer that ended in this page (streamchat:answerEnded, fired by render.js once its end is
+  // swapped in) or that replaced another (a version switch).
+  function answerEnded(answer) {
     var kept = ending.get(answer.id);
     ending.delete(answer.id);
     var t = thinking.get(answer.id);
     if (!isStreaming(answer)) {
+      answer.classList.remove('thinking');
       if (t && t.end) label(answer, t);
       thinking.delete(answer.id);
     }
@@ -160,6 +163,11 @@
     announce(answer);
     clearNotice();
   }
+
+  document.addEventListener('streamchat:answerEnded', function (e) {
+    answerEnded(e.target);
+    updateComposer();
+  });
 
   // A screen reader hears an answer once, when it is complete, not every token of it.
   function announce(answer) {
@@ -176,7 +184,7 @@
       m.addedNodes.forEach(function (node) {
         if (node.nodeType !== 1 || !node.classList.contains('assistant')) return;
         if (isStreaming(node)) noteThinking(node);
-        else answerReplaced(node);
+        else answerEnded(node);
       });
     });
     if (!streamingAnswer()) clearNotice();

@@ -76,11 +76,9 @@
     var msg = body.closest('.msg');
     if (msg) {
       msg.dataset.state = endTemplate.dataset.state;
+      msg.dataset.markdown = endTemplate.dataset.markdown || '';
       msg.classList.remove('streaming');
       msg.removeAttribute('aria-busy');
-      // The answer's element stays (only its buttons are swapped): whoever acted on its replacement
-      // (announcing it, say) can act on this.
-      msg.dispatchEvent(new CustomEvent('streamchat:answerEnded', { bubbles: true }));
     }
     body._md = null;
   }
@@ -108,9 +106,14 @@
     }
   }, true);
 
-  // The end's template was applied above; htmx swapped it in with the buttons.
+  // The end's template was applied above; htmx swapped it in with the buttons. The answer's element
+  // stays (only its buttons were swapped): now that it has them, whoever acted on a replaced
+  // answer (announcing it, say) can act on this one.
   document.addEventListener('htmx:sseMessage', function (e) {
-    if (e.detail && e.detail.type === 'end') document.querySelectorAll('template.md-end').forEach(function (t) { t.remove(); });
+    if (!e.detail || e.detail.type !== 'end') return;
+    document.querySelectorAll('template.md-end').forEach(function (t) { t.remove(); });
+    var msg = e.target.closest && e.target.closest('.msg');
+    if (msg) msg.dispatchEvent(new CustomEvent('streamchat:answerEnded', { bubbles: true }));
   });
 
   // Highlighting and math for a finished block, once.
