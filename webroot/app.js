@@ -50,9 +50,11 @@
     if (jump) jump.hidden = !show;
   }
 
+  // Measured before the event changes the page: in the capture phase, and before render.js's own
+  // capturing listener (this file is loaded first), which applies the event's blocks at once.
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     if (e.detail && e.detail.type !== 'end') follow = distanceFromBottom() < FOLLOW_PX;
-  });
+  }, true);
   document.addEventListener('htmx:sseMessage', function (e) {
     noteThinking(e.target.closest('.msg.assistant'));
     if (follow) toBottom();

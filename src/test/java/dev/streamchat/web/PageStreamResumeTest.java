@@ -32,7 +32,7 @@ class PageStreamResumeTest {
   private static final String ANSWER = "# Plan\n\nFirst **bold** words and `code`.\n\n- one\n- two\n\n"
       + "| a | b |\n|---|---|\n| 1 | 2 |\n\n```sh\necho one\necho two\n```\n\nMath $x^2$ and the end *open";
   private static final Pattern TEMPLATE = Pattern.compile(
-      "<template class=\"md-end\" data-state=\"([a-z]+)\" data-keep=\"(true|false)\">(.*?)</template>", Pattern.DOTALL);
+      "<template class=\"md-end\" data-state=\"([a-z]+)\" data-keep=\"(true|false)\"[^>]*>(.*?)</template>", Pattern.DOTALL);
 
   /** The page: finished blocks appended, the tail rebuilt from edits, as webroot/render.js does. */
   private static final class Page {
