@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -37,6 +38,8 @@ class MarkdownBrowserTest {
       + "- one\n- two\n\nThe end, with math: $$\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}$$.";
 
   private static FakeModelServer model;
+  /** One app per page transport, started when a test first asks for it. */
+  private static final Map<String, TestServer> servers = new java.util.HashMap<>();
   private static TestServer server;
   private static Browser browser;
   private static WebDriver page;
@@ -69,13 +72,26 @@ class MarkdownBrowserTest {
           .getBytes(StandardCharsets.UTF_8));
       ex.end();
     });
-    server = TestServer.start(Map.of("OPENAI_BASE_URL", model.url("/v1"), "OPENAI_API_KEY", "test"));
+  }
+
+  /**
+   * The app for a page transport: the default ({@code shared}) carries the page's events over the
+   * shared WebSocket and live.js reads their SSE text; {@code sse} is the browser's own EventSource.
+   */
+  private static void useTransport(String transport) throws Exception {
+    server = servers.get(transport);
+    if (server == null) {
+      Map<String, String> env = new java.util.HashMap<>(Map.of("OPENAI_BASE_URL", model.url("/v1"), "OPENAI_API_KEY", "test"));
+      if (!transport.equals("default")) env.put("STREAMCHAT_PAGE_TRANSPORT", transport);
+      server = TestServer.start(env);
+      servers.put(transport, server);
+    }
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (browser != null) browser.close();
-    if (server != null) server.close();
+    for (TestServer s : servers.values()) s.close();
     if (model != null) model.close();
   }
 
@@ -108,11 +124,15 @@ class MarkdownBrowserTest {
     page.findElement(By.cssSelector("#composer button.send")).click();
   }
 
-  @Test
-  void finishedBlocksStayWhileTheAnswerStreamsAndEnds() throws Exception {
+  @ParameterizedTest(name = "page transport {0}")
+  @ValueSource(strings = {"default", "sse"})
+  void finishedBlocksStayWhileTheAnswerStreamsAndEnds(String transport) throws Exception {
+    useTransport(transport);
     go = new CountDownLatch(1);
     cutAfterFirst = false;
     page.get(server.url("/"));
+    assertEquals(transport.equals("default") ? "shared" : transport,
+        js("return document.querySelector('meta[name=\"streamchat-transport\"]').content;"), "the page's transport");
     ask("Show me some Markdown");
     // The model holds still after an open code block: what the page shows now is mid-stream.
     browser.waitUpTo(Duration.ofSeconds(15)).until(d -> lastBody().contains("return 3.14159"));
@@ -149,8 +169,10 @@ class MarkdownBrowserTest {
     assertEquals(live, lastBody(), "a reload shows the same HTML");
   }
 
-  @Test
-  void continueStreamsOnRendered() throws Exception {
+  @ParameterizedTest(name = "page transport {0}")
+  @ValueSource(strings = {"default", "sse"})
+  void continueStreamsOnRendered(String transport) throws Exception {
+    useTransport(transport);
     go = new CountDownLatch(1);
     cutAfterFirst = true;
     page.get(server.url("/"));
