@@ -135,7 +135,8 @@ class MarkdownBrowserTest {
         js("return document.querySelector('meta[name=\"streamchat-transport\"]').content;"), "the page's transport");
     ask("Show me some Markdown");
     // The model holds still after an open code block: what the page shows now is mid-stream.
-    browser.waitUpTo(Duration.ofSeconds(15)).until(d -> lastBody().contains("return 3.14159"));
+    // (Until the code block's last line has come: the page may show the line half-written before.)
+    browser.waitUpTo(Duration.ofSeconds(15)).until(d -> lastBody().contains("return 3.14159 * r * r\n"));
     assertEquals("running", state());
     Boolean strong = (Boolean) js("var p = document.querySelector('.msg.assistant .body > p');"
         + "return p != null && p.querySelector('strong') != null && p.querySelector('strong').textContent === 'strong words';");
