@@ -176,8 +176,11 @@
     var region = document.getElementById('announcer');
     var body = answer.querySelector('.body');
     if (!region || !body) return;
+    // Typeset math holds its formula three times (drawn, as MathML and as TeX): it is said once.
+    var said = body.cloneNode(true);
+    said.querySelectorAll('.katex-html, annotation').forEach(function (n) { n.remove(); });
     region.textContent = '';
-    setTimeout(function () { region.textContent = 'Answer: ' + body.textContent.trim(); }, 50);
+    setTimeout(function () { region.textContent = 'Answer: ' + said.textContent.trim(); }, 50);
   }
 
   // Anything that adds or replaces a message: the composer, the newest-only buttons, timers.
