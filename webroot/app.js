@@ -50,9 +50,11 @@
     if (jump) jump.hidden = !show;
   }
 
+  // Measured before the event changes the page: in the capture phase, and before render.js's own
+  // capturing listener (this file is loaded first), which applies the event's blocks at once.
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     if (e.detail && e.detail.type !== 'end') follow = distanceFromBottom() < FOLLOW_PX;
-  });
+  }, true);
   document.addEventListener('htmx:sseMessage', function (e) {
     noteThinking(e.target.closest('.msg.assistant'));
     if (follow) toBottom();
@@ -91,8 +93,7 @@
     if (!answer) showJump(false);
   }
 
-  // ---- Thinking: "Thinking… N s" while the model reasons, then "Thought for N s". The answer's
-  // element is replaced when it ends; what the reader opened stays open across that swap.
+  // ---- Thinking: "Thinking… N s" while the model reasons, then "Thought for N s".
   var thinking = new Map(); // answer id -> { start, end }
 
   function noteThinking(answer) {
@@ -128,7 +129,8 @@
     });
   }, 1000);
 
-  // What a streaming answer's element carries over to the element that replaces it at its end.
+  // What a streaming answer carries over its end: the end swaps its buttons (render.js keeps the
+  // element and its text), and the new ones do not know the answer's versions.
   var ending = new Map(); // answer id -> { open, nav }
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     if (!e.detail || e.detail.type !== 'end') return;
@@ -141,11 +143,14 @@
     ending.set(answer.id, { open: !!(details && details.open), nav: nav && nav.cloneNode(true) });
   });
 
-  function answerReplaced(answer) {
+  // An answer that ended in this page (streamchat:answerEnded, fired by render.js once its end is
+  // swapped in) or that replaced another (a version switch).
+  function answerEnded(answer) {
     var kept = ending.get(answer.id);
     ending.delete(answer.id);
     var t = thinking.get(answer.id);
     if (!isStreaming(answer)) {
+      answer.classList.remove('thinking');
       if (t && t.end) label(answer, t);
       thinking.delete(answer.id);
     }
@@ -161,13 +166,21 @@
     clearNotice();
   }
 
+  document.addEventListener('streamchat:answerEnded', function (e) {
+    answerEnded(e.target);
+    updateComposer();
+  });
+
   // A screen reader hears an answer once, when it is complete, not every token of it.
   function announce(answer) {
     var region = document.getElementById('announcer');
     var body = answer.querySelector('.body');
     if (!region || !body) return;
+    // Typeset math holds its formula three times (drawn, as MathML and as TeX): it is said once.
+    var said = body.cloneNode(true);
+    said.querySelectorAll('.katex-html, annotation').forEach(function (n) { n.remove(); });
     region.textContent = '';
-    setTimeout(function () { region.textContent = 'Answer: ' + body.textContent.trim(); }, 50);
+    setTimeout(function () { region.textContent = 'Answer: ' + said.textContent.trim(); }, 50);
   }
 
   // Anything that adds or replaces a message: the composer, the newest-only buttons, timers.
@@ -176,7 +189,7 @@
       m.addedNodes.forEach(function (node) {
         if (node.nodeType !== 1 || !node.classList.contains('assistant')) return;
         if (isStreaming(node)) noteThinking(node);
-        else answerReplaced(node);
+        else answerEnded(node);
       });
     });
     if (!streamingAnswer()) clearNotice();

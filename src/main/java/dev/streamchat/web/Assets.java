@@ -26,10 +26,13 @@ import java.util.zip.GZIPOutputStream;
 public final class Assets {
 
   /** Every file under webroot that a page links to. */
-  static final List<String> WEBROOT = List.of("app.css", "app.js", "live.js", "admin.css", "admin.js", "auth.css", "favicon.svg");
+  static final List<String> WEBROOT = List.of("app.css", "app.js", "live.js", "render.js", "markdown.css",
+      "json-view.js", "json-view.css", "admin.css", "admin.js", "auth.css", "favicon.svg");
   /** The webjar files the pages load, by their URL path (under META-INF/resources). */
   static final List<String> WEBJARS = List.of("/webjars/htmx.org/2.0.10/dist/htmx.min.js",
-      "/webjars/htmx-ext-sse/2.2.2/sse.js");
+      "/webjars/htmx-ext-sse/2.2.2/sse.js", "/webjars/katex/0.16.47/dist/katex.min.js",
+      "/webjars/katex/0.16.47/dist/katex.min.css", "/webjars/highlightjs/11.10.0/highlight.min.js",
+      "/webjars/highlightjs/11.10.0/styles/github.min.css", "/webjars/highlightjs/11.10.0/styles/github-dark.min.css");
   private static final long YEAR_SECONDS = 365L * 24 * 3600;
 
   /** One file: its type, its bytes plain and gzipped, and the hash that names its content. */

@@ -1,17 +1,23 @@
 package dev.streamchat.web;
 
 import dev.streamchat.chat.Message;
+import dev.streamchat.markdown.IncrementalMarkdown;
+import dev.streamchat.markdown.MarkdownRenderer;
+import dev.streamchat.markdown.Tail;
 import dev.streamchat.stream.Answer;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationState;
 
 /**
- * A message as the chat page shows it. A running answer carries the text so far and the cursor
- * its stream resumes after; a finished one carries its Markdown rendered to safe HTML. A person's
+ * A message as the chat page shows it. A running answer carries the text so far, the HTML of its
+ * finished blocks and the cursor its stream resumes after; a finished one carries its Markdown
+ * rendered to safe HTML. A person's
  * message carries what editing it needs ({@code editUrl}); the conversation's last answer, once
  * ended, offers Retry (when it failed), Regenerate (otherwise) and Continue (when it was cut short).
  * An answer says which model wrote it; one that was regenerated is version {@code version} of
- * {@code versions} (both 0 when it has a single version, or when it is not known which).
+ * {@code versions} (both 0 when it has a single version, or when it is not known which). An answer
+ * asked for as JSON while its generation is known says so ({@code json}: the page shows it as a
+ * tree); a saved message does not keep its format.
  */
 public record MessageView(
     String role,
@@ -29,7 +35,8 @@ public record MessageView(
     String model,
     String messageId,
     int version,
-    int versions) {
+    int versions,
+    boolean json) {
 
   public boolean isUser() {
     return role.equals("user");
@@ -86,13 +93,13 @@ public record MessageView(
   /** The same message, noting whether older turns were left out of what the model was sent. */
   MessageView withContext(boolean trimmed, boolean isLast) {
     return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
-        editUrl, trimmed, isLast, model, messageId, version, versions);
+        editUrl, trimmed, isLast, model, messageId, version, versions, json);
   }
 
   /** The same answer, as version {@code number} of {@code count} of the message {@code id}. */
   MessageView withVersion(String id, int number, int count) {
     return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
-        editUrl, historyTrimmed, last, model, id, number, count);
+        editUrl, historyTrimmed, last, model, id, number, count, json);
   }
 
   /** Whether the answer has earlier versions to switch between (‹ 1/3 ›). */
@@ -105,6 +112,11 @@ public record MessageView(
     return n < 1 || n > versions ? null : "/c/" + conversationId + "/m/" + messageId + "/versions/" + n;
   }
 
+  /** The generation whose JSON the page shows as a tree (webroot/json-view.js), or null for text. */
+  public String jsonGeneration() {
+    return json ? generationId : null;
+  }
+
   /** The summary of the reasoning part: live while the model thinks, the page's JS times it. */
   public String reasoningLabel() {
     return isStreaming() && text.isEmpty() ? "Thinking…" : "Thought process";
@@ -112,22 +124,29 @@ public record MessageView(
 
   static MessageView user(Message m) {
     return new MessageView("user", m.content(), null, "", null, null, null, 0, m.conversationId(),
-        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false, null, m.id(), 0, 0);
+        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false, null, m.id(), 0, 0, false);
   }
 
   /** An answer from its log (running, or ended but not yet saved): always the newest message. */
   static MessageView answer(Answer a) {
     GenerationStatus st = a.status();
     GenerationState s = st.state();
-    return new MessageView("assistant", a.text(), s.isFinal() ? Markdown.toHtml(a.text()) : null,
+    String html = s.isFinal() ? MarkdownRenderer.get().toHtml(a.text())
+        : String.join("", IncrementalMarkdown.of(a.text()).finishedBlocks());
+    return new MessageView("assistant", a.text(), html,
         a.reasoning(), st.id(), s.wire(), st.error(), st.lastSeq(), st.info().conversationId(), null,
-        false, true, st.info().model(), null, 0, 0);
+        false, true, st.info().model(), null, 0, 0, st.info().responseFormat() != null);
+  }
+
+  /** A running answer's growing part as the page first shows it; {@link #html} holds its finished blocks. */
+  public Tail streamTail() {
+    return IncrementalMarkdown.of(text).tail();
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
-    return new MessageView("assistant", m.content(), Markdown.toHtml(m.content()),
+    return new MessageView("assistant", m.content(), MarkdownRenderer.get().toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
-        null, false, false, m.model(), m.id(), 0, 0);
+        null, false, false, m.model(), m.id(), 0, 0, false);
   }
 }

@@ -1,11 +1,7 @@
 package dev.streamchat.web;
 
-import dev.streamchat.stream.Answer;
-import dev.streamchat.stream.Delta;
 import dev.streamchat.stream.FeedView;
-import dev.streamchat.stream.GenerationStatus;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.templ.thymeleaf.ThymeleafTemplateEngine;
 import java.util.Locale;
 import java.util.Map;
@@ -47,39 +43,12 @@ final class Views {
   }
 
   /**
-   * The chat page's events: token fragments appended in place, then the finished message. The
-   * rendering keeps the text so far (its prefix), which the finished message shows. One instance
+   * The chat page's events: the answer's Markdown block by block ({@link PageEvents}). One instance
    * per event loop, so the feed renders each event once for all of the loop's page viewers.
    */
   FeedView pageEvents() {
     return pageEvents;
   }
 
-  private final FeedView pageEvents = new FeedView() {
-    @Override
-    public boolean needsPrefix() {
-      return true;
-    }
-
-    @Override
-    public Rendering open(Prefix prefix) {
-      StringBuilder text = new StringBuilder(prefix.text());
-      StringBuilder reasoning = new StringBuilder(prefix.reasoning());
-      return new Rendering() {
-        @Override
-        public Buffer next(Delta d) {
-          text.append(d.text());
-          reasoning.append(d.reasoning());
-          return Buffer.buffer(Sse.event("chunk", d.lastSeq(), fragment(CHAT, "chunk",
-              Map.of("text", d.text(), "reasoning", d.reasoning(), "gid", prefix.generationId()))));
-        }
-
-        @Override
-        public Buffer end(GenerationStatus status) {
-          Answer answer = new Answer(status, text.toString(), reasoning.toString());
-          return Buffer.buffer(Sse.event("end", 0, fragment(CHAT, "assistant", Map.of("m", MessageView.answer(answer)))));
-        }
-      };
-    }
-  };
+  private final FeedView pageEvents = new PageEvents(this);
 }

@@ -16,7 +16,9 @@ import java.util.List;
 /** The HTTP side: pages, fragments, SSE and the JSON API. Never blocks its event loop. */
 public final class WebVerticle extends VerticleBase {
 
+  /** KaTeX sets the size and place of each glyph in a style attribute: those, not style elements. */
   private static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
+      + "style-src-attr 'unsafe-inline'; font-src 'self'; "
       + "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
   /** Smaller responses gain too little from compression to pay for it. */

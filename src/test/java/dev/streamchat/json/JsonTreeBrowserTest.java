@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * In a real browser, on the chat page: webroot/json-view.js shows a JSON answer as a collapsible
@@ -54,6 +55,32 @@ class JsonTreeBrowserTest {
       sights.click();
       assertTrue(driver.findElements(By.cssSelector("#tree-host details details li")).stream().noneMatch(WebElement::isDisplayed));
       browser.screenshot("json-tree");
+    }
+  }
+
+  @Test
+  void theComposerAsksForJsonAndTheTreeComesBackWithAReload() throws Exception {
+    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "10"));
+        Browser browser = Browser.open()) {
+      ChromeDriver driver = browser.driver();
+      driver.get(app.url("/"));
+      new Select(driver.findElement(By.cssSelector("#composer select[name=responseFormat]"))).selectByVisibleText("JSON");
+      driver.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("Anything as JSON");
+      driver.findElement(By.cssSelector("#composer button.send")).click();
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector(".msg.assistant .json-key")).isEmpty());
+      assertEquals("checking…", driver.findElement(By.cssSelector(".msg.assistant .json-status")).getText());
+
+      // Reloaded mid-answer, the page knows the answer is JSON and shows its tree again.
+      driver.navigate().refresh();
+      WebElement answer = driver.findElement(By.cssSelector(".msg.assistant"));
+      assertEquals("running", answer.getAttribute("data-state"));
+      assertEquals(answer.getAttribute("id"), "msg-" + answer.getAttribute("data-json-generation"));
+      browser.waitUpTo(Duration.ofSeconds(20)).until(d -> d.findElement(By.cssSelector(".msg.assistant .json-status"))
+          .getText().equals("Valid JSON"));
+      List<String> keys = driver.findElements(By.cssSelector(".msg.assistant .json-view > .json-tree > details > ul > li > .json-key"))
+          .stream().map(WebElement::getText).toList();
+      assertEquals(List.of("\"model\":", "\"note\":", "\"streamed\":", "\"chunks\":"), keys);
+      assertEquals(1, driver.findElements(By.cssSelector(".json-view")).size(), "one tree");
     }
   }
 }

@@ -53,6 +53,13 @@ class HostileOutputBrowserTest {
       "\uFF1Cscript\uFF1Ealert('fullwidth')\uFF1C/script\uFF1E \u202Egnp.exe \u200Bzero\u200Bwidth \u0455\u0441r\u0456\u0440t\n\n",
       "&lt;script&gt;alert('entity')&lt;/script&gt;\n\n",
       "</span></div></article><script>alert('breakout')</script>\n\n",
+      // In code, tables and math, where the renderer and the page's highlighter and KaTeX take over.
+      "```html\n<script>alert('c1')</script>\n<img src=x onerror=alert('c2')>\n", "```\n\n",
+      "```\"><img src=x onerror=alert('lang')>\ncode under a hostile info string\n```\n\n",
+      "| <b>head</b> | <script>alert('t1')</script> |\n|---|---|\n",
+      "| <img src=x onerror=alert('t2')> | [cell](javascript:alert('t3')) |\n\n",
+      "Math $<img src=x onerror=alert('m1')>$ and \\(\\href{javascript:alert('m2')}{click}\\)\n\n",
+      "$$\n\\url{javascript:alert('m3')} <svg onload=alert('m4')>\n$$\n\n",
       "End of payloads.");
   private static final List<String> REASONING = List.of(
       "<img src=x onerror=alert('r1')>", "<scr", "ipt>alert('r2')</script>");
@@ -60,11 +67,13 @@ class HostileOutputBrowserTest {
   private static final String INJECTED = """
       return Array.from(document.querySelectorAll('.msg.assistant *')).filter(function (e) {
         var tag = e.tagName.toUpperCase();
-        return ['SCRIPT', 'IMG', 'SVG', 'IFRAME', 'LINK', 'STYLE', 'OBJECT', 'EMBED'].indexOf(tag) >= 0
+        // KaTeX draws some glyphs (roots, arrows) as SVG of its own: that is not the model's markup.
+        var katexDrawing = e.closest('.katex') && ['SVG', 'PATH', 'LINE'].indexOf(tag) >= 0;
+        return (['SCRIPT', 'IMG', 'SVG', 'IFRAME', 'LINK', 'STYLE', 'OBJECT', 'EMBED'].indexOf(tag) >= 0 && !katexDrawing)
           || e.hasAttribute('hx-get') || e.hasAttribute('hx-trigger')
           || (e.hasAttribute('sse-connect') && !e.getAttribute('sse-connect').startsWith('/g/'))
           || Array.from(e.attributes).some(function (a) { return a.name.indexOf('on') === 0; })
-          || (tag === 'A' && /^\\s*javascript:/i.test(e.getAttribute('href') || ''));
+          || (tag === 'A' && !/^(https?:|mailto:|$)/i.test((e.getAttribute('href') || '').trim()));
       }).map(function (e) { return e.outerHTML; });""";
 
   private static Vertx fakes;
@@ -170,7 +179,8 @@ class HostileOutputBrowserTest {
   private static void assertShownAsText(String when) {
     String text = answerText();
     for (String visible : new String[] {"<script>alert('s1')</script>", "<svg onload=", "alert('split')",
-        "javascript:alert('j2')", "\uFF1Cscript\uFF1E", "End of payloads."}) {
+        "javascript:alert('j2')", "\uFF1Cscript\uFF1E", "<script>alert('c1')</script>", "code under a hostile info string",
+        "<script>alert('t1')</script>", "onerror=alert('t2')", "End of payloads."}) {
       assertTrue(text.contains(visible), when + ": shown as text: " + visible + " in\n" + text);
     }
   }

@@ -248,6 +248,13 @@ class ComposerBrowserTest {
     browser.waitUpTo(Duration.ofSeconds(3)).until(d -> lastAnswer(d).findElement(By.cssSelector("button.copy")).getText().equals("Copied"));
     Object copied = page.executeAsyncScript("var done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERR ' + e));");
     assertEquals(markdown, copied, "the Markdown as stored, not the text as shown");
+    // The same from the answer as a fresh page shows it.
+    page.navigate().refresh();
+    page.executeScript("navigator.clipboard.writeText('');");
+    lastAnswer(page).findElement(By.cssSelector("button.copy")).click();
+    browser.waitUpTo(Duration.ofSeconds(3)).until(d -> lastAnswer(d).findElement(By.cssSelector("button.copy")).getText().equals("Copied"));
+    assertEquals(markdown, page.executeAsyncScript("var done = arguments[0]; navigator.clipboard.readText().then(done, e => done('ERR ' + e));"),
+        "after a reload too");
   }
 
   @Test

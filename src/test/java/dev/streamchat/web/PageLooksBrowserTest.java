@@ -49,7 +49,8 @@ class PageLooksBrowserTest {
     List<WireStreams.Piece> pieces = new ArrayList<>();
     for (int i = 0; i < 6; i++) pieces.add(new WireStreams.Piece(true, "Weighing option " + i + ". "));
     pieces.addAll(PageTalk.words("Here is a **plan** in three steps:\n\n1. Read the `README`.\n2. Run it.\n3. "
-        + "Ask a [question](https://example.org).\n\nThat is all. " + "More words to fill a line or two. ".repeat(6)));
+        + "Ask a [question](https://example.org).\n\n| step | time |\n|---|--:|\n| read | $t^2$ s |\n\n"
+        + "```python\nfor step in plan:\n    print(step, end=\"\")\n```\n\nThat is all. " + "More words to fill a line or two. ".repeat(6)));
     fakes.onChat(Protocol.OPENAI, PageTalk.paced(pieces, 0, 5));
   }
 
@@ -139,7 +140,9 @@ class PageLooksBrowserTest {
       assertTargetsAtLeast44(page, "#sidebar a, #sidebar button, #sidebar input");
       page.findElement(By.id("sidebar-close")).click();
       b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
-      assertTargetsAtLeast44(page, "#menu-toggle, #composer button:not([hidden]), #composer select, .msg .actions button");
+      assertEquals(1, page.findElements(By.cssSelector(".msg .codeblock .code-copy")).size(), "the demo answer's code block");
+      assertTargetsAtLeast44(page, "#menu-toggle, #composer button:not([hidden]), #composer select, .msg .actions button,"
+          + " .msg .code-copy");
       b.screenshot("phone-chat-light");
       assertEquals(List.of(), consoleErrors(page));
     }
@@ -201,7 +204,10 @@ class PageLooksBrowserTest {
           check(page, axe, "new chat, " + theme + ", " + device, serious);
           b.screenshot("empty-" + device + "-" + theme);
           page.get(conversationUrl);
-          page.findElement(By.cssSelector(".msg.assistant details.reasoning summary")).click();
+          // The page opens at its newest text; the reader scrolls up to the answer's reasoning and opens it.
+          WebElement summary = page.findElement(By.cssSelector(".msg.assistant details.reasoning summary"));
+          page.executeScript("arguments[0].scrollIntoView({block: 'center'});", summary);
+          summary.click();
           check(page, axe, "conversation, " + theme + ", " + device, serious);
           b.screenshot("chat-" + device + "-" + theme);
           page.get(fakes.app.url("/admin"));

@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * The built-in model that serves when nothing else is configured. It writes deterministic,
- * readable text (the same question gives the same answer) at a set pace, and says plainly that
- * it is a demo and how to configure a real model.
+ * readable Markdown (the same question gives the same answer: a heading, a list, math, a table and
+ * a code block, then sentences) at a set pace, and says plainly that it is a demo and how to
+ * configure a real model.
  */
 public final class DemoProvider implements ModelProvider {
 
@@ -28,7 +29,21 @@ public final class DemoProvider implements ModelProvider {
       + "what you wrote, it only shows how answers stream.\n\n"
       + "To chat with a real model, set `OPENAI_BASE_URL` and `OPENAI_API_KEY` (OpenAI, vLLM, "
       + "llama.cpp, LM Studio), `OLLAMA_HOST`, `ANTHROPIC_API_KEY`, or `STREAMCHAT_GGUF` and "
-      + "restart the server.\n\n";
+      + "restart the server.";
+
+  /** Answers are Markdown: the demo shows at once what the page makes of it while it streams. */
+  private static final String SHOWCASE =
+      "\n\n## What answers can hold\n\n"
+      + "- **bold**, *italic* and `code`\n"
+      + "- math: $e^{i\\pi} + 1 = 0$\n\n"
+      + "| Server | Setting |\n"
+      + "|---|---|\n"
+      + "| vLLM | `OPENAI_BASE_URL` |\n"
+      + "| Ollama | `OLLAMA_HOST` |\n\n"
+      + "```python\n"
+      + "for token in answer:\n"
+      + "    print(token, end=\"\")\n"
+      + "```";
 
   private static final String[] SENTENCES = {
       "Every answer is kept as a log of numbered chunks, so a reload shows what came so far and carries on from there.",
@@ -88,14 +103,15 @@ public final class DemoProvider implements ModelProvider {
     };
   }
 
-  /** The answer's tokens: the intro, then sentences in an order chosen by the question. */
+  /** The answer's tokens: the intro, a little Markdown, then sentences in an order chosen by the question. */
   static List<String> answer(String question, int count) {
     List<String> tokens = new ArrayList<>(count);
     addTokens(INTRO, tokens, count);
+    addTokens(SHOWCASE, tokens, count);
     int start = Math.floorMod(question.strip().hashCode(), SENTENCES.length);
     for (int i = 0; tokens.size() < count; i++) {
       String sentence = SENTENCES[(start + i) % SENTENCES.length];
-      addTokens((i > 0 && i % 3 == 0 ? "\n\n" : " ") + sentence, tokens, count);
+      addTokens((i % 3 == 0 ? "\n\n" : " ") + sentence, tokens, count);
     }
     return tokens;
   }
