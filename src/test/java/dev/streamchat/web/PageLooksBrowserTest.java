@@ -222,6 +222,11 @@ class PageLooksBrowserTest {
         theme(b.driver(), dark);
         b.driver().get(fakes.app.url("/admin/login"));
         check(b.driver(), axe, "admin login, " + (dark ? "dark" : "light"), serious);
+        // The sign-in pages of issue 18, as a person who is not signed in sees them.
+        for (String path : new String[] {"/signin", "/signup"}) {
+          b.driver().get(fakes.app.url(path));
+          check(b.driver(), axe, path + ", " + (dark ? "dark" : "light"), serious);
+        }
       }
     }
     assertEquals(Map.of(), serious, "serious or critical accessibility violations");
