@@ -153,6 +153,9 @@ public final class ChatService {
     try {
       text = checkMessage(content);
       checkOptions(model, maxTokens);
+      // First: on a full disk the conversation's own state may be stale (its last answer's save
+      // failing too), and "disk full" is what the person must be told.
+      limits.disk().requireSpace();
     } catch (Problem p) {
       return Future.failedFuture(p);
     }
