@@ -93,6 +93,21 @@ final class Http {
     });
   }
 
+  /** What a new answer request got: the generation's id (202), or a refusal and its Retry-After. */
+  record Sent(int status, String generationId, String retryAfter) {
+  }
+
+  /** streamchat: asks a model to answer, and reports a refusal instead of failing on it. */
+  Future<Sent> trySend(int port, Session s, String conversation, String content, String model) {
+    JsonObject body = new JsonObject().put("content", content).put("model", model);
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+        .setURI("/api/conversations/" + conversation + "/messages").putHeader("Content-Type", "application/json");
+    if (s.cookie != null) o.putHeader("Cookie", s.cookie);
+    return client.request(o).compose(req -> req.send(body.toString())).compose(res -> res.body().map(b ->
+        new Sent(res.statusCode(), res.statusCode() == 202 ? b.toJsonObject().getString("generationId") : null,
+            res.getHeader("Retry-After"))));
+  }
+
   /** streamchat: one viewer of a generation's events. */
   Future<SseReader> view(int port, Session s, String gid, Recorder recorder, long scheduleIntervalMicros) {
     MultiMap h = MultiMap.caseInsensitiveMultiMap().add("Accept", "text/event-stream");
