@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # Runs streamchat's streaming benchmark on this machine, the commit before a change and the
 # working tree's build side by side in one run, and writes BENCHMARKS.md and bench/plots/.
-# Usage: bench/run.sh [quick] [--before REV] [--only phase,phase]
+# Usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM]
 #   quick:    fewer levels and shorter windows, for trying it out
 #   --before: the build to compare with (default 1e11f0d, the commit before the live path's
 #             redesign, issue 12); it is built in a temporary git worktree, removed afterwards
-#   --only:   latency, concurrency, concurrency-h2, fan-out, overload, resume, memory
+#   --only:   latency, resume, memory, concurrency-h2, concurrency, overload, fan-out
+#   --until:  UTC time after which no new level or phase starts (what is left out is said in the report)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=full
 before=1e11f0d
-only=()
+extra=()   # arguments passed through to the benchmark
 while [ $# -gt 0 ]; do
   case "$1" in
     quick|full) mode=$1 ;;
     --before) before=$2; shift ;;
-    --only) only=(--only "$2"); shift ;;
-    *) echo "usage: bench/run.sh [quick] [--before REV] [--only phase,phase]" >&2; exit 2 ;;
+    --only) extra+=(--only "$2"); shift ;;
+    --until) extra+=(--until "$2"); shift ;;
+    *) echo "usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -50,5 +52,5 @@ echo "building the after jar ($after_rev) and the benchmark ..."
 mvn -B -o -q package -DskipTests
 mvn -B -o -q -f bench/pom.xml package
 java -Xms1g -jar bench/target/streamchat-bench.jar "$PWD" "$mode" \
-  --before "$tmp/streamchat-before.jar" "$before_rev" --after-rev "$after_rev" "${only[@]}"
+  --before "$tmp/streamchat-before.jar" "$before_rev" --after-rev "$after_rev" "${extra[@]}"
 echo "wrote BENCHMARKS.md and bench/plots/"

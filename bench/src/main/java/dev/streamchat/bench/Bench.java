@@ -67,6 +67,8 @@ public final class Bench {
   Path caFile;
   final Report report;
   List<String> only = List.of();
+  /** When the run must stop starting new levels (a shared machine's slot), or null for no bound. */
+  java.time.Instant until;
   /** Descriptors streamchat used per stream, as measured, by build and upstream: to skip what cannot fit. */
   final Map<String, Double> fdsPerStream = new HashMap<>();
 
@@ -88,6 +90,7 @@ public final class Bench {
     String beforeRev = "before";
     String afterRev = "after";
     String only = null;
+    String until = null;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "quick" -> quick = true;
@@ -98,6 +101,7 @@ public final class Bench {
         }
         case "--after-rev" -> afterRev = args[++i];
         case "--only" -> only = args[++i];
+        case "--until" -> until = args[++i];
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -105,6 +109,11 @@ public final class Bench {
     if (beforeJar != null) b.targets.add(new Target("before", beforeRev, beforeJar));
     b.targets.add(new Target("after", afterRev, repo.resolve("target/streamchat.jar")));
     if (only != null) b.only = List.of(only.split(","));
+    if (until != null) {
+      var t = java.time.LocalTime.parse(until);
+      var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).atTime(t).toInstant(java.time.ZoneOffset.UTC);
+      b.until = today.isBefore(java.time.Instant.now()) ? today.plus(java.time.Duration.ofDays(1)) : today;
+    }
     b.report.targets.addAll(b.targets);
     long t0 = System.nanoTime();
     try {
@@ -128,13 +137,23 @@ public final class Bench {
     await(modelVertx.deployVerticle(() -> new FakeModelServer(modelPort, null), new DeploymentOptions().setInstances(2)));
     await(modelVertx.deployVerticle(() -> new FakeModelServer(tlsPort, cert), new DeploymentOptions().setInstances(2)));
     log("fake model server on 127.0.0.1:" + modelPort + " (http) and :" + tlsPort + " (https, h2 by ALPN)");
+    // The short phases first, so that a bounded run (--until) loses the long levels, not whole goals.
     phase("latency", this::latency);
-    phase("concurrency", () -> concurrency(Upstream.HTTP1));
-    phase("concurrency-h2", () -> concurrency(Upstream.H2_TLS));
-    phase("fan-out", this::fanOut);
-    phase("overload", this::overload);
     phase("resume", this::resume);
     phase("memory", this::memory);
+    phase("concurrency-h2", () -> concurrency(Upstream.H2_TLS));
+    phase("concurrency", () -> concurrency(Upstream.HTTP1));
+    phase("overload", this::overload);
+    phase("fan-out", this::fanOut);
+  }
+
+  /** True, and said in the report, when the run's time bound has passed and {@code what} is not started. */
+  boolean outOfTime(String what) {
+    if (until == null || java.time.Instant.now().isBefore(until)) return false;
+    String note = what + " was not run: the run's time bound (`--until " + until + "`) had passed.";
+    report.notes.add(note);
+    log(note);
+    return true;
   }
 
   /** A key and self-signed certificate for 127.0.0.1, made now with openssl; streamchat trusts it as a CA file. */
@@ -157,6 +176,7 @@ public final class Bench {
 
   void phase(String name, Phase p) {
     if (!only.isEmpty() && !only.contains(name)) return;
+    if (outOfTime("The " + name + " phase")) return;
     long t = System.nanoTime();
     log("== " + name + " (load average " + loadAverage() + ")");
     try {
@@ -278,13 +298,19 @@ public final class Bench {
 
   void concurrency(Upstream upstream) throws Exception {
     int[] levels = upstream == Upstream.HTTP1
-        ? (quick ? new int[] {100, 1000} : new int[] {100, 1000, 2500, 5000, highestHttp1Level()})
+        ? (quick ? new int[] {100, 1000} : new int[] {100, 1000, 2500, 5000, HIGHEST_THAT_FITS})
         : (quick ? new int[] {1000} : new int[] {5000, 10000});
     int windowS = quick ? 5 : 15;
     Map<String, String> stopped = new HashMap<>();
-    for (int n : levels) {
+    for (int level : levels) {
+      int n = level == HIGHEST_THAT_FITS ? highestHttp1Level() : level;
+      if (n <= levels[levels.length - 2] && level == HIGHEST_THAT_FITS) continue;
       for (Target t : targets) {
         if (stopped.containsKey(t.name())) continue;
+        if (outOfTime(String.format(Locale.ROOT, "Concurrency over %s at %,d streams (%s)", upstream.label, n, t.name()))) {
+          report.stoppedAt.put(t.name() + upstream, -1);
+          return;
+        }
         String skip = wontFit(t, upstream, n, n);
         if (skip != null) {
           report.skip(t, upstream, n, skip);
@@ -334,15 +360,21 @@ public final class Bench {
     }
   }
 
+  /** Stands for the most streams over HTTP/1.1 that fit, worked out when the level is reached. */
+  static final int HIGHEST_THAT_FITS = -1;
+
   /**
-   * The most streams over HTTP/1.1 whose descriptors fit in this container: each holds a client
-   * socket and a model-server socket in this process (and a viewer and an upstream socket in
-   * streamchat), so the benchmark's own process is the first bound.
+   * The most streams over HTTP/1.1 whose descriptors fit in this container for the latest build:
+   * each holds a client and a model-server socket in this process, and in streamchat a viewer
+   * socket, an upstream socket and whatever else it measured per stream at the lower levels.
    */
   int highestHttp1Level() {
     long limit = openFileLimit();
-    long fit = (limit - FD_MARGIN - AppProcess.descriptorsOf(ProcessHandle.current().pid())) / 2;
-    return (int) Math.min(10_000, fit / 250 * 250);
+    Target latest = targets.get(targets.size() - 1);
+    double perStream = fdsPerStream.getOrDefault(latest.name() + Upstream.HTTP1, 3.0);
+    long own = (limit - FD_MARGIN - AppProcess.descriptorsOf(ProcessHandle.current().pid())) / 2;
+    long app = (long) ((limit - FD_MARGIN - 400) / perStream);
+    return (int) Math.min(10_000, Math.min(own, app) / 250 * 250);
   }
 
   /**
@@ -436,6 +468,7 @@ public final class Bench {
         models.put(t.name(), openAiModel(app));
       }
       for (int n : levels) {
+        if (outOfTime(String.format(Locale.ROOT, "Fan-out to %,d viewers", n))) return;
         for (Target t : targets) {
           String skip = wontFit(t, Upstream.H2_TLS, n, 1); // viewers hold one socket each in both processes
           if (skip != null) {

@@ -512,6 +512,8 @@ final class Report {
           met = false;
           limit = "not run: " + skipped;
         }
+      } else if (t.name().equals(latest()) && stoppedAt.getOrDefault(t.name() + u, 0) < 0) {
+        limit = "not run: the run's time bound had passed (see notes)";
       } else if (t.name().equals(latest()) && stoppedAt.containsKey(t.name() + u)) {
         met = false;
         limit = String.format(Locale.ROOT, "not run: at %,d streams p99 was already above 10 s", stoppedAt.get(t.name() + u));
