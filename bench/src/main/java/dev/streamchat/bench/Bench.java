@@ -141,16 +141,22 @@ public final class Bench {
     phase("latency", this::latency);
     phase("resume", this::resume);
     phase("memory", this::memory);
+    phase("fan-out", this::fanOut);
     phase("concurrency-h2", () -> concurrency(Upstream.H2_TLS));
     phase("concurrency", () -> concurrency(Upstream.HTTP1));
     phase("overload", this::overload);
-    phase("fan-out", this::fanOut);
   }
 
   /** True, and said in the report, when the run's time bound has passed and {@code what} is not started. */
   boolean outOfTime(String what) {
-    if (until == null || java.time.Instant.now().isBefore(until)) return false;
-    String note = what + " was not run: the run's time bound (`--until " + until + "`) had passed.";
+    return outOfTime(what, 0);
+  }
+
+  /** The same, for something expected to take {@code seconds} (scaled from the level below it). */
+  boolean outOfTime(String what, long seconds) {
+    if (until == null || java.time.Instant.now().plusSeconds(seconds).isBefore(until)) return false;
+    String note = what + " was not run: " + (seconds > 0 ? "expected to take about " + seconds + " s, it would end past "
+        + "the run's time bound" : "the run's time bound had passed") + " (`--until " + until + "`).";
     report.notes.add(note);
     log(note);
     return true;
@@ -300,17 +306,25 @@ public final class Bench {
     int[] levels = upstream == Upstream.HTTP1
         ? (quick ? new int[] {100, 1000} : new int[] {100, 1000, 2500, 5000, HIGHEST_THAT_FITS})
         : (quick ? new int[] {1000} : new int[] {5000, 10000});
-    int windowS = quick ? 5 : 15;
+    int windowS = quick ? 5 : 10;
     Map<String, String> stopped = new HashMap<>();
+    Map<String, double[]> lastLevel = new HashMap<>(); // by build: streams, seconds it took
     for (int level : levels) {
       int n = level == HIGHEST_THAT_FITS ? highestHttp1Level() : level;
       if (level == HIGHEST_THAT_FITS && n <= levels[levels.length - 2]) continue; // nothing higher fits
       for (Target t : targets) {
         if (stopped.containsKey(t.name())) continue;
-        if (outOfTime(String.format(Locale.ROOT, "Concurrency over %s at %,d streams (%s)", upstream.label, n, t.name()))) {
+        double[] last = lastLevel.get(t.name());
+        // A level's fixed part (start, 3 s pause, window, stop) plus its ramp, which grows with the streams.
+        double fixed = windowS + 10;
+        long expectedSeconds = last == null ? 0 : Math.round(fixed + Math.max(0, last[1] - fixed) * n / last[0]);
+        if (outOfTime(String.format(Locale.ROOT, "Concurrency over %s at %,d streams (%s)", upstream.label, n, t.name()),
+            expectedSeconds)) {
           report.stoppedAt.put(t.name() + upstream, -1);
-          return;
+          stopped.put(t.name(), "time");
+          continue;
         }
+        long levelStart = System.nanoTime();
         String skip = wontFit(t, upstream, n, n);
         if (skip != null) {
           report.skip(t, upstream, n, skip);
@@ -348,6 +362,7 @@ public final class Bench {
           load.streamsEndedEarly = rec.streamsEnded.sum();
         }
         report.load(t, upstream, load);
+        lastLevel.put(t.name(), new double[] {n, (System.nanoTime() - levelStart) / 1e9});
         log("concurrency " + upstream.label + " " + n + " " + t.name() + ": " + load);
         if (load.latency.quantileMs(0.99) > 10_000 || load.opened < n * 0.9) {
           String why = String.format(Locale.ROOT, "%s stopped after %,d streams over %s: p99 above 10 s or under 90 %% "
@@ -457,7 +472,7 @@ public final class Bench {
   // ---------------------------------------------------------------- fan-out
 
   void fanOut() throws Exception {
-    int[] levels = quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 5000, 10000};
+    int[] levels = quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 10000};
     int windowS = quick ? 5 : 10;
     Map<String, AppProcess> apps = new LinkedHashMap<>();
     Map<String, String> models = new HashMap<>();
@@ -591,7 +606,7 @@ public final class Bench {
     Http.Session s = new Http.Session();
     Map<Integer, String> gids = new LinkedHashMap<>();
     Map<Integer, String> convs = new LinkedHashMap<>();
-    int reps = quick ? 5 : 20;
+    int reps = quick ? 5 : 10;
     Report.Resume r = new Report.Resume();
     AppProcess app = startApp(t, "resume", env);
     try {

@@ -272,7 +272,7 @@ final class Report {
     }
     md.append("Each generation streams from the fake model server through streamchat to its own viewer (its own "
         + "session). A fresh streamchat process per level and build; generations are opened 100 at a time, then "
-        + "after 3 s the clients record for a window. CPU is user+system time over the window, in cores, of "
+        + "after 3 s the clients record for a window (10 s; 5 s in quick mode). CPU is user+system time over the window, in cores, of "
         + "streamchat's process and of the benchmark's own process (clients and fake model server); heap is "
         + "streamchat's, in use at the end of the window, garbage included; *fds* = streamchat's open descriptors "
         + "(of them sockets); *upstream conns* = connections open to the fake model server; "
