@@ -485,9 +485,12 @@ public final class Bench {
       for (int n : levels) {
         if (outOfTime(String.format(Locale.ROOT, "Fan-out to %,d viewers", n))) return;
         for (Target t : targets) {
-          String skip = wontFit(t, Upstream.H2_TLS, n, 1); // viewers hold one socket each in both processes
-          if (skip != null) {
-            report.notes.add(String.format(Locale.ROOT, "Fan-out to %,d viewers was not run: %s.", n, skip));
+          // A viewer holds one socket in streamchat and one in this process.
+          long limit = openFileLimit();
+          long own = AppProcess.descriptorsOf(ProcessHandle.current().pid());
+          if (apps.get(t.name()).descriptors() + n + FD_MARGIN > limit || own + n + FD_MARGIN > limit) {
+            report.notes.add(String.format(Locale.ROOT, "Fan-out to %,d viewers (%s) was not run: a socket per viewer in "
+                + "both processes does not fit the open-file limit of %,d.", n, t.name(), limit));
             continue;
           }
           AppProcess app = apps.get(t.name());
