@@ -30,10 +30,19 @@ final class Http {
   }
 
   final HttpClient client;
+  /**
+   * Event streams hold their connection for their whole length; without keep-alive it closes
+   * when the stream ends, so thousands of ended streams do not linger as idle pooled
+   * connections, holding descriptors in both processes.
+   */
+  final HttpClient sseClient;
 
   Http(Vertx vertx) {
     client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
             .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(60_000),
+        new PoolOptions().setHttp1MaxSize(40_000));
+    sseClient = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+            .setKeepAlive(false).setTcpNoDelay(true).setConnectTimeout(60_000),
         new PoolOptions().setHttp1MaxSize(40_000));
   }
 
@@ -58,7 +67,7 @@ final class Http {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path)
         .setHeaders(headers);
     SseReader reader = new SseReader(recorder, scheduleIntervalMicros);
-    return client.request(o).compose(req -> {
+    return sseClient.request(o).compose(req -> {
       // Attach the reader in the response's first listener, before a short stream can end.
       Future<io.vertx.core.http.HttpClientResponse> response = req.response().onSuccess(res -> {
         if (res.statusCode() == 200) reader.attach(res);
