@@ -22,7 +22,7 @@ final class HttpProviders {
   static List<ModelProvider> create(Vertx vertx, Upstreams u) {
     List<ModelProvider> list = new ArrayList<>();
     if (!any(u)) return list;
-    HttpStreamClient http = new HttpStreamClient(vertx, u.timeouts(), u.http2());
+    HttpStreamClient http = new HttpStreamClient(vertx, u.timeouts(), u.http2(), u.extraAuthorities());
     u.openaiBaseUrl().ifPresent(url -> list.add(new OpenAiProvider(http, url, u.openaiApiKey().orElse(null))));
     u.ollamaHost().ifPresent(host -> list.add(new OllamaProvider(http, host)));
     u.anthropicBaseUrl().ifPresent(url -> list.add(new AnthropicProvider(http, url, u.anthropicApiKey().orElse(null))));

@@ -3,6 +3,10 @@ package dev.streamchat.app;
 import dev.streamchat.model.anthropic.AnthropicProvider;
 import dev.streamchat.model.http.HttpStreamClient;
 import dev.streamchat.model.http.Timeouts;
+import dev.streamchat.model.http.UpstreamTrust;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,7 +20,8 @@ public record Upstreams(
     Optional<String> ollamaHost,
     Optional<String> anthropicBaseUrl,
     Optional<String> anthropicApiKey,
-    HttpStreamClient.Http2 http2) {
+    HttpStreamClient.Http2 http2,
+    List<X509Certificate> extraAuthorities) {
 
   static Upstreams from(Config.Env e) {
     Timeouts timeouts = new Timeouts(
@@ -27,7 +32,18 @@ public record Upstreams(
     Optional<String> anthropicUrl = e.string("ANTHROPIC_BASE_URL")
         .or(() -> anthropicKey.map(k -> AnthropicProvider.DEFAULT_BASE_URL));
     return new Upstreams(timeouts, e.string("OPENAI_BASE_URL"), e.string("OPENAI_API_KEY"),
-        e.string("OLLAMA_HOST"), anthropicUrl, anthropicKey, http2(e));
+        e.string("OLLAMA_HOST"), anthropicUrl, anthropicKey, http2(e), extraAuthorities(e));
+  }
+
+  /** CA certificates a model server's certificate may also chain to (an in-house CA), read at start. */
+  private static List<X509Certificate> extraAuthorities(Config.Env e) {
+    return e.string("STREAMCHAT_UPSTREAM_CA_FILE").map(file -> {
+      try {
+        return UpstreamTrust.readPem(Path.of(file));
+      } catch (IllegalArgumentException ex) { // also an invalid path
+        throw new IllegalArgumentException("STREAMCHAT_UPSTREAM_CA_FILE: " + ex.getMessage());
+      }
+    }).orElse(List.of());
   }
 
   private static HttpStreamClient.Http2 http2(Config.Env e) {
@@ -46,6 +62,6 @@ public record Upstreams(
     return "Upstreams[" + timeouts + ", openai=" + openaiBaseUrl.orElse("-")
         + (openaiApiKey.isPresent() ? " (key set)" : "") + ", ollama=" + ollamaHost.orElse("-")
         + ", anthropic=" + anthropicBaseUrl.orElse("-") + (anthropicApiKey.isPresent() ? " (key set)" : "")
-        + ", http2=" + http2 + "]";
+        + ", http2=" + http2 + (extraAuthorities.isEmpty() ? "" : ", extra CAs=" + extraAuthorities.size()) + "]";
   }
 }

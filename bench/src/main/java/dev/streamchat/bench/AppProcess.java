@@ -32,7 +32,10 @@ final class AppProcess implements AutoCloseable {
   static AppProcess start(Path jar, Path dataDir, Map<String, String> env, Path log) throws Exception {
     Files.createDirectories(dataDir);
     ProcessBuilder pb = new ProcessBuilder(List.of("java", "-jar", jar.toString()))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
+        .redirectErrorStream(true).redirectOutput(log.toFile())
+        // Not the repository: Vert.x resolves templates/ and webroot/ from the working directory
+        // before the jar, and a jar of another commit must render its own.
+        .directory(log.getParent().toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("STREAMCHAT_") || k.startsWith("OPENAI_")
         || k.startsWith("OLLAMA_") || k.startsWith("ANTHROPIC_"));
     pb.environment().put("STREAMCHAT_PORT", "0");
@@ -43,7 +46,11 @@ final class AppProcess implements AutoCloseable {
     pb.environment().put("STREAMCHAT_MAX_VIEWERS_PER_GENERATION", "100000");
     pb.environment().put("STREAMCHAT_MAX_VIEWERS_PER_SESSION", "100000");
     pb.environment().put("STREAMCHAT_MESSAGES_PER_MINUTE", "1000000");
-    pb.environment().putAll(env);
+    // An empty value unsets a variable, so the app's own default applies (e.g. its admission limit).
+    env.forEach((k, v) -> {
+      if (v.isEmpty()) pb.environment().remove(k);
+      else pb.environment().put(k, v);
+    });
     Process p = pb.start();
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline) {
@@ -68,6 +75,34 @@ final class AppProcess implements AutoCloseable {
       return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ is 100 on Linux
     } catch (IOException | RuntimeException e) {
       return Double.NaN;
+    }
+  }
+
+  /** Open file descriptors (sockets and files) of the process now. */
+  long descriptors() {
+    return descriptorsOf(process.pid());
+  }
+
+  static long descriptorsOf(long pid) {
+    try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      return fds.count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Of the open descriptors, how many are sockets. */
+  long sockets() {
+    try (var fds = Files.list(Path.of("/proc/" + process.pid() + "/fd"))) {
+      return fds.filter(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+        } catch (IOException gone) {
+          return false;
+        }
+      }).count();
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

@@ -2,11 +2,13 @@ package dev.streamchat.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,18 +25,37 @@ final class FakeModelServer extends VerticleBase {
   static final String MODEL = "bench-fake";
   private static final Pattern PARAM = Pattern.compile("(tps|tokens|ttft)=(\\d+(?:\\.\\d+)?)");
 
-  private final int port;
+  /** Streams one HTTP/2 connection may carry at once (the client opens more connections past it). */
+  static final int H2_STREAMS_PER_CONNECTION = 1000;
 
-  FakeModelServer(int port) {
+  /** Open connections to the plain and to the TLS server: how many connections streamchat's answers share. */
+  static final java.util.concurrent.atomic.AtomicLong PLAIN_CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong TLS_CONNECTIONS = new java.util.concurrent.atomic.AtomicLong();
+
+  private final int port;
+  private final PemKeyCertOptions tls;
+
+  /** {@code tls}: null for plain HTTP/1.1 (and h2c), else HTTPS offering h2 and http/1.1 by ALPN as the hosted APIs do. */
+  FakeModelServer(int port, PemKeyCertOptions tls) {
     this.port = port;
+    this.tls = tls;
   }
 
   @Override
   public Future<?> start() {
-    return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port)
-            .setAcceptBacklog(8192).setTcpNoDelay(true))
-        .requestHandler(this::handle)
-        .listen();
+    HttpServerOptions options = new HttpServerOptions().setHost("127.0.0.1").setPort(port)
+        .setAcceptBacklog(8192).setTcpNoDelay(true);
+    if (tls != null) {
+      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls)
+          .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(H2_STREAMS_PER_CONNECTION));
+    }
+    var connections = tls == null ? PLAIN_CONNECTIONS : TLS_CONNECTIONS;
+    return vertx.createHttpServer(options)
+        .connectionHandler(c -> {
+          connections.incrementAndGet();
+          c.closeHandler(v -> connections.decrementAndGet());
+        })
+        .requestHandler(this::handle).listen();
   }
 
   private void handle(HttpServerRequest req) {

@@ -30,10 +30,19 @@ final class Http {
   }
 
   final HttpClient client;
+  /**
+   * Event streams hold their connection for their whole length; without keep-alive it closes
+   * when the stream ends, so thousands of ended streams do not linger as idle pooled
+   * connections, holding descriptors in both processes.
+   */
+  final HttpClient sseClient;
 
   Http(Vertx vertx) {
     client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
             .setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(60_000),
+        new PoolOptions().setHttp1MaxSize(40_000));
+    sseClient = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1")
+            .setKeepAlive(false).setTcpNoDelay(true).setConnectTimeout(60_000),
         new PoolOptions().setHttp1MaxSize(40_000));
   }
 
@@ -58,7 +67,7 @@ final class Http {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path)
         .setHeaders(headers);
     SseReader reader = new SseReader(recorder, scheduleIntervalMicros);
-    return client.request(o).compose(req -> {
+    return sseClient.request(o).compose(req -> {
       // Attach the reader in the response's first listener, before a short stream can end.
       Future<io.vertx.core.http.HttpClientResponse> response = req.response().onSuccess(res -> {
         if (res.statusCode() == 200) reader.attach(res);
@@ -91,6 +100,21 @@ final class Http {
       if (r.status() != 202) throw new IllegalStateException("send: " + r.status() + " " + r.body());
       return r.json().getString("generationId");
     });
+  }
+
+  /** What a new answer request got: the generation's id (202), or a refusal and its Retry-After. */
+  record Sent(int status, String generationId, String retryAfter) {
+  }
+
+  /** streamchat: asks a model to answer, and reports a refusal instead of failing on it. */
+  Future<Sent> trySend(int port, Session s, String conversation, String content, String model) {
+    JsonObject body = new JsonObject().put("content", content).put("model", model);
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
+        .setURI("/api/conversations/" + conversation + "/messages").putHeader("Content-Type", "application/json");
+    if (s.cookie != null) o.putHeader("Cookie", s.cookie);
+    return client.request(o).compose(req -> req.send(body.toString())).compose(res -> res.body().map(b ->
+        new Sent(res.statusCode(), res.statusCode() == 202 ? b.toJsonObject().getString("generationId") : null,
+            res.getHeader("Retry-After"))));
   }
 
   /** streamchat: one viewer of a generation's events. */

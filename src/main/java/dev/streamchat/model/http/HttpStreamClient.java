@@ -17,7 +17,10 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.TrustOptions;
 import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -55,15 +58,17 @@ public final class HttpStreamClient {
   private final Timeouts timeouts;
 
   public HttpStreamClient(Vertx vertx, Timeouts timeouts) {
-    this(vertx, timeouts, Http2.OFF);
+    this(vertx, timeouts, Http2.OFF, List.of());
   }
 
-  public HttpStreamClient(Vertx vertx, Timeouts timeouts, Http2 http2) {
+  /** {@code extraAuthorities}: CA certificates trusted for model servers besides the JVM's. */
+  public HttpStreamClient(Vertx vertx, Timeouts timeouts, Http2 http2, List<X509Certificate> extraAuthorities) {
     this.vertx = vertx;
     this.timeouts = timeouts;
-    HttpClient http1 = client(vertx, timeouts, false);
-    this.tls = http2 == Http2.OFF ? http1 : client(vertx, timeouts, true);
-    this.plain = http2 == Http2.PRIOR_KNOWLEDGE ? client(vertx, timeouts, true) : http1;
+    TrustOptions trust = extraAuthorities.isEmpty() ? null : TrustOptions.wrap(UpstreamTrust.withExtra(extraAuthorities));
+    HttpClient http1 = client(vertx, timeouts, false, trust);
+    this.tls = http2 == Http2.OFF ? http1 : client(vertx, timeouts, true, trust);
+    this.plain = http2 == Http2.PRIOR_KNOWLEDGE ? client(vertx, timeouts, true, trust) : http1;
   }
 
   /**
@@ -72,8 +77,9 @@ public final class HttpStreamClient {
    * until their first-token timeout fails them (bench: 64 failed 402 of 1,000 concurrent
    * generations). Over HTTP/2 answers share a few connections.
    */
-  private static HttpClient client(Vertx vertx, Timeouts timeouts, boolean http2) {
+  private static HttpClient client(Vertx vertx, Timeouts timeouts, boolean http2, TrustOptions trust) {
     HttpClientOptions options = new HttpClientOptions().setConnectTimeout(timeouts.connectMs()).setKeepAlive(true);
+    if (trust != null) options.setTrustOptions(trust);
     if (http2) options.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true).setHttp2ClearTextUpgrade(false);
     return vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(MAX_STREAMS_PER_SERVER)
         .setHttp2MaxSize(HTTP2_CONNECTIONS_PER_SERVER));
