@@ -107,8 +107,9 @@ public final class App extends VerticleBase {
           Config.Faults faults = config.faults();
           var ds = Database.open(config.databaseUrl(), config.dataDir(),
               new Database.Timeouts(faults.dbConnectTimeoutMs(), faults.dbQueryTimeoutMs()));
-          chats = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
-          accountStore = new AccountStore(vertx, ds);
+          JdbcChatStore chatStore = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
+          chats = chatStore;
+          accountStore = new AccountStore(vertx, ds, chatStore.availability());
           // One of a service keeps its stream logs in Redis (opened below); alone, in the segment journal.
           if (config.cluster().isPresent()) return null;
           Path journalDir = config.dataDir().resolve("journal");

@@ -1,5 +1,6 @@
 package dev.streamchat.auth;
 
+import dev.streamchat.chat.DatabaseAvailability;
 import dev.streamchat.chat.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,11 +38,14 @@ public final class AccountStore {
 
   private final DataSource ds;
   private final WorkerExecutor executor;
+  private final DatabaseAvailability availability;
 
-  public AccountStore(Vertx vertx, DataSource ds) {
+  /** {@code availability}: the chat store's, so an outage answers 503 here as fast as everywhere. */
+  public AccountStore(Vertx vertx, DataSource ds, DatabaseAvailability availability) {
     this.ds = ds;
     // The same bounded pool as the chat store: one limit on database threads.
     this.executor = vertx.createSharedWorkerExecutor("streamchat-db", 8);
+    this.availability = availability;
   }
 
   private <T> Future<T> blocking(Work<T> work) {
@@ -50,7 +54,7 @@ public final class AccountStore {
         return work.run(c);
       }
     };
-    return executor.executeBlocking(task, false);
+    return availability.call(() -> executor.executeBlocking(task, false));
   }
 
   /**
