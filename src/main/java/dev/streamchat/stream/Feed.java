@@ -187,7 +187,9 @@ final class Feed {
     s.started = true;
     boolean ends = slice.endsAfter(s.lastSent);
     if (slice.chunks().isEmpty() && !ends) {
-      if (s.lastSent < liveSeq) {
+      // The end (or chunks) may have come while this read was under way and passed the busy sink
+      // by; the slice is from before it, so read again.
+      if (s.lastSent < liveSeq || endSeen) {
         pump(s);
       } else if (s.own == null && s.lastSent > 0 && s.view.needsPrefix() && !headReady(s.view, s.lastSent)) {
         // Caught up with nothing to render: prepare the rendering the next live event needs.

@@ -96,6 +96,20 @@ class FeedTest {
   }
 
   @Test
+  void theEndPublishedWhileACaughtUpReconnectReadsEndsItsStream() throws Exception {
+    String id = start("g-caught-up-end");
+    append(id, "all ", "there");
+    store.holdNextRead();
+    RecordingSink sink = attach(id, 2, Views.DELTAS); // an API reconnect that has every chunk already
+    until(store::holding);                    // its read: nothing after 2, not ended yet
+    finish(id);                               // the end is published while that read is held
+    store.release();
+    until(() -> sink.ended != null);          // found in a clean CI run: it waited forever
+    assertEquals("", sink.text(), "nothing sent twice");
+    assertEquals("end:done:2", sink.ended);
+  }
+
+  @Test
   void aReconnectJustAfterTheEndGetsTheRestAndTheEnd() throws Exception {
     String id = start("g-after-end");
     append(id, "one ", "two ", "three");
@@ -217,15 +231,23 @@ class FeedTest {
 
   /** A view whose events show the prefix they were rendered after, and that counts its renderings. */
   static final class Views {
-    static final CountingView COUNTING = new CountingView();
+    /** Renders from the text so far, as the chat page's view does. */
+    static final CountingView COUNTING = new CountingView(true);
+    /** Renders each delta on its own, as the API's view does. */
+    static final CountingView DELTAS = new CountingView(false);
   }
 
   static final class CountingView implements FeedView {
     final AtomicInteger renders = new AtomicInteger();
+    private final boolean needsPrefix;
+
+    CountingView(boolean needsPrefix) {
+      this.needsPrefix = needsPrefix;
+    }
 
     @Override
     public boolean needsPrefix() {
-      return true;
+      return needsPrefix;
     }
 
     @Override
