@@ -107,6 +107,7 @@ public final class FakeModelServer implements AutoCloseable {
   }
 
   private void serve(Socket s) {
+    boolean answering = false;
     try (s) {
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
@@ -115,11 +116,18 @@ public final class FakeModelServer implements AutoCloseable {
         if (req == null) return;
         requests.add(req);
         Exchange ex = new Exchange(s, in, out);
+        answering = true;
         responder.respond(req, ex);
+        answering = false;
         if (ex.closed) return;
       }
     } catch (IOException | InterruptedException e) {
-      // the client went away
+      // The client went away. In the middle of an answer that is a close of a streaming
+      // connection too: it can come before the answer reaches streamUntilClosed's watcher.
+      if (answering) {
+        closedAtNanos = System.nanoTime();
+        closed.countDown();
+      }
     }
   }
 
