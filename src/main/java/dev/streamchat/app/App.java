@@ -109,7 +109,7 @@ public final class App extends VerticleBase {
               new Database.Timeouts(faults.dbConnectTimeoutMs(), faults.dbQueryTimeoutMs()));
           JdbcChatStore chatStore = new JdbcChatStore(vertx, ds, ds, faults.dbQueryTimeoutMs());
           chats = chatStore;
-          accountStore = new AccountStore(vertx, ds, chatStore.availability());
+          accountStore = new AccountStore(chatStore.runner());
           // One of a service keeps its stream logs in Redis (opened below); alone, in the segment journal.
           if (config.cluster().isPresent()) return null;
           Path journalDir = config.dataDir().resolve("journal");
@@ -316,8 +316,7 @@ public final class App extends VerticleBase {
     });
     return model.eventually(() -> live == null ? Future.succeededFuture() : live.close())
         .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
-        .eventually(() -> accounts != null ? accounts.close()
-            : accountStore != null ? accountStore.close() : Future.succeededFuture())
+        .eventually(() -> accounts == null ? Future.succeededFuture() : accounts.close())
         .eventually(() -> chats == null ? Future.succeededFuture() : chats.close());
   }
 }

@@ -1,10 +1,8 @@
 package dev.streamchat.auth;
 
-import dev.streamchat.chat.DatabaseAvailability;
+import dev.streamchat.chat.DatabaseRunner;
 import dev.streamchat.chat.Problem;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,20 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import javax.sql.DataSource;
 
 /**
  * Users, their signed-in sessions, API tokens and invites over JDBC, for H2 and PostgreSQL alike.
- * Every query runs on the database worker pool (shared with the chat store), never on an event
- * loop. Secrets (session cookies, tokens, invite codes) are kept only as SHA-256 digests.
+ * Every query goes through the chat store's {@link DatabaseRunner}: the same worker pool, deadline
+ * and outage breaker. Secrets (session cookies, tokens, invite codes) are kept only as SHA-256
+ * digests.
  */
 public final class AccountStore {
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
 
   /** SQLSTATE of a unique-key clash, the same in H2 and PostgreSQL. */
   private static final String UNIQUE_VIOLATION = "23505";
@@ -36,25 +28,15 @@ public final class AccountStore {
   record Credentials(Account account, String passwordHash) {
   }
 
-  private final DataSource ds;
-  private final WorkerExecutor executor;
-  private final DatabaseAvailability availability;
+  private final DatabaseRunner db;
 
-  /** {@code availability}: the chat store's, so an outage answers 503 here as fast as everywhere. */
-  public AccountStore(Vertx vertx, DataSource ds, DatabaseAvailability availability) {
-    this.ds = ds;
-    // The same bounded pool as the chat store: one limit on database threads.
-    this.executor = vertx.createSharedWorkerExecutor("streamchat-db", 8);
-    this.availability = availability;
+  /** {@code db}: the chat store's runner, so an outage answers 503 here as fast as everywhere. */
+  public AccountStore(DatabaseRunner db) {
+    this.db = db;
   }
 
-  private <T> Future<T> blocking(Work<T> work) {
-    Callable<T> task = () -> {
-      try (Connection c = ds.getConnection()) {
-        return work.run(c);
-      }
-    };
-    return availability.call(() -> executor.executeBlocking(task, false));
+  private <T> Future<T> blocking(DatabaseRunner.Work<T> work) {
+    return db.call(work);
   }
 
   /**
@@ -413,11 +395,6 @@ public final class AccountStore {
       }
       return null;
     });
-  }
-
-  /** Lets queries under way finish on the shared pool; the chat store closes the data source. */
-  public Future<Void> close() {
-    return executor.close();
   }
 
   private static Account account(ResultSet rs) throws SQLException {

@@ -312,8 +312,9 @@ public final class Accounts {
     return store.createInvite(Secrets.digest(code), System.currentTimeMillis() + INVITE_MS).map(code);
   }
 
+  /** Lets password hashing under way finish; the store's queries end with the chat store's runner. */
   public Future<Void> close() {
-    return hashing.close().eventually(store::close);
+    return hashing.close();
   }
 
   /** Usernames are compared in lower case; null stays null. */

@@ -1,10 +1,7 @@
 package dev.streamchat.chat;
 
-import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.util.DriverDataSource;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,23 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.sql.SQLTransientConnectionException;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
- * The chat store over JDBC, for H2 and PostgreSQL alike. Every query runs on a worker pool of
- * its own, never on an event loop, and within a deadline: while the database is away every call
- * fails fast with a 503 ({@link DatabaseAvailability}) instead of queueing behind a dead host.
+ * The chat store over JDBC, for H2 and PostgreSQL alike. Every query goes through the database's
+ * {@link DatabaseRunner}: on its worker pool, within its deadline, refused fast while the
+ * database is away.
  */
 public final class JdbcChatStore implements ChatStore {
-
-  /** JDBC work, given a connection. */
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection c) throws SQLException;
-  }
 
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, role, content, reasoning, generation_id, state, error, model, created_at";
@@ -38,16 +26,8 @@ public final class JdbcChatStore implements ChatStore {
   private static final String UNIQUE_VIOLATION = "23505";
   static final String ANSWER_RUNNING = "An answer is still being written in this conversation; stop it first.";
 
-  private final DataSource ds;
   private final AutoCloseable closer;
-  private final WorkerExecutor executor;
-  /** Queries under way: closing waits for them, since interrupting H2 mid-write breaks its file. */
-  private final java.util.Set<Future<?>> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
-  private final DatabaseAvailability availability;
-  private final Vertx vertx;
-  /** The timer that keeps an embedded database's file compact; -1 for PostgreSQL. */
-  private final long compaction;
-  private final java.util.concurrent.atomic.AtomicBoolean compacting = new java.util.concurrent.atomic.AtomicBoolean();
+  private final DatabaseRunner db;
 
   public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer) {
     this(vertx, ds, closer, Database.Timeouts.DEFAULT.queryMs());
@@ -55,74 +35,17 @@ public final class JdbcChatStore implements ChatStore {
 
   /** {@code deadlineMs}: how long one call may take before the database counts as away. */
   public JdbcChatStore(Vertx vertx, DataSource ds, AutoCloseable closer, long deadlineMs) {
-    this.ds = ds;
     this.closer = closer;
-    this.executor = vertx.createSharedWorkerExecutor("streamchat-db", 8);
-    DataSource direct = unpooled(ds);
-    this.availability = new DatabaseAvailability(vertx, deadlineMs,
-        () -> executor.executeBlocking(() -> {
-          try (Connection c = direct.getConnection()) {
-            return selectOne(c);
-          }
-        }, false),
-        this::dropConnections);
-    this.vertx = vertx;
-    this.compaction = H2Compaction.isEmbeddedH2(ds) ? vertx.setPeriodic(H2Compaction.CHECK_MS, id -> {
-      if (!availability.isDown() && compacting.compareAndSet(false, true)) {
-        executor.executeBlocking(() -> H2Compaction.compactIfSparse((HikariDataSource) ds, direct), false)
-            .onComplete(done -> compacting.set(false));
-      }
-    }) : -1;
+    this.db = new DatabaseRunner(vertx, ds, deadlineMs);
   }
 
-  /**
-   * Where the probe connects: straight through the driver, past the pool, whose connection
-   * maker backs off for up to 10 s after failures and would hold the service down that long
-   * after the database has returned. No one else asks the pool while the database is down.
-   */
-  private static DataSource unpooled(DataSource ds) {
-    if (!(ds instanceof HikariDataSource pool) || pool.getJdbcUrl() == null) return ds;
-    return new DriverDataSource(pool.getJdbcUrl(), pool.getDriverClassName(), pool.getDataSourceProperties(),
-        pool.getUsername(), pool.getPassword());
+  /** The runner of this database's calls, for the other stores on it (accounts). */
+  public DatabaseRunner runner() {
+    return db;
   }
 
-  /** Whether the database is marked away (calls are being refused until a probe gets through). */
-  public DatabaseAvailability availability() {
-    return availability;
-  }
-
-  private <T> Future<T> blocking(Work<T> work) {
-    return availability.call(() -> unguarded(work));
-  }
-
-  private <T> Future<T> unguarded(Work<T> work) {
-    long queuedAt = System.nanoTime();
-    Callable<T> task = () -> {
-      // Waited in the queue past the deadline: the caller has been answered already.
-      if (System.nanoTime() - queuedAt > TimeUnit.MILLISECONDS.toNanos(availability.deadlineMs())) {
-        throw new SQLTransientConnectionException("no database worker within the deadline");
-      }
-      try (Connection c = ds.getConnection()) {
-        try {
-          return work.run(c);
-        } catch (SQLException e) {
-          // A connection that lost its server (or an H2 that closed itself) is never lent again.
-          if (DatabaseAvailability.isOutage(e) && ds instanceof HikariDataSource pool) pool.evictConnection(c);
-          throw e;
-        }
-      }
-    };
-    Future<T> running = executor.executeBlocking(task, false);
-    inFlight.add(running);
-    running.onComplete(done -> inFlight.remove(running));
-    return running;
-  }
-
-  /** The database went away: every pooled connection may be dead, so none is lent again. */
-  private void dropConnections() {
-    if (ds instanceof HikariDataSource pool && pool.getHikariPoolMXBean() != null) {
-      pool.getHikariPoolMXBean().softEvictConnections();
-    }
+  private <T> Future<T> blocking(DatabaseRunner.Work<T> work) {
+    return db.call(work);
   }
 
   @Override
@@ -539,21 +462,12 @@ public final class JdbcChatStore implements ChatStore {
 
   @Override
   public Future<Void> ping() {
-    return blocking(JdbcChatStore::selectOne);
-  }
-
-  private static Void selectOne(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1"); ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) throw new SQLException("SELECT 1 returned no row");
-    }
-    return null;
+    return db.ping();
   }
 
   @Override
   public Future<Void> close() {
-    if (compaction >= 0) vertx.cancelTimer(compaction);
-    return Future.join(List.copyOf(inFlight)).timeout(10, java.util.concurrent.TimeUnit.SECONDS)
-        .transform(settled -> executor.close()).andThen(v -> {
+    return db.close().andThen(v -> {
       try {
         closer.close();
       } catch (Exception ignored) {
