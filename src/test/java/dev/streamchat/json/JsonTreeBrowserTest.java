@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -21,10 +23,13 @@ import org.openqa.selenium.support.ui.Select;
  */
 class JsonTreeBrowserTest {
 
+  @RegisterExtension
+  static final SharedBrowser chromium = new SharedBrowser();
+
   @Test
   void aJsonAnswerGrowsAsATreeAndEndsValid() throws Exception {
-    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "40"));
-        Browser browser = Browser.open()) {
+    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "40"))) {
+      Browser browser = chromium.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
       driver.executeScript("const s = document.createElement('script'); s.src = '/static/json-view.js';"
@@ -60,8 +65,8 @@ class JsonTreeBrowserTest {
 
   @Test
   void theComposerAsksForJsonAndTheTreeComesBackWithAReload() throws Exception {
-    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "10"));
-        Browser browser = Browser.open()) {
+    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "10"))) {
+      Browser browser = chromium.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
       new Select(driver.findElement(By.cssSelector("#composer select[name=responseFormat]"))).selectByVisibleText("JSON");

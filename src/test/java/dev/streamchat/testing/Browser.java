@@ -7,11 +7,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** Headless Debian Chromium driven by Selenium, with a fresh profile; skips where it is absent. */
@@ -59,6 +63,25 @@ public final class Browser implements AutoCloseable {
     // An answer's element is replaced when it ends: a stale reference just means "look again".
     return (WebDriverWait) new WebDriverWait(driver, d, Duration.ofMillis(20))
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+  }
+
+  /**
+   * Starts over as a new visitor: one blank tab in place of every other (so nothing a test set up
+   * through DevTools, such as emulation or scripts for new pages, is left), no cookies (those of
+   * 127.0.0.1 would reach the next server whatever its port) and no console entries, in a window
+   * of the given size. Storage and cache belong to an origin, and each server's port makes one.
+   */
+  public Browser fresh(int width, int height) {
+    String blank = driver.switchTo().newWindow(WindowType.TAB).getWindowHandle();
+    for (String tab : driver.getWindowHandles()) {
+      if (!tab.equals(blank)) driver.switchTo().window(tab).close();
+    }
+    driver.switchTo().window(blank);
+    driver.executeCdpCommand("Page.bringToFront", Map.of()); // the focus too, as the first tab has it
+    driver.executeCdpCommand("Network.clearBrowserCookies", Map.of());
+    driver.manage().window().setSize(new Dimension(width, height));
+    driver.manage().logs().get(LogType.BROWSER); // what earlier pages logged is read and dropped
+    return this;
   }
 
   /** Saves a screenshot under target/screenshots for a person to look at. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -32,6 +34,9 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * and the admin API and page flag the viewer; with buffering off, no notice and no flag.
  */
 class BufferingProxyBrowserTest {
+
+  @RegisterExtension
+  static final SharedBrowser chromium = new SharedBrowser();
 
   private static final String NGINX = "/usr/sbin/nginx";
   private static final String TOKEN = "proxy-test-admin-token-0123456789";
@@ -149,8 +154,8 @@ class BufferingProxyBrowserTest {
   void aBufferingProxyIsNoticedByThePageAndFlaggedForTheAdminAndACleanOneIsNot() throws Exception {
     assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx): the proxy test needs it");
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN, "STREAMCHAT_PAGE_TRANSPORT", "sse",
-        "STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "140"));
-        Browser browser = Browser.open()) {
+        "STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "140"))) {
+      Browser browser = chromium.newVisitor();
       try (Nginx clean = new Nginx(server.port(), false)) {
         assertFalse(askThrough(clean, browser), "no notice through a proxy that passes the stream through");
         assertEquals(0, flagged(server).size(), "no viewer flagged: " + flagged(server).encode());
@@ -181,8 +186,8 @@ class BufferingProxyBrowserTest {
     // The default transport (tabs sharing a WebSocket) through an nginx with no Upgrade headers set.
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN,
         "STREAMCHAT_DEMO_TPS", "30", "STREAMCHAT_DEMO_TOKENS", "60"));
-        Browser browser = Browser.open();
         Nginx plain = new Nginx(server.port(), false)) {
+      Browser browser = chromium.newVisitor();
       assertFalse(askThrough(plain, browser), "the answer streamed to its end, and no false alarm");
       String cid = browser.driver().getCurrentUrl().replaceAll(".*/c/", "");
       String cookie = browser.driver().manage().getCookieNamed("streamchat_session").getValue();

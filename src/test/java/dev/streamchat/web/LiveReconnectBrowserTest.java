@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
@@ -26,6 +28,9 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * is gone when the network returns gets an explicit outcome instead of hanging.
  */
 class LiveReconnectBrowserTest {
+
+  @RegisterExtension
+  static final SharedBrowser chromium = new SharedBrowser();
 
   /** Counts the connections the page's streams open. */
   private static final String RECORD = """
@@ -76,8 +81,8 @@ class LiveReconnectBrowserTest {
   @ValueSource(strings = {"sse", "websocket", "shared"})
   void offlineThenOnlineCatchesUpWithinASecondWithNoGapOrDuplicate(String transport) throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "130",
-        "STREAMCHAT_PAGE_TRANSPORT", transport));
-        Browser browser = Browser.open()) {
+        "STREAMCHAT_PAGE_TRANSPORT", transport))) {
+      Browser browser = chromium.newVisitor();
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
       driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", COUNT_CONNECTIONS));
@@ -134,8 +139,8 @@ class LiveReconnectBrowserTest {
 
   @Test
   void aStreamWhoseLogIsGoneWhenTheNetworkReturnsReloadsFromTheStore() throws Exception {
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "60"));
-        Browser browser = Browser.open()) {
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "60"))) {
+      Browser browser = chromium.newVisitor();
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
       startAnswer(driver, server, browser);

@@ -8,6 +8,7 @@ import dev.streamchat.model.FakeProviders;
 import dev.streamchat.model.FakeProviders.Protocol;
 import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -41,6 +43,9 @@ class PageLooksBrowserTest {
   /** Where .ci/run installs axe-core (npm); another path can be given with -Daxe.js=... */
   private static final Path AXE = Path.of(System.getProperty("axe.js", ".ci/axe/node_modules/axe-core/axe.min.js"));
 
+  @RegisterExtension
+  static final SharedBrowser chromium = new SharedBrowser();
+
   private static FakeProviders fakes;
 
   @BeforeAll
@@ -59,8 +64,9 @@ class PageLooksBrowserTest {
     if (fakes != null) fakes.close();
   }
 
+  /** The class's Chromium as a new visitor (a session of its own) on a screen of this size and theme. */
   private static Browser open(int width, int height, boolean dark) throws Exception {
-    Browser b = Browser.open(Math.max(width, 500), height);
+    Browser b = chromium.newVisitor(Math.max(width, 500), height);
     if (width < 500) {
       // A window is at least 500 px wide: the phone's own viewport is emulated instead.
       b.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,
@@ -103,49 +109,48 @@ class PageLooksBrowserTest {
 
   @Test
   void onAPhoneTheSidebarOpensOverABackdropAndClosesByTapEscapeAndItsButton() throws Exception {
-    try (Browser b = open(390, 844, false)) {
-      ChromeDriver page = b.driver();
-      conversation(b);
-      WebElement menu = page.findElement(By.id("menu-toggle"));
-      WebElement sidebar = page.findElement(By.id("sidebar"));
-      assertTrue(menu.isDisplayed(), "the ☰ button shows on a phone");
-      assertTrue(left(page, sidebar) < 0, "the sidebar starts out of the way");
+    Browser b = open(390, 844, false);
+    ChromeDriver page = b.driver();
+    conversation(b);
+    WebElement menu = page.findElement(By.id("menu-toggle"));
+    WebElement sidebar = page.findElement(By.id("sidebar"));
+    assertTrue(menu.isDisplayed(), "the ☰ button shows on a phone");
+    assertTrue(left(page, sidebar) < 0, "the sidebar starts out of the way");
 
-      page.executeScript("window.scrollTo(0, document.scrollingElement.scrollHeight);");
-      assertTrue(((Number) page.executeScript("return arguments[0].getBoundingClientRect().top;", menu)).doubleValue() >= 0,
-          "the top bar stays on screen when the conversation is scrolled");
+    page.executeScript("window.scrollTo(0, document.scrollingElement.scrollHeight);");
+    assertTrue(((Number) page.executeScript("return arguments[0].getBoundingClientRect().top;", menu)).doubleValue() >= 0,
+        "the top bar stays on screen when the conversation is scrolled");
 
-      menu.click();
-      b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) >= 0);
-      assertEquals("true", menu.getAttribute("aria-expanded"));
-      assertTrue(page.findElement(By.id("backdrop")).isDisplayed(), "a backdrop covers the conversation");
-      b.screenshot("phone-sidebar-light");
-      new Actions(page).moveToLocation(360, 420).click().perform();
-      b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
-      assertFalse(page.findElement(By.id("backdrop")).isDisplayed());
+    menu.click();
+    b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) >= 0);
+    assertEquals("true", menu.getAttribute("aria-expanded"));
+    assertTrue(page.findElement(By.id("backdrop")).isDisplayed(), "a backdrop covers the conversation");
+    b.screenshot("phone-sidebar-light");
+    new Actions(page).moveToLocation(360, 420).click().perform();
+    b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
+    assertFalse(page.findElement(By.id("backdrop")).isDisplayed());
 
-      menu.click();
-      b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) >= 0);
-      new Actions(page).sendKeys(Keys.ESCAPE).perform();
-      b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
-      assertEquals(menu, page.switchTo().activeElement(), "the focus goes back to ☰");
+    menu.click();
+    b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) >= 0);
+    new Actions(page).sendKeys(Keys.ESCAPE).perform();
+    b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
+    assertEquals(menu, page.switchTo().activeElement(), "the focus goes back to ☰");
 
-      menu.click();
-      b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) >= 0);
-      WebElement row = page.findElement(By.cssSelector("#history .conv"));
-      for (WebElement icon : row.findElements(By.cssSelector(".icon"))) {
-        assertEquals("1", page.executeScript("return getComputedStyle(arguments[0]).opacity;", icon),
-            "rename and delete show without hover");
-      }
-      assertTargetsAtLeast44(page, "#sidebar a, #sidebar button, #sidebar input");
-      page.findElement(By.id("sidebar-close")).click();
-      b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
-      assertEquals(1, page.findElements(By.cssSelector(".msg .codeblock .code-copy")).size(), "the demo answer's code block");
-      assertTargetsAtLeast44(page, "#menu-toggle, #composer button:not([hidden]), #composer select, .msg .actions button,"
-          + " .msg .code-copy");
-      b.screenshot("phone-chat-light");
-      assertEquals(List.of(), consoleErrors(page));
+    menu.click();
+    b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) >= 0);
+    WebElement row = page.findElement(By.cssSelector("#history .conv"));
+    for (WebElement icon : row.findElements(By.cssSelector(".icon"))) {
+      assertEquals("1", page.executeScript("return getComputedStyle(arguments[0]).opacity;", icon),
+          "rename and delete show without hover");
     }
+    assertTargetsAtLeast44(page, "#sidebar a, #sidebar button, #sidebar input");
+    page.findElement(By.id("sidebar-close")).click();
+    b.waitUpTo(Duration.ofSeconds(2)).until(d -> left(page, sidebar) < 0);
+    assertEquals(1, page.findElements(By.cssSelector(".msg .codeblock .code-copy")).size(), "the demo answer's code block");
+    assertTargetsAtLeast44(page, "#menu-toggle, #composer button:not([hidden]), #composer select, .msg .actions button,"
+        + " .msg .code-copy");
+    b.screenshot("phone-chat-light");
+    assertEquals(List.of(), consoleErrors(page));
   }
 
   /** Where the element's left edge is on screen; -1 when it is wholly off to the left. */
@@ -166,22 +171,21 @@ class PageLooksBrowserTest {
 
   @Test
   void noPageLogsAConsoleError() throws Exception {
-    try (Browser b = open(1280, 800, false)) {
-      ChromeDriver page = b.driver();
-      Map<String, List<String>> errors = new TreeMap<>();
-      page.get(fakes.app.url("/"));
-      errors.put("new chat", consoleErrors(page));
-      conversation(b);
-      errors.put("conversation", consoleErrors(page));
-      page.get(fakes.app.url("/admin/login"));
-      errors.put("admin login", consoleErrors(page));
-      logInAsAdmin(page);
-      b.waitUpTo(Duration.ofSeconds(5)).until(d -> !d.findElements(By.id("charts")).isEmpty());
-      Thread.sleep(1200); // one round of the admin stream's updates
-      errors.put("admin", consoleErrors(page));
-      errors.values().removeIf(List::isEmpty);
-      assertEquals(Map.of(), errors, "console errors by page");
-    }
+    Browser b = open(1280, 800, false);
+    ChromeDriver page = b.driver();
+    Map<String, List<String>> errors = new TreeMap<>();
+    page.get(fakes.app.url("/"));
+    errors.put("new chat", consoleErrors(page));
+    conversation(b);
+    errors.put("conversation", consoleErrors(page));
+    page.get(fakes.app.url("/admin/login"));
+    errors.put("admin login", consoleErrors(page));
+    logInAsAdmin(page);
+    b.waitUpTo(Duration.ofSeconds(5)).until(d -> !d.findElements(By.id("charts")).isEmpty());
+    Thread.sleep(1200); // one round of the admin stream's updates
+    errors.put("admin", consoleErrors(page));
+    errors.values().removeIf(List::isEmpty);
+    assertEquals(Map.of(), errors, "console errors by page");
   }
 
   @Test
@@ -192,41 +196,39 @@ class PageLooksBrowserTest {
     Map<String, String> serious = new TreeMap<>();
     for (int[] size : new int[][] {{1280, 800}, {390, 844}}) {
       String device = size[0] > 500 ? "desktop" : "phone";
-      try (Browser b = open(size[0], size[1], false)) {
-        ChromeDriver page = b.driver();
-        conversation(b);
-        String conversationUrl = page.getCurrentUrl();
-        logInAsAdmin(page);
-        for (boolean dark : new boolean[] {false, true}) {
-          String theme = dark ? "dark" : "light";
-          theme(page, dark);
-          page.get(fakes.app.url("/"));
-          check(page, axe, "new chat, " + theme + ", " + device, serious);
-          b.screenshot("empty-" + device + "-" + theme);
-          page.get(conversationUrl);
-          // The page opens at its newest text; the reader scrolls up to the answer's reasoning and opens it.
-          WebElement summary = page.findElement(By.cssSelector(".msg.assistant details.reasoning summary"));
-          page.executeScript("arguments[0].scrollIntoView({block: 'center'});", summary);
-          summary.click();
-          check(page, axe, "conversation, " + theme + ", " + device, serious);
-          b.screenshot("chat-" + device + "-" + theme);
-          page.get(fakes.app.url("/admin"));
-          b.waitUpTo(Duration.ofSeconds(5)).until(d -> !d.findElements(By.cssSelector("#charts circle")).isEmpty());
-          check(page, axe, "admin, " + theme + ", " + device, serious);
-          b.screenshot("admin-" + device + "-" + theme);
-        }
+      Browser b = open(size[0], size[1], false);
+      ChromeDriver page = b.driver();
+      conversation(b);
+      String conversationUrl = page.getCurrentUrl();
+      logInAsAdmin(page);
+      for (boolean dark : new boolean[] {false, true}) {
+        String theme = dark ? "dark" : "light";
+        theme(page, dark);
+        page.get(fakes.app.url("/"));
+        check(page, axe, "new chat, " + theme + ", " + device, serious);
+        b.screenshot("empty-" + device + "-" + theme);
+        page.get(conversationUrl);
+        // The page opens at its newest text; the reader scrolls up to the answer's reasoning and opens it.
+        WebElement summary = page.findElement(By.cssSelector(".msg.assistant details.reasoning summary"));
+        page.executeScript("arguments[0].scrollIntoView({block: 'center'});", summary);
+        summary.click();
+        check(page, axe, "conversation, " + theme + ", " + device, serious);
+        b.screenshot("chat-" + device + "-" + theme);
+        page.get(fakes.app.url("/admin"));
+        b.waitUpTo(Duration.ofSeconds(5)).until(d -> !d.findElements(By.cssSelector("#charts circle")).isEmpty());
+        check(page, axe, "admin, " + theme + ", " + device, serious);
+        b.screenshot("admin-" + device + "-" + theme);
       }
     }
-    try (Browser b = open(1280, 800, false)) {
-      for (boolean dark : new boolean[] {false, true}) {
-        theme(b.driver(), dark);
-        b.driver().get(fakes.app.url("/admin/login"));
-        check(b.driver(), axe, "admin login, " + (dark ? "dark" : "light"), serious);
-        // The sign-in pages of issue 18, as a person who is not signed in sees them.
-        for (String path : new String[] {"/signin", "/signup"}) {
-          b.driver().get(fakes.app.url(path));
-          check(b.driver(), axe, path + ", " + (dark ? "dark" : "light"), serious);
-        }
+    Browser b = open(1280, 800, false);
+    for (boolean dark : new boolean[] {false, true}) {
+      theme(b.driver(), dark);
+      b.driver().get(fakes.app.url("/admin/login"));
+      check(b.driver(), axe, "admin login, " + (dark ? "dark" : "light"), serious);
+      // The sign-in pages of issue 18, as a person who is not signed in sees them.
+      for (String path : new String[] {"/signin", "/signup"}) {
+        b.driver().get(fakes.app.url(path));
+        check(b.driver(), axe, path + ", " + (dark ? "dark" : "light"), serious);
       }
     }
     assertEquals(Map.of(), serious, "serious or critical accessibility violations");

@@ -26,6 +26,8 @@ class ClusterBrowserTest {
 
   /** The answer as the page shows it: rendered Markdown, built up block by block while it streams. */
   private static final String BODY = "return document.querySelector('.msg.assistant .body').innerHTML;";
+  private static final String TEXT_LENGTH =
+      "var b = document.querySelector('.msg.assistant .body'); return b ? b.textContent.length : 0;";
 
   @Test
   void sendReloadAndTheAnswerStreamsOnThroughTheBalancer() throws Exception {
@@ -45,7 +47,11 @@ class ClusterBrowserTest {
           assertTrue(System.currentTimeMillis() < deadline, "no conversation page");
           Thread.sleep(20);
         }
-        Thread.sleep(1500); // some of the answer streams in
+        deadline = System.currentTimeMillis() + 15_000;
+        while (((Number) js.executeScript(TEXT_LENGTH)).longValue() < 20) { // some of the answer streams in
+          assertTrue(System.currentTimeMillis() < deadline, "no text of the answer");
+          Thread.sleep(20);
+        }
         driver.navigate().refresh();
         deadline = System.currentTimeMillis() + 30_000;
         while (!"done".equals(js.executeScript("var a = document.querySelector('.msg.assistant'); return a && a.dataset.state;"))) {
@@ -74,6 +80,7 @@ class ClusterBrowserTest {
   }
 
   private static Map<String, String> env(TestDatabase db, TestRedis redis) {
-    return db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "25", "STREAMCHAT_DEMO_TOKENS", "150")));
+    // An answer of almost 4 s: the page is reloaded a fraction of a second into it.
+    return db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "40", "STREAMCHAT_DEMO_TOKENS", "150")));
   }
 }
