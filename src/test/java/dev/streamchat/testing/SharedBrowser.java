@@ -2,6 +2,7 @@ package dev.streamchat.testing;
 
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.openqa.selenium.WebDriverException;
 
 /**
  * One Chromium for the tests of a class, which each start as a new visitor in it
@@ -22,16 +23,30 @@ public final class SharedBrowser implements AfterAllCallback {
   }
 
   public Browser newVisitor(int width, int height) throws java.io.IOException {
-    if (browser == null) {
-      browser = Browser.open(width, height);
-      return browser;
+    if (browser != null) {
+      try {
+        return browser.fresh(width, height);
+      } catch (WebDriverException e) {
+        // An earlier test left it unusable (a dialog open, Chromium gone): a new one, so this test is its own.
+        close();
+      }
     }
-    return browser.fresh(width, height);
+    browser = Browser.open(width, height);
+    return browser;
   }
 
   @Override
-  public void afterAll(ExtensionContext context) throws Exception {
-    if (browser != null) browser.close();
+  public void afterAll(ExtensionContext context) {
+    close();
+  }
+
+  private void close() {
+    if (browser == null) return;
+    try {
+      browser.close();
+    } catch (java.io.IOException | WebDriverException e) {
+      System.err.println("could not close Chromium cleanly: " + e);
+    }
     browser = null;
   }
 }
