@@ -105,7 +105,7 @@ public final class Admission {
    * harder the server is pressed, the longer it takes to come below half the bounds again.
    */
   private int retryAfterSeconds(Pressure.Reading r) {
-    return (int) Math.min(MAX_RETRY_S, Math.ceil(MIN_RETRY_S * Math.max(1, over(r))));
+    return (int) Math.min(MAX_RETRY_S, Math.round(MIN_RETRY_S * Math.max(1, over(r))));
   }
 
   private static String fmt(double ms) {

@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li><b>event-loop delay</b>: every event loop runs a timer of its own every {@value #TICK_MS}
  *       ms and measures how late it ran, which is how long every token written on that loop waits
- *       too; smoothed per loop (EWMA over about 100 ms), and a loop that is stuck right now counts
- *       for as long as its timer is overdue. The reading is the worst loop.
+ *       too; smoothed per loop (EWMA over about 100 ms), and a loop that is stuck right now (its
+ *       timer overdue by more than {@value #STUCK_MS} ms) counts for as long as it is stuck. The
+ *       reading is the worst loop.
  *   <li><b>pending bytes</b>: answer text the journal writers hold and the journal has not yet made
  *       durable (characters, counted as bytes). It grows when the journal falls behind the models.
  * </ul>
@@ -30,6 +31,8 @@ public final class Pressure implements Shareable {
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(TICK_MS);
   /** Weight of the newest sample: the average follows a change within about five ticks. */
   private static final double ALPHA = 0.2;
+  static final long STUCK_MS = 250;
+  private static final long STUCK_NANOS = TimeUnit.MILLISECONDS.toNanos(STUCK_MS);
   private static final String MAP = "streamchat.pressure";
   private static final String KEY = "pressure";
 
@@ -125,9 +128,13 @@ public final class Pressure implements Shareable {
       schedule();
     }
 
-    /** The smoothed delay, or the time the timer is overdue if that is more: a stuck loop shows now. */
+    /**
+     * The smoothed delay; a loop whose timer is overdue by more than {@value #STUCK_MS} ms is
+     * stuck, and that shows now, not once it runs again (one slow turn is left to the average).
+     */
     double delayNanos(long now) {
-      return Math.max(averageNanos, now - due);
+      long overdue = now - due;
+      return overdue > STUCK_NANOS ? Math.max(averageNanos, overdue) : averageNanos;
     }
   }
 }
