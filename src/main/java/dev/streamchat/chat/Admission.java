@@ -90,6 +90,11 @@ public final class Admission {
     return refusing;
   }
 
+  /** The reading the last decision was taken on. */
+  public synchronized Pressure.Reading lastReading() {
+    return last;
+  }
+
   /** New answers refused for pressure since the start. */
   public long refused() {
     return refused.get();

@@ -60,6 +60,10 @@ public final class Quotas {
     return limits;
   }
 
+  public Admission admission() {
+    return admission;
+  }
+
   /**
    * Counts one message of the session, or fails with a 429 {@link Problem} when the last minute
    * had enough: in this process, or in the whole service when the window is shared.

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class AdmissionApiTest {
 
   private static final int BOUND_KB = 64;
+  private static final String TOKEN = "admission-test-admin-token";
 
   private static HttpResponse<String> ask(TestServer server, ApiClient c, String cid) {
     return c.sendRaw(HttpRequest.newBuilder(URI.create(server.url("/api/conversations/" + cid + "/messages")))
@@ -34,10 +35,18 @@ class AdmissionApiTest {
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("content", "hi").put("maxTokens", 5).encode())));
   }
 
+  private static String asAdmin(ApiClient c, TestServer server, String path) {
+    HttpResponse<String> r = c.sendRaw(HttpRequest.newBuilder(URI.create(server.url(path)))
+        .header("Authorization", "Bearer " + TOKEN).GET());
+    assertEquals(200, r.statusCode(), path + ": " + r.body());
+    return r.body();
+  }
+
   @Test
   void refusesNewAnswersUnderPressureKeepsRunningOnesAndReopens() throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20",
-        "STREAMCHAT_ADMIT_MAX_PENDING_KB", Integer.toString(BOUND_KB), "STREAMCHAT_MESSAGES_PER_MINUTE", "1000"))) {
+        "STREAMCHAT_ADMIT_MAX_PENDING_KB", Integer.toString(BOUND_KB), "STREAMCHAT_MESSAGES_PER_MINUTE", "1000",
+        "STREAMCHAT_ADMIN_TOKEN", TOKEN))) {
       AtomicLong held = new AtomicLong();
       Pressure.of(server.vertx()).addPendingSource(held::get);
 
@@ -65,6 +74,15 @@ class AdmissionApiTest {
         assertEquals("#notice", page.headers().firstValue("HX-Retarget").orElse(null));
         assertTrue(page.body().contains("too busy"), page.body());
         assertTrue(page.headers().firstValue("Retry-After").isPresent());
+
+        // The operator sees it: /metrics and the admin page's totals.
+        String metrics = asAdmin(bob, server, "/metrics");
+        assertTrue(metrics.contains("streamchat_admission_refusing 1.0"), metrics);
+        assertTrue(metrics.contains("streamchat_live_pending_bytes " + (2.0 * BOUND_KB * 1024)), metrics);
+        assertTrue(metrics.contains("streamchat_admission_refused_total 2.0"), metrics);
+        assertTrue(metrics.contains("streamchat_live_loop_delay_seconds"), metrics);
+        String admin = asAdmin(bob, server, "/admin");
+        assertTrue(admin.matches("(?s).*data-total=\"admission\"[^>]*><span class=\"value\">refusing<.*"), admin);
 
         // The running answer is not cut: it streams on, and a new viewer of it is admitted.
         SseEvent later = watching.next();
