@@ -112,7 +112,8 @@ public final class Quotas {
 
   /**
    * Reserves a generation slot for the session, or refuses when it or the whole server has as
-   * many running as allowed, or when the server is too pressed to start one more ({@link Admission}). Call {@link Slot#release()} once the generation has started (it then
+   * many running as allowed, or when the server is too pressed to start one more
+   * ({@link Admission}). Call {@link Slot#release()} once the generation has started (it then
    * counts as running) or failed to.
    */
   public Slot reserveGeneration(String owner) {
