@@ -558,7 +558,10 @@ public final class Bench {
         continue;
       }
       Map<String, String> env = openAiEnv(upstream);
-      env.put("STREAMCHAT_MAX_GENERATIONS", ""); // the build's own limits, admission by pressure included
+      // The build's own limits: its fixed count and, where it has one, admission by pressure.
+      env.put("STREAMCHAT_MAX_GENERATIONS", "");
+      env.put("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", "");
+      env.put("STREAMCHAT_ADMIT_MAX_PENDING_KB", "");
       try (AppProcess app = startApp(t, "overload", env)) {
         String model = openAiModel(app);
         // The offer starts once the boot (class loading, JIT) has passed: its pressure is not the offer's.
