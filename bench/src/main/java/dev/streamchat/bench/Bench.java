@@ -564,7 +564,13 @@ public final class Bench {
       env.put("STREAMCHAT_ADMIT_MAX_PENDING_KB", "");
       try (AppProcess app = startApp(t, "overload", env)) {
         String model = openAiModel(app);
-        // The offer starts once the boot (class loading, JIT) has passed: its pressure is not the offer's.
+        // The offer starts once the boot and the first requests (class loading, JIT) have passed,
+        // warmed by a few short answers: their pressure is not the offer's.
+        for (int i = 0; i < 20; i++) {
+          Http.Session warm = new Http.Session();
+          await(http.conversation(app.port, warm)
+              .compose(c -> http.trySend(app.port, warm, c, "tps=" + TPS + " tokens=5", model)));
+        }
         Thread.sleep(5000);
         Recorder rec = new Recorder(false);
         String prompt = "tps=" + TPS + " tokens=" + (TPS * 900);
