@@ -2,6 +2,7 @@ package dev.streamchat.app;
 
 import dev.streamchat.auth.AccountStore;
 import dev.streamchat.auth.Accounts;
+import dev.streamchat.chat.Admission;
 import dev.streamchat.chat.AnswerSaver;
 import dev.streamchat.chat.ChatService;
 import dev.streamchat.chat.ChatStore;
@@ -38,6 +39,7 @@ import dev.streamchat.stream.GenerationWorker;
 import dev.streamchat.stream.Generations;
 import dev.streamchat.stream.JournalStreamStore;
 import dev.streamchat.stream.PipelineStage;
+import dev.streamchat.stream.Pressure;
 import dev.streamchat.stream.StreamStore;
 import dev.streamchat.stream.journal.JournalOptions;
 import dev.streamchat.stream.journal.LegacyStreamLogs;
@@ -235,11 +237,22 @@ public final class App extends VerticleBase {
         new RedisAdminGuesses(redis, keys));
   }
 
-  /** The limits: the message window is the service's when instances share Redis. */
+  /**
+   * The limits: the message window is the service's when instances share Redis; admission by
+   * pressure is this instance's (it measures its own event loops and journal).
+   */
   private Quotas quotas(Generations generations) {
-    if (redis == null) return new Quotas(config.limits(), generations);
+    Pressure pressure = Pressure.of(vertx).start();
+    Admission admission = new Admission(config.admit(), pressure::reading);
+    telemetry.pressure(pressure, admission);
+    // Readings between requests too, so the change back to admitting is logged when it happens.
+    vertx.setPeriodic(250, t -> admission.update());
+    LOG.info("admission: new answers refused past {} ms of event-loop delay or {} KiB pending "
+        + "(STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS, STREAMCHAT_ADMIT_MAX_PENDING_KB)",
+        config.admit().maxLoopDelayMs(), config.admit().maxPendingBytes() / 1024);
+    if (redis == null) return new Quotas(config.limits(), generations, admission);
     return new Quotas(config.limits(), generations,
-        new RedisMessageWindow(redis, new RedisKeys(config.cluster().get().prefix())));
+        new RedisMessageWindow(redis, new RedisKeys(config.cluster().get().prefix())), admission);
   }
 
   private Future<?> deploy(ModelRegistry models) {

@@ -39,7 +39,8 @@ public record Config(
     FilterSettings filters,
     Faults faults,
     Durability fsync,
-    Optional<Cluster> cluster) {
+    Optional<Cluster> cluster,
+    Admit admit) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -95,7 +96,10 @@ public record Config(
         filters(e),
         Faults.from(e),
         e.string("STREAMCHAT_FSYNC").map(v -> Durability.parse("STREAMCHAT_FSYNC", v)).orElse(Durability.OS),
-        cluster(e));
+        cluster(e),
+        new Admit(
+            e.integer("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", Admit.DEFAULT_MAX_LOOP_DELAY_MS, 1, 600_000),
+            e.integer("STREAMCHAT_ADMIT_MAX_PENDING_KB", Admit.DEFAULT_MAX_PENDING_KB, 1, 64 * 1024 * 1024) * 1024L));
   }
 
   /** Answer filters (issue 15): redaction rules, the rules file, moderation. */
@@ -212,6 +216,16 @@ public record Config(
       int messagesPerMinute,
       int sseMaxSeconds,
       int sessionDays) {
+  }
+
+  /**
+   * When new answers are refused for pressure (README, "Limits"): the event loops this late, or
+   * this much answer text waiting for the journal. Below half of both, for a second, they are
+   * admitted again.
+   */
+  public record Admit(int maxLoopDelayMs, long maxPendingBytes) {
+    public static final int DEFAULT_MAX_LOOP_DELAY_MS = 50;
+    public static final int DEFAULT_MAX_PENDING_KB = 4096;
   }
 
   /**

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * at once, open event streams. Shared by every event loop, so all of it is thread-safe. Beyond a
  * bound the answer is a {@link Problem} 429 with {@code Retry-After}. Alone, counts are this
  * process's; in a service of instances, the message window and the running generations are the
- * service's (open event streams are still counted per instance).
+ * service's (open event streams are still counted per instance). A new answer must also pass
+ * {@link Admission}, which refuses by measured pressure below the fixed count.
  */
 public final class Quotas {
 
@@ -26,28 +27,41 @@ public final class Quotas {
   private final Generations generations;
   private final LongSupplier clock;
   private final MessageWindow window;
+  private final Admission admission;
   private final Map<String, Integer> starting = new ConcurrentHashMap<>();
   private final AtomicInteger startingInAll = new AtomicInteger();
   private final Map<String, Integer> viewers = new ConcurrentHashMap<>();
 
+  /** Fixed bounds alone, no admission by pressure. */
   public Quotas(Config.Limits limits, Generations generations) {
-    this(limits, generations, new LocalWindow());
+    this(limits, generations, new LocalWindow(), Admission.open());
   }
 
   /** Limits whose message window is {@code window} (shared by the instances of a service). */
-  public Quotas(Config.Limits limits, Generations generations, MessageWindow window) {
-    this(limits, generations, System::currentTimeMillis, window);
+  public Quotas(Config.Limits limits, Generations generations, MessageWindow window, Admission admission) {
+    this(limits, generations, System::currentTimeMillis, window, admission);
   }
 
-  Quotas(Config.Limits limits, Generations generations, LongSupplier clock, MessageWindow window) {
+  /** Limits of this process alone. */
+  public Quotas(Config.Limits limits, Generations generations, Admission admission) {
+    this(limits, generations, new LocalWindow(), admission);
+  }
+
+  Quotas(Config.Limits limits, Generations generations, LongSupplier clock, MessageWindow window,
+      Admission admission) {
     this.limits = limits;
     this.generations = generations;
     this.clock = clock;
     this.window = window;
+    this.admission = admission;
   }
 
   public Config.Limits limits() {
     return limits;
+  }
+
+  public Admission admission() {
+    return admission;
   }
 
   /**
@@ -98,7 +112,8 @@ public final class Quotas {
 
   /**
    * Reserves a generation slot for the session, or refuses when it or the whole server has as
-   * many running as allowed. Call {@link Slot#release()} once the generation has started (it then
+   * many running as allowed, or when the server is too pressed to start one more
+   * ({@link Admission}). Call {@link Slot#release()} once the generation has started (it then
    * counts as running) or failed to.
    */
   public Slot reserveGeneration(String owner) {
@@ -116,6 +131,7 @@ public final class Quotas {
       if (runningAll + startingInAll.get() >= limits.generationsInAll()) {
         throw Problem.tooMany("The server is writing as many answers as it can; try again shortly.", 5);
       }
+      admission.admit();
       starting.merge(owner, 1, Integer::sum);
       startingInAll.incrementAndGet();
     }

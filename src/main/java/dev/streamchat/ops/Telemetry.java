@@ -9,7 +9,10 @@ import dev.streamchat.model.StreamListener;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
+import dev.streamchat.chat.Admission;
+import dev.streamchat.stream.Pressure;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -44,6 +47,19 @@ public final class Telemetry {
     this.registry = registry;
     Gauge.builder("streamchat.generations.live", streams, s -> s.running().size())
         .description("Generations running now").register(registry);
+  }
+
+  /** The live path's pressure and what admission makes of it. */
+  public void pressure(Pressure pressure, Admission admission) {
+    Gauge.builder("streamchat.live.loop.delay", pressure, p -> p.loopDelayMs() / 1000).baseUnit("seconds")
+        .description("How late the worst event loop runs its timer (smoothed; a stuck loop counts while stuck)")
+        .register(registry);
+    Gauge.builder("streamchat.live.pending", pressure, Pressure::pendingBytes).baseUnit("bytes")
+        .description("Answer text held by journal writers, not yet durable").register(registry);
+    Gauge.builder("streamchat.admission.refusing", admission, a -> a.refusing() ? 1 : 0)
+        .description("1 while new answers are refused for pressure").register(registry);
+    FunctionCounter.builder("streamchat.admission.refused", admission, Admission::refused)
+        .description("New answers refused for pressure (429)").register(registry);
   }
 
   public PrometheusMeterRegistry registry() {

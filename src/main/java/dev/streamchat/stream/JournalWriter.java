@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.EventBus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,8 @@ final class JournalWriter implements StreamListener {
   private final String id;
   private final String address;
   private final Upstream upstream;
+  /** The process's text held by writers and not yet durable (admission reads it). */
+  private final LongAdder backlog;
   private final Promise<GenerationStatus> ended = Promise.promise();
   private final List<Chunk> pending = new ArrayList<>();
   private long nextSeq = 1;
@@ -58,6 +61,7 @@ final class JournalWriter implements StreamListener {
     this.id = info.id();
     this.address = Addresses.events(info.id());
     this.upstream = upstream;
+    this.backlog = Pressure.of(context.owner()).journalBacklog();
   }
 
   /** Completes with the final status once the end is written and published. */
@@ -98,6 +102,7 @@ final class JournalWriter implements StreamListener {
     if (end != null || text.isEmpty()) return;
     pending.add(new Chunk(nextSeq++, kind, text));
     pendingChars += text.length();
+    backlog.add(text.length());
     if (!paused && pendingChars > HIGH_WATER) {
       paused = true;
       upstream.pause();
@@ -118,11 +123,13 @@ final class JournalWriter implements StreamListener {
       return;
     }
     List<Chunk> batch = List.copyOf(pending);
+    long batchChars = pendingChars;
     pending.clear();
     pendingChars = 0;
     writing = true;
     store.append(id, batch).onComplete(ar -> onContext(() -> {
       writing = false;
+      backlog.add(-batchChars);
       if (ar.failed()) {
         notStored(ar.cause());
         return;
@@ -140,7 +147,9 @@ final class JournalWriter implements StreamListener {
   private void notStored(Throwable cause) {
     LOG.error("generation {}: its stream log could not be written: {}", id, cause.toString());
     upstream.cancel();
+    backlog.add(-pendingChars);
     pending.clear();
+    pendingChars = 0;
     end = new GenerationEnd(GenerationState.FAILED, diskFull(cause) ? DISK_FULL : NOT_STORED, null, Usage.UNKNOWN,
         System.currentTimeMillis(), 0);
     finish();

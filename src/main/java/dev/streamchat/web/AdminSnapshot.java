@@ -1,9 +1,11 @@
 package dev.streamchat.web;
 
+import dev.streamchat.chat.Admission;
 import dev.streamchat.ops.EndedGenerations;
 import dev.streamchat.ops.Operations;
 import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.GenerationStatus;
+import dev.streamchat.stream.Pressure;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -22,8 +24,9 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
   private static final DateTimeFormatter CLOCK =
       DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT).withZone(ZoneId.systemDefault());
 
+  /** {@code loopDelay}, {@code pending}, {@code refusing}: the live path's pressure and admission's decision. */
   record Totals(int live, int viewers, String tokensPerSecond, long chunks, String bytesSent,
-      int endedLastHour, int stoppedLastHour, int failedLastHour) {
+      int endedLastHour, int stoppedLastHour, int failedLastHour, String loopDelay, String pending, boolean refusing) {
   }
 
   /** {@code instance}: the {@code host:port} of the instance writing it, "–" for a single process. */
@@ -86,8 +89,11 @@ record AdminSnapshot(Totals totals, List<LiveRow> live, List<EndedRow> ended) {
             decimal(e.tokensPerSecond()), bytes(e.bytesSent())));
       }
     }
+    Admission admission = ops.chat().quotas().admission();
+    Pressure.Reading pressure = admission.lastReading();
     Totals totals = new Totals(live.size(), ops.viewers().open(), decimal(tokensPerSecond), chunks,
-        bytes((long) ops.viewers().bytesSent()), all.size(), stopped, failed);
+        bytes((long) ops.viewers().bytesSent()), all.size(), stopped, failed,
+        Math.round(pressure.loopDelayMs()) + " ms", bytes(pressure.pendingBytes()), admission.refusing());
     return new AdminSnapshot(totals, live, ended);
   }
 

@@ -46,6 +46,10 @@ final class AppProcess implements AutoCloseable {
     pb.environment().put("STREAMCHAT_MAX_VIEWERS_PER_GENERATION", "100000");
     pb.environment().put("STREAMCHAT_MAX_VIEWERS_PER_SESSION", "100000");
     pb.environment().put("STREAMCHAT_MESSAGES_PER_MINUTE", "1000000");
+    // Admission by pressure too (builds without it ignore these): the phases measure what happens
+    // past the point where it would refuse; the overload phase puts it back.
+    pb.environment().put("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", "600000");
+    pb.environment().put("STREAMCHAT_ADMIT_MAX_PENDING_KB", "67108864");
     // An empty value unsets a variable, so the app's own default applies (e.g. its admission limit).
     env.forEach((k, v) -> {
       if (v.isEmpty()) pb.environment().remove(k);

@@ -29,7 +29,7 @@ import java.util.function.IntFunction;
  * and SVG plots. Every phase runs against each build given (the commit before a change and the
  * change itself), interleaved level by level so that the shared machine's load hits both alike.
  * Usage: {@code java -jar streamchat-bench.jar <repo dir> [quick] [--before <jar> <rev>]
- * [--after-rev <rev>] [--only phase,phase]}.
+ * [--after-rev <rev>] [--only phase,phase] [--offer N]}.
  */
 public final class Bench {
 
@@ -69,6 +69,8 @@ public final class Bench {
   List<String> only = List.of();
   /** When the run must stop starting new levels (a shared machine's slot), or null for no bound. */
   java.time.Instant until;
+  /** Overload: streams to offer when no concurrency level of this run says what a build carried, or 0. */
+  int offer;
   /** Descriptors streamchat used per stream, as measured, by build and upstream: to skip what cannot fit. */
   final Map<String, Double> fdsPerStream = new HashMap<>();
 
@@ -91,6 +93,7 @@ public final class Bench {
     String afterRev = "after";
     String only = null;
     String until = null;
+    int offer = 0;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "quick" -> quick = true;
@@ -102,6 +105,7 @@ public final class Bench {
         case "--after-rev" -> afterRev = args[++i];
         case "--only" -> only = args[++i];
         case "--until" -> until = args[++i];
+        case "--offer" -> offer = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -109,6 +113,7 @@ public final class Bench {
     if (beforeJar != null) b.targets.add(new Target("before", beforeRev, beforeJar));
     b.targets.add(new Target("after", afterRev, repo.resolve("target/streamchat.jar")));
     if (only != null) b.only = List.of(only.split(","));
+    b.offer = offer;
     if (until != null) {
       var t = java.time.LocalTime.parse(until);
       var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).atTime(t).toInstant(java.time.ZoneOffset.UTC);
@@ -532,33 +537,48 @@ public final class Bench {
       Report.Capacity cap = report.capacity(t);
       Report.Overload o = new Report.Overload();
       o.capacity = cap;
-      if (cap == null) {
+      if (cap == null && offer <= 0) {
         o.skipped = "no concurrency level of this build had p99 ≤ 100 ms with every token delivered in this run";
         report.overload.put(t.name(), o);
         continue;
       }
-      o.offered = 2 * cap.streams();
-      String skip = wontFit(t, cap.upstream(), o.offered, Math.min(o.offered, 10_000));
-      while (skip != null && o.offered > cap.streams()) {
+      // Without a concurrency phase in this run, --offer says how many (the same for every build).
+      o.offered = cap == null ? offer : 2 * cap.streams();
+      Upstream upstream = cap == null ? Upstream.HTTP1 : cap.upstream();
+      int floor = cap == null ? 0 : cap.streams();
+      String skip = wontFit(t, upstream, o.offered, Math.min(o.offered, 10_000));
+      while (skip != null && o.offered > floor + 250) {
         o.offered -= 250;
         o.capped = true;
-        skip = wontFit(t, cap.upstream(), o.offered, Math.min(o.offered, 10_000));
+        skip = wontFit(t, upstream, o.offered, Math.min(o.offered, 10_000));
       }
       if (skip != null) {
         o.skipped = skip;
         report.overload.put(t.name(), o);
         continue;
       }
-      Map<String, String> env = openAiEnv(cap.upstream());
-      env.put("STREAMCHAT_MAX_GENERATIONS", ""); // the build's own limit
+      Map<String, String> env = openAiEnv(upstream);
+      // The build's own limits: its fixed count and, where it has one, admission by pressure.
+      env.put("STREAMCHAT_MAX_GENERATIONS", "");
+      env.put("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", "");
+      env.put("STREAMCHAT_ADMIT_MAX_PENDING_KB", "");
       try (AppProcess app = startApp(t, "overload", env)) {
         String model = openAiModel(app);
+        // The offer starts once the boot and the first requests (class loading, JIT) have passed,
+        // warmed by a few short answers: their pressure is not the offer's.
+        for (int i = 0; i < 20; i++) {
+          Http.Session warm = new Http.Session();
+          await(http.conversation(app.port, warm)
+              .compose(c -> http.trySend(app.port, warm, c, "tps=" + TPS + " tokens=5", model)));
+        }
+        Thread.sleep(5000);
         Recorder rec = new Recorder(false);
         String prompt = "tps=" + TPS + " tokens=" + (TPS * 900);
         LongAdder admitted = new LongAdder();
         LongAdder refused = new LongAdder();
         LongAdder withRetryAfter = new LongAdder();
         LongAdder other = new LongAdder();
+        java.util.Queue<Integer> retryAfters = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long rampStart = System.nanoTime();
         List<Future<SseReader>> opened = openBounded(o.offered, 100, i -> {
           Http.Session s = new Http.Session();
@@ -571,7 +591,14 @@ public final class Bench {
                 }
                 if (sent.status() == 429) {
                   refused.increment();
-                  if (sent.retryAfter() != null) withRetryAfter.increment();
+                  if (sent.retryAfter() != null) {
+                    withRetryAfter.increment();
+                    try {
+                      retryAfters.add(Integer.parseInt(sent.retryAfter().trim()));
+                    } catch (NumberFormatException notSeconds) {
+                      // an HTTP date: counted, not ranged
+                    }
+                  }
                 } else {
                   other.increment();
                 }
@@ -583,6 +610,8 @@ public final class Bench {
         o.refused = refused.sum();
         o.refusedWithRetryAfter = withRetryAfter.sum();
         o.otherStatuses = other.sum();
+        o.retryAfterMin = retryAfters.stream().mapToInt(Integer::intValue).min().orElse(0);
+        o.retryAfterMax = retryAfters.stream().mapToInt(Integer::intValue).max().orElse(0);
         o.noAnswer = o.offered - o.admitted - o.refused - o.otherStatuses; // the request itself failed
         o.viewing = opened.stream().filter(Future::succeeded).count();
         Thread.sleep(3000);
@@ -593,7 +622,7 @@ public final class Bench {
       }
       report.overload.put(t.name(), o);
       log("overload " + t.name() + ": offered " + o.offered + " admitted " + o.admitted + " refused " + o.refused
-          + " " + o.load);
+          + " (Retry-After " + o.retryAfterMin + "–" + o.retryAfterMax + " s) " + o.load);
     }
   }
 

@@ -69,6 +69,9 @@ final class Report {
     long admitted;
     long refused;
     long refusedWithRetryAfter;
+    /** The Retry-After values refusals carried, in seconds (0 when none). */
+    int retryAfterMin;
+    int retryAfterMax;
     long otherStatuses;
     long noAnswer;
     long viewing;
@@ -326,24 +329,26 @@ final class Report {
     }
     md.append("Each build is offered twice the generations it carried in this run with p99 ≤ 100 ms and every token "
         + "delivered (its own figure, from the concurrency tables), opened 100 at a time, each in its own session, "
-        + "with streamchat's own admission limits (`STREAMCHAT_MAX_GENERATIONS` at its default; nothing lifted). "
-        + "*Refused* = `429`; the admitted streams are then recorded for a window.\n\n");
-    md.append("| build | carried (p99 ≤ 100 ms) | offered | admitted | refused 429 (with Retry-After) | other answers / errors | "
+        + "with streamchat's own admission limits (`STREAMCHAT_MAX_GENERATIONS` at its default and, where the build "
+        + "has it, admission by measured pressure at its defaults; nothing lifted). Without a concurrency phase in "
+        + "the run, `--offer N` sets the offer (*carried* is then –). *Refused* = `429`, not retried; *Retry-After* = "
+        + "the range of seconds the refusals asked for; the admitted streams are then recorded for a window.\n\n");
+    md.append("| build | carried (p99 ≤ 100 ms) | offered | admitted | refused 429 (with Retry-After) | Retry-After | other answers / errors | "
         + "admitted p50 | p99 | max | tokens delivered/s | expected/s | streamchat CPU | bench CPU | load |\n"
-        + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var e : overload.entrySet()) {
       Overload o = e.getValue();
       String carried = o.capacity == null ? "–" : String.format(Locale.ROOT, "%,d over %s (p99 %s)",
           o.capacity.streams(), o.capacity.upstream().label, ms(o.capacity.p99()));
       if (o.skipped != null || o.load == null) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | not run: %s |||||||||||\n", e.getKey(), carried,
+        md.append(String.format(Locale.ROOT, "| %s | %s | not run: %s ||||||||||||\n", e.getKey(), carried,
             o.skipped == null ? "failed (see notes)" : o.skipped));
         continue;
       }
       Load l = o.load;
-      md.append(String.format(Locale.ROOT, "| %s | %s | %,d%s | %,d | %,d (%,d) | %,d / %,d | %s | %s | %s | %,.0f | %,d | %.2f | %.2f | %s |\n",
+      md.append(String.format(Locale.ROOT, "| %s | %s | %,d%s | %,d | %,d (%,d) | %s | %,d / %,d | %s | %s | %s | %,.0f | %,d | %.2f | %.2f | %s |\n",
           e.getKey(), carried, o.offered, o.capped ? " (capped: descriptors)" : "", o.admitted, o.refused,
-          o.refusedWithRetryAfter, o.otherStatuses, o.noAnswer, ms(l.latency.quantileMs(0.5)), ms(l.latency.quantileMs(0.99)),
+          o.refusedWithRetryAfter, retryAfterRange(o), o.otherStatuses, o.noAnswer, ms(l.latency.quantileMs(0.5)), ms(l.latency.quantileMs(0.99)),
           ms(l.latency.maxMs()), l.tokensPerSecond, o.viewing * Bench.TPS, l.cpuCores, l.benchCpuCores, l.loadAverage));
     }
     md.append('\n');
@@ -601,6 +606,11 @@ final class Report {
     return new Goal(goal, measured, met, limit);
   }
 
+  private static String retryAfterRange(Overload o) {
+    if (o.refusedWithRetryAfter == 0) return "–";
+    return o.retryAfterMin == o.retryAfterMax ? o.retryAfterMin + " s" : o.retryAfterMin + "–" + o.retryAfterMax + " s";
+  }
+
   private Goal overloadGoal() {
     String goal = "overload (2× what it carried): admits what it can, refuses the rest with 429 + Retry-After, admitted p99 ≤ 100 ms";
     Map<String, String> measured = new LinkedHashMap<>();
@@ -617,12 +627,12 @@ final class Report {
         }
         continue;
       }
-      measured.put(t.name(), String.format(Locale.ROOT, "offered %,d: admitted %,d, refused %,d (%,d with Retry-After); admitted p99 %s",
-          o.offered, o.admitted, o.refused, o.refusedWithRetryAfter, ms(o.load.p99())));
+      measured.put(t.name(), String.format(Locale.ROOT, "offered %,d: admitted %,d, refused %,d (%,d with Retry-After %s); admitted p99 %s",
+          o.offered, o.admitted, o.refused, o.refusedWithRetryAfter, retryAfterRange(o), ms(o.load.p99())));
       if (t.name().equals(latest())) {
         met = o.refused > 0 && o.refusedWithRetryAfter == o.refused && o.load.p99() <= 100 && o.noAnswer + o.otherStatuses == 0;
-        limit = String.format(Locale.ROOT, "admission is a fixed count (`STREAMCHAT_MAX_GENERATIONS`, default 10,000), "
-            + "not measured pressure: %,d admitted where %,d were carried; %s", o.admitted, o.capacity.streams(), limitOf(o.load));
+        limit = String.format(Locale.ROOT, "%,d admitted of %,d offered%s; %s", o.admitted, o.offered,
+            o.capacity == null ? "" : String.format(Locale.ROOT, " (%,d carried)", o.capacity.streams()), limitOf(o.load));
       }
     }
     return new Goal(goal, measured, met, limit);
