@@ -174,6 +174,101 @@ class JsonAppTest {
   }
 
   @Test
+  void retryEditAndThePageRetryAskForTheSameFormatAndAReloadShowsTheSavedAnswerAsJson() throws Exception {
+    JsonObject jsonObject = new JsonObject().put("type", "json_object");
+    model.answer(List.of("{\"city\": \"Rome\"}"), false);
+    ApiClient client = app.client();
+    String conversation = client.newConversation();
+    ApiClient.Reply sent = client.post("/api/conversations/" + conversation + "/messages",
+        new JsonObject().put("content", "Plan a trip").put("model", FakeOpenAi.MODEL).put("responseFormat", jsonObject));
+    assertEquals(202, sent.status(), sent.body());
+    assertEquals("done", client.awaitFinal(sent.json().getString("generationId")).getString("state"));
+    JsonObject answer = client.get("/api/conversations/" + conversation).json().getJsonArray("messages").getJsonObject(1);
+    assertEquals(jsonObject, answer.getJsonObject("responseFormat"), "the stored answer keeps its format: " + answer);
+
+    // The API's Retry sends the question again: as JSON again.
+    model.answer(List.of("{\"city\": \"Oslo\"}"), false);
+    ApiClient.Reply retried = client.post("/api/conversations/" + conversation + "/retry", new JsonObject());
+    assertEquals(202, retried.status(), retried.body());
+    assertEquals(new JsonObject().put("city", "Oslo"), client.awaitFinal(retried.json().getString("generationId")).getJsonObject("json"));
+    assertEquals(jsonObject, lastResponseFormat());
+
+    // An edited question is answered as JSON again.
+    JsonObject question = client.get("/api/conversations/" + conversation).json().getJsonArray("messages").stream()
+        .map(JsonObject.class::cast).filter(m -> m.getString("role").equals("user")).reduce((a, b) -> b).orElseThrow();
+    model.answer(List.of("{\"city\": \"Bergen\"}"), false);
+    ApiClient.Reply edited = client.put("/api/conversations/" + conversation + "/messages/" + question.getString("id"),
+        new JsonObject().put("content", "Plan a trip north"));
+    assertEquals(202, edited.status(), edited.body());
+    assertEquals(new JsonObject().put("city", "Bergen"), client.awaitFinal(edited.json().getString("generationId")).getJsonObject("json"));
+    assertEquals(jsonObject, lastResponseFormat());
+
+    // The page's Retry of a failed JSON answer asks for JSON again.
+    model.answer(List.of("{\"city\": \"Tro"), false);
+    ApiClient.Reply broken = client.post("/api/conversations/" + conversation + "/retry", new JsonObject());
+    assertEquals("failed", client.awaitFinal(broken.json().getString("generationId")).getString("state"));
+    model.answer(List.of("{\"city\": \"Tromsø\"}"), false);
+    ApiClient.Reply pageRetry = client.pagePost("/c/" + conversation + "/retry", "");
+    assertTrue(pageRetry.status() < 400, pageRetry.toString());
+    assertEquals(jsonObject, lastResponseFormat());
+    JsonObject last = client.get("/api/conversations/" + conversation).json().getJsonArray("messages").stream()
+        .map(JsonObject.class::cast).reduce((a, b) -> b).orElseThrow();
+    JsonObject done = client.awaitFinal(last.getString("generationId"));
+    assertEquals(new JsonObject().put("city", "Tromsø"), done.getJsonObject("json"));
+
+    // A reload shows the saved answer as JSON (the page's tree, webroot/json-view.js).
+    String page = client.get("/c/" + conversation).body();
+    assertTrue(page.contains("data-json-generation=\"" + last.getString("generationId") + "\""), page);
+  }
+
+  @Test
+  void theWebSocketApiCarriesTheJsonEventsAndTheEndsValueAsSseDoes() throws Exception {
+    ApiClient client = app.client();
+    String gid = ask(client, "demo", new JsonObject().put("type", "json_schema").put("schema", SCHEMA));
+    List<SseEvent> sse = client.readAll(gid, null, null);
+    io.vertx.core.http.WebSocketClient sockets = app.vertx().createWebSocketClient();
+    java.util.concurrent.LinkedBlockingQueue<JsonObject> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+    io.vertx.core.http.WebSocket ws = sockets.connect(new io.vertx.core.http.WebSocketConnectOptions()
+            .setHost("127.0.0.1").setPort(app.port()).setURI("/api/ws").addHeader("Cookie", client.cookieHeader()))
+        .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
+      ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", 0).encode());
+      List<JsonObject> overSocket = new java.util.ArrayList<>();
+      for (JsonObject m; ; ) {
+        m = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertNotNull(m, "a message within 20 s");
+        assertEquals(gid, m.remove("gid"));
+        overSocket.add(m);
+        if (m.getString("event").equals("end")) break;
+      }
+      // Each message is the SSE event's data with its name: the same json values, the same end with "json".
+      assertEquals(sse.size(), overSocket.size(), "one message per event");
+      for (int i = 0; i < sse.size(); i++) {
+        JsonObject expected = sse.get(i).json().copy().put("event", sse.get(i).event());
+        assertEquals(expected, overSocket.get(i), "message " + i);
+      }
+      assertNotNull(overSocket.get(overSocket.size() - 1).getValue("json"));
+      assertTrue(overSocket.stream().filter(m -> m.getString("event").equals("json")).count() > 3);
+
+      // A resume after chunk N first sends the value so far, as over SSE.
+      long after = sse.stream().filter(e -> e.event().equals("chunk")).skip(3).findFirst().orElseThrow().id();
+      ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", after).encode());
+      JsonObject first = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertNotNull(first);
+      assertEquals("json", first.getString("event"), first.encode());
+      assertEquals(client.readAll(gid, null, after).get(0).json().getValue("value"), first.getValue("value"));
+    } finally {
+      ws.close();
+      sockets.close();
+    }
+  }
+
+  private static JsonObject lastResponseFormat() {
+    return new JsonObject(model.server().lastRequest("/v1/chat/completions").body()).getJsonObject("response_format");
+  }
+
+  @Test
   void anAnswerAgainstTheSchemaFailsWithTheViolations() throws Exception {
     model.answer(List.of("{\"city\": 5, ", "\"days\": 2, \"sights\": []}"), false);
     ApiClient client = app.client();
