@@ -224,43 +224,75 @@ class JsonAppTest {
   @Test
   void theWebSocketApiCarriesTheJsonEventsAndTheEndsValueAsSseDoes() throws Exception {
     ApiClient client = app.client();
-    String gid = ask(client, "demo", new JsonObject().put("type", "json_schema").put("schema", SCHEMA));
-    List<SseEvent> sse = client.readAll(gid, null, null);
+    client.newConversation(); // the session (its cookie opens the socket)
     io.vertx.core.http.WebSocketClient sockets = app.vertx().createWebSocketClient();
     java.util.concurrent.LinkedBlockingQueue<JsonObject> messages = new java.util.concurrent.LinkedBlockingQueue<>();
     io.vertx.core.http.WebSocket ws = sockets.connect(new io.vertx.core.http.WebSocketConnectOptions()
             .setHost("127.0.0.1").setPort(app.port()).setURI("/api/ws").addHeader("Cookie", client.cookieHeader()))
         .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
     try {
-      ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
+      // Followed live (the model writes " more" every 30 ms until stopped): each json message is
+      // the partial value of the text up to its seq.
+      model.answer(List.of("{\"story\": \"Once"), true, 30);
+      String growing = ask(client, FakeOpenAi.MODEL, new JsonObject().put("type", "json_object"));
+      ws.writeTextMessage(new JsonObject().put("subscribe", growing).put("after", 0).encode());
+      List<JsonObject> live = readUntil(messages, growing, 5);
+      assertTrue(live.stream().filter(m -> m.getString("event").equals("json")).count() >= 5);
+      client.post("/api/generations/" + growing + "/stop", new JsonObject());
+
+      // Ended: the end message is the SSE end event's data with gid and event, so it carries the value.
+      String gid = ask(client, "demo", new JsonObject().put("type", "json_schema").put("schema", SCHEMA));
+      JsonObject sseEnd = client.readAll(gid, null, null).stream().filter(SseEvent::isEnd).findFirst().orElseThrow().json();
       ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", 0).encode());
-      List<JsonObject> overSocket = new java.util.ArrayList<>();
-      for (JsonObject m; ; ) {
-        m = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
-        assertNotNull(m, "a message within 20 s");
-        assertEquals(gid, m.remove("gid"));
-        overSocket.add(m);
-        if (m.getString("event").equals("end")) break;
-      }
-      // Each message is the SSE event's data with its name: the same json values, the same end with "json".
-      assertEquals(sse.size(), overSocket.size(), "one message per event");
-      for (int i = 0; i < sse.size(); i++) {
-        JsonObject expected = sse.get(i).json().copy().put("event", sse.get(i).event());
-        assertEquals(expected, overSocket.get(i), "message " + i);
-      }
-      assertNotNull(overSocket.get(overSocket.size() - 1).getValue("json"));
-      assertTrue(overSocket.stream().filter(m -> m.getString("event").equals("json")).count() > 3);
+      List<JsonObject> all = readUntil(messages, gid, 0);
+      JsonObject end = all.get(all.size() - 1).copy();
+      assertEquals("end", end.remove("event"));
+      assertEquals(gid, end.remove("gid"));
+      assertEquals(sseEnd, end);
+      JsonObject lastJson = all.stream().filter(m -> m.getString("event").equals("json")).reduce((x, y) -> y).orElseThrow();
+      assertEquals(end.getValue("json"), lastJson.getValue("value"), "the last json message is the whole value");
 
       // A resume after chunk N first sends the value so far, as over SSE.
-      long after = sse.stream().filter(e -> e.event().equals("chunk")).skip(3).findFirst().orElseThrow().id();
+      long after = all.stream().filter(m -> m.getString("event").equals("chunk")).findFirst().orElseThrow().getLong("seq");
+      JsonObject expected = client.readAll(gid, null, after).get(0).json();
       ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", after).encode());
       JsonObject first = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
       assertNotNull(first);
       assertEquals("json", first.getString("event"), first.encode());
-      assertEquals(client.readAll(gid, null, after).get(0).json().getValue("value"), first.getValue("value"));
+      assertEquals(expected.getLong("seq"), first.getLong("seq"));
+      assertEquals(expected.getValue("value"), first.getValue("value"));
     } finally {
       ws.close();
       sockets.close();
+    }
+  }
+
+  /**
+   * A subscription's messages until its end (or, with {@code jsonWanted} > 0, until that many json
+   * messages), each json one checked against the partial value of the text so far.
+   */
+  private static List<JsonObject> readUntil(java.util.concurrent.BlockingQueue<JsonObject> messages, String gid,
+      int jsonWanted) throws Exception {
+    List<JsonObject> out = new java.util.ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    int json = 0;
+    while (true) {
+      JsonObject m = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertNotNull(m, "a message within 20 s");
+      if (!gid.equals(m.getString("gid"))) continue;
+      out.add(m);
+      String event = m.getString("event");
+      if (event.equals("chunk")) {
+        text.append(m.getString("text"));
+      } else if (event.equals("json")) {
+        json++;
+        assertEquals(PartialJsonTest.Oracle.partial(text.toString()), MAPPER.readTree(m.getValue("value").toString()),
+            "json after " + text);
+        if (json == jsonWanted) return out;
+      } else if (event.equals("end")) {
+        return out;
+      }
     }
   }
 

@@ -81,6 +81,14 @@ class JsonTreeBrowserTest {
           .stream().map(WebElement::getText).toList();
       assertEquals(List.of("\"model\":", "\"note\":", "\"streamed\":", "\"chunks\":"), keys);
       assertEquals(1, driver.findElements(By.cssSelector(".json-view")).size(), "one tree");
+
+      // Reloaded once it has ended, the page shows the saved answer's tree from its text.
+      driver.navigate().refresh();
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> d.findElement(By.cssSelector(".msg.assistant .json-status"))
+          .getText().equals("Valid JSON"));
+      assertEquals("done", driver.findElement(By.cssSelector(".msg.assistant")).getAttribute("data-state"));
+      assertEquals(keys, driver.findElements(By.cssSelector(".msg.assistant .json-view > .json-tree > details > ul > li > .json-key"))
+          .stream().map(WebElement::getText).toList());
     }
   }
 }
