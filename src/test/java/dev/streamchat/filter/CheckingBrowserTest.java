@@ -11,6 +11,9 @@ import dev.streamchat.testing.Browser;
 import dev.streamchat.testing.SseConnection;
 import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestServer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +39,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * While a redaction rule holds text back, the chat page says so discreetly ("checking…") and shows
  * no part of what is held: a fake model streams the start of a secret and waits (until the test
  * has looked), then writes the rest. On every page transport the note comes while the text is
- * held and goes when the redacted text appears. The API's held event says only whether text is held.
+ * held and goes when the redacted text appears. The API's held event (SSE and /api/ws) says only
+ * whether text is held.
  */
 class CheckingBrowserTest {
 
@@ -141,6 +146,16 @@ class CheckingBrowserTest {
     ApiClient client = app.client();
     String gid = client.ask(client.newConversation(), "What is the token?", "openai:fake", null);
     List<SseEvent> events = new ArrayList<>();
+    // The same over /api/ws.
+    WebSocketClient sockets = app.vertx().createWebSocketClient();
+    LinkedBlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
+    WebSocket ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(app.port())
+        .setURI("/api/ws").addHeader("Cookie", client.cookieHeader())).toCompletionStage().toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
+    ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
+    ws.writeTextMessage(new JsonObject().put("subscribe", gid).encode());
+    JsonObject firstOverSocket = messages.poll(20, TimeUnit.SECONDS);
+    assertEquals(FIRST, firstOverSocket.getString("text"), firstOverSocket.encode());
     try (SseConnection stream = client.events(gid, null, null)) {
       // The model waits mid-secret: the stream says text is held, with nothing of it.
       for (SseEvent e; (e = stream.next()) != null; ) {
@@ -170,6 +185,20 @@ class CheckingBrowserTest {
     }
     assertEquals(SHOWN, text.toString());
     assertEquals("done", client.awaitFinal(gid).getString("state"));
+    List<JsonObject> overSocket = new ArrayList<>();
+    for (JsonObject m; (m = messages.poll(20, TimeUnit.SECONDS)) != null; ) {
+      overSocket.add(m);
+      assertNoSecret(m.encode(), "message " + m.getString("event"));
+      if (m.getString("event").equals("end")) break;
+    }
+    ws.close();
+    sockets.close();
+    assertEquals(new JsonObject().put("gid", gid).put("event", "held").put("held", true),
+        overSocket.stream().filter(m -> m.getString("event").equals("held")).findFirst().orElseThrow(),
+        "over the socket: " + overSocket);
+    for (JsonObject m : overSocket) {
+      if (m.getString("event").equals("held")) assertEquals(java.util.Set.of("gid", "event", "held"), m.fieldNames());
+    }
     // A replay knows nothing of what was held: chunks and the end only.
     assertTrue(client.readAll(gid, null, null).stream().noneMatch(e -> e.event().equals("held")));
   }
