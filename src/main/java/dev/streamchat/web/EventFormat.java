@@ -11,9 +11,10 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The API's events of shared/API.md, over SSE and WebSocket: each delta on its own, so no prefix is needed. A JSON answer
- * ({@code responseFormat}) has a view of its own that also sends {@code json} events: the value
- * parsed so far, when it changed (coalesced), the current one first on a resume, the whole one
- * last; its {@code end} carries {@code "json"} when the answer is valid.
+ * ({@code responseFormat}) has a view of its own, per transport, that also sends {@code json}
+ * events: the value parsed so far, when it changed (coalesced), the current one first on a resume,
+ * the whole one last; its {@code end} carries {@code "json"} when the answer is valid. Every view
+ * sends {@code held} (whether filters hold text back now; never the text) as it happens.
  */
 final class EventFormat {
 
