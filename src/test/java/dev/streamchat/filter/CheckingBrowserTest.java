@@ -17,8 +17,6 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -127,7 +125,7 @@ class CheckingBrowserTest {
     String body = page.findElement(By.cssSelector(".msg.assistant .body")).getText();
     assertEquals("The token is", body.strip(), "the released text shows, the held text does not");
     assertNoSecret(page.getPageSource(), "the page while the text is held");
-    if (transport.equals("shared")) shots(browser, page);
+    if (transport.equals("shared")) browser.screenshots("checking");
 
     go.countDown();
     browser.waitUpTo(Duration.ofSeconds(15)).until(d -> "done".equals(
@@ -201,22 +199,6 @@ class CheckingBrowserTest {
     }
     // A replay knows nothing of what was held: chunks and the end only.
     assertTrue(client.readAll(gid, null, null).stream().noneMatch(e -> e.event().equals("held")));
-  }
-
-  private static void shots(Browser browser, ChromeDriver page) throws IOException {
-    Path dir = Path.of("/work/wt/shots/checking");
-    Files.createDirectories(dir);
-    for (boolean dark : new boolean[] {false, true}) {
-      page.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
-          List.of(Map.of("name", "prefers-color-scheme", "value", dark ? "dark" : "light"))));
-      for (int width : new int[] {1280, 390}) {
-        page.executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", 800,
-            "deviceScaleFactor", 1, "mobile", width < 500));
-        Files.write(dir.resolve("checking-" + width + (dark ? "-dark" : "-light") + ".png"),
-            page.getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
-      }
-    }
-    page.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
   }
 
   /** Neither the secret nor a prefix of it the pattern could still complete ("SECRET-", "SECRET-7f3a"...). */

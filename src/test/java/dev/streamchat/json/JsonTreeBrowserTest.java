@@ -89,6 +89,7 @@ class JsonTreeBrowserTest {
       assertEquals("done", driver.findElement(By.cssSelector(".msg.assistant")).getAttribute("data-state"));
       assertEquals(keys, driver.findElements(By.cssSelector(".msg.assistant .json-view > .json-tree > details > ul > li > .json-key"))
           .stream().map(WebElement::getText).toList());
+      browser.screenshots("json-saved");
     }
   }
 }
