@@ -11,7 +11,8 @@
   document.addEventListener('htmx:sseBeforeMessage', function (e) {
     var source = e.target.closest('[sse-connect]');
     var event = e.detail;
-    if (!source || !event || event.type === 'end') return;
+    // The end and held events ("checking…") carry no chunk, so no id: they are not cursor-checked.
+    if (!source || !event || event.type === 'end' || event.type === 'held') return;
     var seq = Number(event.lastEventId);
     var cursor = Number(source.dataset.cursor || 0);
     if (!(seq > cursor)) {

@@ -7,7 +7,8 @@
 //    after a message sent with JSON, the newest answer (article.msg.assistant, id msg-<gid>)
 //    gets the tree;
 //  - any element with data-json-generation="<gid>" gets the tree for that answer on load and
-//    after every htmx swap.
+//    after every htmx swap: from its json events while it runs, from its saved text (data-markdown)
+//    once it has ended.
 // Programs may call StreamchatJson.attach(element, generationId) themselves.
 (function () {
   'use strict';
@@ -83,6 +84,10 @@
     host.append(box);
     const closed = new Set();
     const show = (value) => tree.replaceChildren(render(value, '', closed));
+    if (host.dataset.state && host.dataset.state !== 'running' && host.dataset.markdown !== undefined) {
+      showSaved(host, show, status);
+      return;
+    }
     const events = new EventSource('/api/generations/' + encodeURIComponent(generationId) + '/events');
     events.addEventListener('json', (e) => show(JSON.parse(e.data).value));
     events.addEventListener('end', (e) => {
@@ -97,6 +102,28 @@
         status.classList.add('bad');
       }
     });
+  }
+
+  /**
+   * An answer that had ended when the page was made: its tree from its saved text (its stream log
+   * may be gone). A done JSON answer was checked valid (and against its schema) when it ended.
+   */
+  function showSaved(host, show, status) {
+    let value;
+    try {
+      value = JSON.parse(host.dataset.markdown);
+    } catch (e) {
+      value = undefined;
+    }
+    if (value !== undefined) show(value);
+    if (host.dataset.state === 'done' && value !== undefined) {
+      status.textContent = 'Valid JSON';
+      status.classList.add('ok');
+    } else {
+      const error = host.querySelector('.state .error');
+      status.textContent = error ? error.textContent : 'The answer ended ' + host.dataset.state + '.';
+      status.classList.add('bad');
+    }
   }
 
   function attachMarked(root) {

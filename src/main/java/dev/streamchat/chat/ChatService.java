@@ -135,16 +135,21 @@ public final class ChatService {
   }
 
   /**
-   * Sends the conversation's last message again as a new answer, with the conversation's model;
-   * the exchange being retried is left out of what the model is sent.
+   * Sends the conversation's last message again as a new answer, with the conversation's model and
+   * the shape its answer was asked for; the exchange being retried is left out of what the model is sent.
    */
   public Future<String> retry(String owner, String conversationId) {
     return conversation(owner, conversationId).compose(conv -> chats.messages(conv.id())).compose(history -> {
       int last = lastUserIndex(history);
       return last < history.size()
-          ? send(owner, conversationId, history.get(last).content(), null, null, null, true)
+          ? send(owner, conversationId, history.get(last).content(), null, null, formatOfAnswerTo(history, last), true)
           : Future.failedFuture(Problem.badRequest("There is no message to retry."));
     });
+  }
+
+  /** The shape the answer to the person's message at {@code index} was asked for, or null (text, or no answer). */
+  private static ResponseFormat formatOfAnswerTo(List<Message> history, int index) {
+    return index + 1 < history.size() && history.get(index + 1).isAssistant() ? history.get(index + 1).responseFormat() : null;
   }
 
   private Future<String> send(String owner, String conversationId, String content, String model, Integer maxTokens,
@@ -211,7 +216,7 @@ public final class ChatService {
         return Future.failedFuture(new Problem(409, "Only a failed last answer can be retried."));
       }
       String modelId = modelFor(conv, last.model());
-      return withinStorage(owner, "").compose(v -> begin(owner, conv, modelId, null, null,
+      return withinStorage(owner, "").compose(v -> begin(owner, conv, modelId, null, last.responseFormat(),
           turns(history, history.size() - 1), "", gid -> restart(last.generationId(), gid, "", modelId, false)));
     }));
   }
@@ -258,10 +263,11 @@ public final class ChatService {
       }
       if (index < 0) return Future.failedFuture(Problem.notFound("message"));
       Message edited = history.get(index);
+      ResponseFormat format = formatOfAnswerTo(history, index);
       List<ChatMessage> turns = turns(history, index);
       turns.add(new ChatMessage("user", text));
       String modelId = modelFor(conv, model);
-      return withinStorage(owner, text).compose(v -> begin(owner, conv, modelId, null, null, turns, "",
+      return withinStorage(owner, text).compose(v -> begin(owner, conv, modelId, null, format, turns, "",
           gid -> chats.editAndResend(conv.id(), edited.seq(), text, gid, modelId)));
     }));
   }
@@ -287,7 +293,8 @@ public final class ChatService {
           if (last == null || !generationId.equals(last.generationId())) {
             return Future.failedFuture(new Problem(409, "Only the last answer of a conversation can be written again."));
           }
-          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history, status.info().responseFormat()));
+          ResponseFormat format = last.responseFormat() != null ? last.responseFormat() : status.info().responseFormat();
+          return withinStorage(owner, "").map(v -> new LastAnswer(conv, history, format));
         })));
   }
 
@@ -311,6 +318,7 @@ public final class ChatService {
     GenerationInfo info = new GenerationInfo(UUID.randomUUID().toString(), conv.id(), owner, modelId,
         System.currentTimeMillis(), format);
     return persist.apply(info.id())
+        .compose(v -> format == null ? Future.<Void>succeededFuture() : chats.setAnswerFormat(info.id(), format))
         .compose(v -> start(info, maxTokens == null ? 0 : maxTokens, history.fit(turns).messages(), prefix))
         .andThen(ar -> slot.release());
   }
@@ -349,7 +357,7 @@ public final class ChatService {
                         a.status().error())
                     .map(saved -> new Message(m.id(), m.conversationId(), m.seq(), m.role(), a.text(),
                         a.reasoning(), m.generationId(), a.status().state().wire(), a.status().error(), m.model(),
-                        m.createdAt()))))
+                        m.createdAt(), m.responseFormat()))))
             .otherwise(m));
       }
       return Future.all(out).map(all -> all.list());

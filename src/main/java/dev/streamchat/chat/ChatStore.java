@@ -74,6 +74,9 @@ public interface ChatStore {
   Future<Void> editAndResend(String conversationId, int userSeq, String userText, String generationId, String model);
 
   /** Keeps the final answer of a generation with its message. */
+  /** Notes the shape the answer of {@code generationId} was asked for (after the call that stored it). */
+  Future<Void> setAnswerFormat(String generationId, dev.streamchat.model.ResponseFormat format);
+
   Future<Void> saveAnswer(String generationId, String content, String reasoning, String state, String error);
 
   /** Assistant messages still marked running (their process ended before they did). */

@@ -25,7 +25,8 @@ public final class Database {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
   /** Applied in order; a new migration is added at the end, never edited once released. */
-  static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__accounts.sql", "V3__answer_versions.sql");
+  static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__accounts.sql", "V3__answer_versions.sql",
+      "V4__answer_format.sql");
 
   private Database() {
   }

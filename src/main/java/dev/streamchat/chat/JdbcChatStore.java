@@ -21,6 +21,8 @@ public final class JdbcChatStore implements ChatStore {
 
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, seq, role, content, reasoning, generation_id, state, error, model, created_at";
+  /** What a message is read with: its columns and the shape its answer was asked for. */
+  private static final String READ_COLUMNS = MESSAGE_COLUMNS + ", response_format";
 
   /** SQLSTATE of a unique-key clash, the same in H2 and PostgreSQL. */
   private static final String UNIQUE_VIOLATION = "23505";
@@ -126,7 +128,7 @@ public final class JdbcChatStore implements ChatStore {
   public Future<List<Message>> messages(String conversationId) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = ? ORDER BY seq")) {
+          "SELECT " + READ_COLUMNS + " FROM messages WHERE conversation_id = ? ORDER BY seq")) {
         ps.setString(1, conversationId);
         return messageList(ps);
       }
@@ -137,7 +139,7 @@ public final class JdbcChatStore implements ChatStore {
   public Future<List<Message>> messagesBefore(String conversationId, int beforeSeq, int limit) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE conversation_id = ? AND seq < ? "
+          "SELECT " + READ_COLUMNS + " FROM messages WHERE conversation_id = ? AND seq < ? "
               + "ORDER BY seq DESC LIMIT ?")) {
         ps.setString(1, conversationId);
         ps.setInt(2, beforeSeq);
@@ -309,7 +311,7 @@ public final class JdbcChatStore implements ChatStore {
   public Future<Optional<Message>> answerOf(String generationId) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE generation_id = ? AND role = 'assistant'")) {
+          "SELECT " + READ_COLUMNS + " FROM messages WHERE generation_id = ? AND role = 'assistant'")) {
         ps.setString(1, generationId);
         List<Message> found = messageList(ps);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
@@ -321,8 +323,8 @@ public final class JdbcChatStore implements ChatStore {
   public Future<List<Message>> earlierVersions(String messageId) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT v.message_id, m.conversation_id, v.version, "
-          + "'assistant', v.content, v.reasoning, v.generation_id, v.state, v.error, v.model, v.created_at "
-          + "FROM answer_versions v JOIN messages m ON m.id = v.message_id WHERE v.message_id = ? ORDER BY v.version")) {
+          + "'assistant', v.content, v.reasoning, v.generation_id, v.state, v.error, v.model, v.created_at, "
+          + "m.response_format FROM answer_versions v JOIN messages m ON m.id = v.message_id WHERE v.message_id = ? ORDER BY v.version")) {
         ps.setString(1, messageId);
         return messageList(ps);
       }
@@ -435,6 +437,21 @@ public final class JdbcChatStore implements ChatStore {
   }
 
   @Override
+  public Future<Void> setAnswerFormat(String generationId, dev.streamchat.model.ResponseFormat format) {
+    // Encoded here, not in the timed database call (a JVM's first JSON encoding takes a while).
+    String json = format == null ? null : format.toJson().encode();
+    return blocking(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE messages SET response_format = ? WHERE generation_id = ? AND role = 'assistant'")) {
+        ps.setString(1, json);
+        ps.setString(2, generationId);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
   public Future<Void> saveAnswer(String generationId, String content, String reasoning, String state, String error) {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement(
@@ -454,7 +471,7 @@ public final class JdbcChatStore implements ChatStore {
   public Future<List<Message>> runningAnswers() {
     return blocking(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE state = 'running'")) {
+          "SELECT " + READ_COLUMNS + " FROM messages WHERE state = 'running'")) {
         return messageList(ps);
       }
     });
@@ -481,13 +498,23 @@ public final class JdbcChatStore implements ChatStore {
         rs.getLong(5), rs.getLong(6));
   }
 
+  private static dev.streamchat.model.ResponseFormat format(String stored) {
+    if (stored == null) return null;
+    try {
+      return dev.streamchat.model.ResponseFormat.fromJson(new io.vertx.core.json.JsonObject(stored));
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(JdbcChatStore.class).warn("a stored answer format could not be read ({}); the answer is shown as text", e.toString());
+      return null;
+    }
+  }
+
   private static List<Message> messageList(PreparedStatement ps) throws SQLException {
     List<Message> out = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         out.add(new Message(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4),
             rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
-            rs.getString(10), rs.getLong(11)));
+            rs.getString(10), rs.getLong(11), format(rs.getString(12))));
       }
     }
     return out;

@@ -71,6 +71,9 @@ public final class ModerationStage implements PipelineStage {
     private boolean stopped;
     /** What the gate holds, for the admin page (read from other threads). */
     private volatile int held;
+    /** What the stages before this one hold, and the total last told to the next. */
+    private int heldBefore;
+    private int told;
 
     Gate(Context fallback, String id, StreamListener next, Upstream upstream) {
       this.fallback = fallback;
@@ -98,6 +101,21 @@ public final class ModerationStage implements PipelineStage {
     @Override
     public void onFailure(Failure failure) {
       onContext(() -> ending(() -> next.onFailure(failure)));
+    }
+
+    @Override
+    public void onHeld(int chars) {
+      onContext(() -> {
+        heldBefore = chars;
+        tellHeld();
+      });
+    }
+
+    private void tellHeld() {
+      int total = stopped ? 0 : held + heldBefore;
+      if (total == told) return;
+      told = total;
+      next.onHeld(total);
     }
 
     private void add(boolean reasoning, String text) {
@@ -185,6 +203,7 @@ public final class ModerationStage implements PipelineStage {
       for (Window w : closed) chars += w.text().length();
       for (Window w : judging) chars += w.text().length();
       held = chars;
+      tellHeld();
     }
 
     private void onContext(Runnable r) {

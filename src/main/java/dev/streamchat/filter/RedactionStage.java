@@ -44,6 +44,9 @@ public final class RedactionStage implements PipelineStage {
     private boolean ended;
     /** What both filters hold, for the admin page (read from other threads). */
     private volatile int held;
+    /** What the stages before this one hold, and the total last told to the next. */
+    private int heldBefore;
+    private int told;
 
     Filtered(String id, StreamListener next, Upstream upstream) {
       this.id = id;
@@ -64,6 +67,19 @@ public final class RedactionStage implements PipelineStage {
       if (ended) return;
       pass(reasoning, reasoning.feed(piece), true);
       endedByPhrase();
+    }
+
+    @Override
+    public void onHeld(int chars) {
+      heldBefore = chars;
+      tellHeld();
+    }
+
+    private void tellHeld() {
+      int total = ended ? 0 : held + heldBefore;
+      if (total == told) return;
+      told = total;
+      next.onHeld(total);
     }
 
     @Override
@@ -93,9 +109,11 @@ public final class RedactionStage implements PipelineStage {
     private void pass(Redaction filter, String released, boolean isReasoning) {
       metrics.redacted(isReasoning ? "reasoning" : "text", filter.newRedactions());
       held = ended ? 0 : text.held() + reasoning.held();
-      if (released.isEmpty()) return;
-      if (isReasoning) next.onReasoning(released);
-      else next.onText(released);
+      if (!released.isEmpty()) {
+        if (isReasoning) next.onReasoning(released);
+        else next.onText(released);
+      }
+      tellHeld();
     }
 
     /** After an ending phrase: the model is stopped and the answer ends where the phrase began. */

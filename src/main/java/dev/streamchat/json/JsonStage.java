@@ -35,6 +35,11 @@ public final class JsonStage implements PipelineStage {
       }
 
       @Override
+      public void onHeld(int chars) {
+        next.onHeld(chars);
+      }
+
+      @Override
       public void onComplete(FinishReason reason, Usage usage) {
         json.finish();
         if (json.error() != null) {

@@ -16,4 +16,11 @@ public interface StreamListener {
 
   /** The answer failed; the failure's message is short and fit to show a person. */
   void onFailure(Failure failure);
+
+  /**
+   * Filters only (pipeline stages): the characters held back before this listener changed to
+   * {@code chars}. Never the text itself; a stage passes on the sum with what it holds.
+   */
+  default void onHeld(int chars) {
+  }
 }

@@ -88,6 +88,10 @@ final class Feed {
       onEnd(event.end());
       return;
     }
+    if (event.isHeld()) {
+      onHeld(event.holding());
+      return;
+    }
     long first = event.firstSeq();
     long last = event.lastSeq();
     liveSeq = Math.max(liveSeq, last);
@@ -113,6 +117,20 @@ final class Feed {
       }
       s.own = null; // in step with the shared rendering now
       s.write(bytes, last);
+    }
+  }
+
+  /**
+   * Whether filters hold text back: told to every sink that has begun, in step or not (it is about
+   * no chunk, so it needs no order with them); a sink that starts later learns it from the next change.
+   */
+  private void onHeld(boolean holding) {
+    Map<FeedView, Buffer> rendered = new IdentityHashMap<>(2);
+    for (Sub s : List.copyOf(subs)) {
+      if (s.closed || !s.started) continue;
+      Buffer bytes = rendered.containsKey(s.view) ? rendered.get(s.view) : s.view.held(id, holding);
+      rendered.put(s.view, bytes);
+      if (bytes != null) s.sink.write(bytes, 0);
     }
   }
 

@@ -14,7 +14,7 @@ public interface FeedSink {
   /** Runs {@code then} once, when the transport has room again. */
   void onDrain(Runnable then);
 
-  /** Writes an event that carries the chunks up to {@code lastSeq}. */
+  /** Writes an event that carries the chunks up to {@code lastSeq} (0: an event about no chunk). */
   void write(Buffer event, long lastSeq);
 
   /** Writes the last event and ends the transport. */

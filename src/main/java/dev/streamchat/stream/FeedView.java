@@ -25,6 +25,14 @@ public interface FeedView {
     return false;
   }
 
+  /**
+   * The event saying whether filters hold some of the answer back now ({@code holding}), or null
+   * when this view does not show it. It is about no chunk: it carries no id and no text.
+   */
+  default Buffer held(String generationId, boolean holding) {
+    return null;
+  }
+
   /** One position in one generation's view; used on one event loop, never concurrently. */
   interface Rendering {
 

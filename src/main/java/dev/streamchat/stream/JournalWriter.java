@@ -23,6 +23,10 @@ import org.slf4j.LoggerFactory;
  * characters of them it pauses the model's stream, and resumes it once the journal has caught up.
  * Everything runs on the generation's context, whichever thread the model calls from.
  *
+ * <p>Filters tell it how much text they hold back ({@link #onHeld}); viewers are told only whether
+ * some is held, once it has been for {@value #HELD_SHOWN_AFTER_MS} ms (a token held for a moment is
+ * no news), and that it is no longer held once the text released by then is published.
+ *
  * <p>An append that fails (a full disk) ends the answer failed with a message that says so, stops
  * the model, and still publishes the end, so viewers, the quota slot and the admin page are freed.
  */
@@ -33,6 +37,7 @@ final class JournalWriter implements StreamListener {
   static final String NOT_STORED = "The server could not store the answer.";
   static final int HIGH_WATER = 64 * 1024;
   static final int LOW_WATER = 8 * 1024;
+  static final long HELD_SHOWN_AFTER_MS = 250;
 
   private final Context context;
   private final StreamStore store;
@@ -52,6 +57,12 @@ final class JournalWriter implements StreamListener {
   private boolean writing;
   private GenerationEnd end;
   private boolean finishing;
+  /** What filters hold now, whether viewers should see that, and what they were last told. */
+  private int heldChars;
+  private boolean holding;
+  private boolean toldHolding;
+  private long releasedUpTo;
+  private long holdTimer = -1;
 
   JournalWriter(Context context, StreamStore store, GenerationInfo info, Upstream upstream) {
     this.context = context;
@@ -89,6 +100,11 @@ final class JournalWriter implements StreamListener {
     onContext(() -> end(GenerationState.FAILED, failure.message(), null, Usage.UNKNOWN));
   }
 
+  @Override
+  public void onHeld(int chars) {
+    onContext(() -> held(chars));
+  }
+
   /** Ends the answer in {@code state} (Stop, shutdown) unless it has ended; the model is stopped. */
   void stop(GenerationState state, String error) {
     onContext(() -> {
@@ -108,6 +124,44 @@ final class JournalWriter implements StreamListener {
       upstream.pause();
     }
     flush();
+  }
+
+  private void held(int chars) {
+    if (end != null) return;
+    heldChars = chars;
+    if (chars > 0) {
+      if (!holding && holdTimer < 0) {
+        holdTimer = context.owner().setTimer(HELD_SHOWN_AFTER_MS, t -> onContext(() -> {
+          holdTimer = -1;
+          if (end != null || heldChars == 0) return;
+          holding = true;
+          if (!toldHolding) {
+            toldHolding = true;
+            bus.publish(address, LiveEvent.held(true));
+          }
+        }));
+      }
+      return;
+    }
+    cancelHoldTimer();
+    if (holding) {
+      holding = false;
+      releasedUpTo = nextSeq - 1;
+      tellReleased();
+    }
+  }
+
+  /** "No longer held" goes out once the text released with it is published, so it never comes first. */
+  private void tellReleased() {
+    if (toldHolding && !holding && durableSeq >= releasedUpTo && end == null) {
+      toldHolding = false;
+      bus.publish(address, LiveEvent.held(false));
+    }
+  }
+
+  private void cancelHoldTimer() {
+    if (holdTimer >= 0) context.owner().cancelTimer(holdTimer);
+    holdTimer = -1;
   }
 
   private void end(GenerationState state, String error, FinishReason reason, Usage usage) {
@@ -136,6 +190,7 @@ final class JournalWriter implements StreamListener {
       }
       durableSeq = batch.get(batch.size() - 1).seq();
       bus.publish(address, LiveEvent.chunks(batch));
+      tellReleased();
       if (paused && pendingChars < LOW_WATER) {
         paused = false;
         upstream.resume();
@@ -165,6 +220,7 @@ final class JournalWriter implements StreamListener {
 
   private void finish() {
     finishing = true;
+    cancelHoldTimer(); // the end tells viewers nothing is held any more
     store.finish(id, end).onComplete(ar -> onContext(() -> {
       GenerationStatus status;
       if (ar.succeeded()) {

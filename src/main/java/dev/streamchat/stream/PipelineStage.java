@@ -10,7 +10,9 @@ import dev.streamchat.model.StreamListener;
  * event-loop context whichever thread the model uses (so it must not block), and may: pass them on as they come; hold text back and pass it on later (at the latest before
  * it passes the end); or end the answer itself with
  * {@code next.onFailure(Failure.of(Failure.Kind.FILTERED, message))} after {@code upstream.cancel()},
- * then ignore whatever still comes. Stages are assembled in one place, {@link Pipeline}.
+ * then ignore whatever still comes. A stage tells {@code next.onHeld} how many characters it and
+ * the stages before it hold back (passing on what it is told, plus its own), so viewers can see
+ * that text is being checked. Stages are assembled in one place, {@link Pipeline}.
  */
 @FunctionalInterface
 public interface PipelineStage {

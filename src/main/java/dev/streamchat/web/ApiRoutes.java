@@ -93,6 +93,7 @@ final class ApiRoutes {
           .put("content", m.content());
       if (m.generationId() != null) o.put("generationId", m.generationId()).put("state", m.state());
       if (m.error() != null) o.put("error", m.error());
+      if (m.responseFormat() != null) o.put("responseFormat", m.responseFormat().toJson());
       if ("running".equals(m.state())) {
         out.add(chat.answer(owner, m.generationId())
             .map(a -> o.put("content", a.text()).put("state", a.status().state().wire()))

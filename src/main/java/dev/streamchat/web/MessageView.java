@@ -16,8 +16,8 @@ import dev.streamchat.stream.GenerationState;
  * ended, offers Retry (when it failed), Regenerate (otherwise) and Continue (when it was cut short).
  * An answer says which model wrote it; one that was regenerated is version {@code version} of
  * {@code versions} (both 0 when it has a single version, or when it is not known which). An answer
- * asked for as JSON while its generation is known says so ({@code json}: the page shows it as a
- * tree); a saved message does not keep its format.
+ * asked for as JSON says so ({@code json}: the page shows it as a tree), from its stream log
+ * while it runs and from the database once saved.
  */
 public record MessageView(
     String role,
@@ -147,6 +147,6 @@ public record MessageView(
   static MessageView saved(Message m) {
     return new MessageView("assistant", m.content(), MarkdownRenderer.get().toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
-        null, false, false, m.model(), m.id(), 0, 0, false);
+        null, false, false, m.model(), m.id(), 0, 0, m.responseFormat() != null);
   }
 }

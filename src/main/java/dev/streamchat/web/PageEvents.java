@@ -28,11 +28,16 @@ import java.util.Map;
  * the page shows there (the page renders it, and every stream leaves it so), so a resume after chunk
  * N sends exactly the blocks finished after N and the change of the tail. The {@code end} event
  * carries the answer's state and buttons, and of the text only what the end changes: the blocks the
- * tail becomes, or nothing when the tail already shows them.
+ * tail becomes, or nothing when the tail already shows them. A {@code held} event (no id) swaps in
+ * the "checking…" note while filters hold text back, and takes it out when they release it.
  */
 final class PageEvents implements FeedView {
 
   private final Views views;
+
+  /** The two held events: they depend on nothing else, so each is rendered once (on first use). */
+  private volatile Buffer checking;
+  private volatile Buffer checked;
 
   PageEvents(Views views) {
     this.views = views;
@@ -79,6 +84,17 @@ final class PageEvents implements FeedView {
         return Buffer.buffer(Sse.event("end", 0, views.fragment(Views.CHAT, "ended", vars)));
       }
     };
+  }
+
+  @Override
+  public Buffer held(String generationId, boolean holding) {
+    Buffer event = holding ? checking : checked;
+    if (event == null) {
+      event = Buffer.buffer(Sse.event("held", 0, views.fragment(Views.CHAT, "held", Map.of("holding", holding))));
+      if (holding) checking = event;
+      else checked = event;
+    }
+    return event;
   }
 
   private static JsonArray edit(Tail.Edit edit) {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The WebSocket transport, {@code GET /api/ws}: one socket carries any number of generations'
  * streams. The client sends {@code {"subscribe": gid, "after": N}} and {@code {"unsubscribe": gid}};
- * the server sends the events of the SSE API as {@code {"gid", "event": "chunk"|"end", ...}}, and
+ * the server sends the events of the SSE API as {@code {"gid", "event": "chunk"|"json"|"held"|"end", ...}}, and
  * {@code {"gid", "event": "error", "status", "error"}} for a subscription it refuses. A
  * subscription may carry an {@code "id"} of the client's (its messages then carry it too), so one
  * socket can follow one generation for several readers from different cursors: the tabs of a
@@ -96,6 +96,13 @@ final class WebSocketStreams {
       }
     }
     return false;
+  }
+
+  private static int indexOfLineBreak(Buffer b, int from) {
+    for (int i = from; i < b.length(); i++) {
+      if (b.getByte(i) == '\n') return i;
+    }
+    return -1;
   }
 
   /** One socket and its subscriptions; everything runs on the socket's event loop. */
@@ -222,7 +229,9 @@ final class WebSocketStreams {
           s.refuse(p);
           return;
         }
-        s.start(slot, after, view);
+        // A JSON answer's API view adds its json events, as over SSE.
+        boolean json = view == EventFormat.WEBSOCKET && ar.result().info().responseFormat() != null;
+        s.start(slot, after, json ? EventFormat.WEBSOCKET_JSON_ANSWER : view);
       });
     }
 
@@ -294,15 +303,25 @@ final class WebSocketStreams {
       @Override
       public void write(Buffer event, long lastSeq) {
         if (ended || closed) return;
-        send(tagged(event));
+        sendLines(event);
         viewer.sent(lastSeq, event.length());
+      }
+
+      /** One message per line: a view's step may add several (a JSON answer's chunk and its value). */
+      private void sendLines(Buffer event) {
+        int from = 0;
+        for (int nl = indexOfLineBreak(event, from); nl >= 0; nl = indexOfLineBreak(event, from)) {
+          if (nl > from) send(tagged(event.getBuffer(from, nl)));
+          from = nl + 1;
+        }
+        if (from < event.length()) send(tagged(from == 0 ? event : event.getBuffer(from, event.length())));
       }
 
       @Override
       public void end(Buffer lastEvent) {
         if (ended || closed) return;
         if (lastEvent.length() > 0) {
-          send(tagged(lastEvent));
+          sendLines(lastEvent);
           viewer.sent(0, lastEvent.length());
         } else {
           // The feed stopped without an end (the store could not be read): the client resumes.

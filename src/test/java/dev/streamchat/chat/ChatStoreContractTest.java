@@ -184,6 +184,31 @@ class ChatStoreContractTest {
 
   @ParameterizedTest
   @FieldSource("KINDS")
+  void anAnswerKeepsTheFormatItWasAskedForThroughARestartAndInItsVersions(String kind) throws Exception {
+    ChatStore s = open(kind);
+    Conversation c = await(s.createConversation("alice", "json", "demo"));
+    await(s.addExchange(c.id(), "plan a trip", "g-1", "demo"));
+    dev.streamchat.model.ResponseFormat format = dev.streamchat.model.ResponseFormat.jsonSchema(
+        new io.vertx.core.json.JsonObject().put("type", "object").put("required", new io.vertx.core.json.JsonArray().add("city")),
+        "trip", true);
+    await(s.setAnswerFormat("g-1", format));
+    await(s.saveAnswer("g-1", "{\"city\": \"Rome\"}", null, "done", null));
+    List<Message> messages = await(s.messages(c.id()));
+    assertEquals(null, messages.get(0).responseFormat(), "the question has none");
+    assertEquals(format, messages.get(1).responseFormat());
+    assertEquals(format, await(s.answerOf("g-1")).orElseThrow().responseFormat());
+    // Regenerated: the message row (and its format) stays; the earlier version is read with it.
+    assertTrue(await(s.restartAnswer("g-1", "g-2", "", "demo", true)));
+    assertEquals(format, await(s.answerOf("g-2")).orElseThrow().responseFormat());
+    assertEquals(format, await(s.earlierVersions(messages.get(1).id())).get(0).responseFormat());
+    // A text answer has none.
+    await(s.saveAnswer("g-2", "done", null, "done", null));
+    await(s.addExchange(c.id(), "and in words?", "g-3", "demo"));
+    assertEquals(null, await(s.answerOf("g-3")).orElseThrow().responseFormat());
+  }
+
+  @ParameterizedTest
+  @FieldSource("KINDS")
   void searchFindsTitlesAndMessageTextLiterallyAndOnlyTheOwners(String kind) throws Exception {
     ChatStore s = open(kind);
     Conversation byTitle = await(s.createConversation("alice", "Paris trip", "demo"));

@@ -174,6 +174,133 @@ class JsonAppTest {
   }
 
   @Test
+  void retryEditAndThePageRetryAskForTheSameFormatAndAReloadShowsTheSavedAnswerAsJson() throws Exception {
+    JsonObject jsonObject = new JsonObject().put("type", "json_object");
+    model.answer(List.of("{\"city\": \"Rome\"}"), false);
+    ApiClient client = app.client();
+    String conversation = client.newConversation();
+    ApiClient.Reply sent = client.post("/api/conversations/" + conversation + "/messages",
+        new JsonObject().put("content", "Plan a trip").put("model", FakeOpenAi.MODEL).put("responseFormat", jsonObject));
+    assertEquals(202, sent.status(), sent.body());
+    assertEquals("done", client.awaitFinal(sent.json().getString("generationId")).getString("state"));
+    JsonObject answer = client.get("/api/conversations/" + conversation).json().getJsonArray("messages").getJsonObject(1);
+    assertEquals(jsonObject, answer.getJsonObject("responseFormat"), "the stored answer keeps its format: " + answer);
+
+    // The API's Retry sends the question again: as JSON again.
+    model.answer(List.of("{\"city\": \"Oslo\"}"), false);
+    ApiClient.Reply retried = client.post("/api/conversations/" + conversation + "/retry", new JsonObject());
+    assertEquals(202, retried.status(), retried.body());
+    assertEquals(new JsonObject().put("city", "Oslo"), client.awaitFinal(retried.json().getString("generationId")).getJsonObject("json"));
+    assertEquals(jsonObject, lastResponseFormat());
+
+    // An edited question is answered as JSON again.
+    JsonObject question = client.get("/api/conversations/" + conversation).json().getJsonArray("messages").stream()
+        .map(JsonObject.class::cast).filter(m -> m.getString("role").equals("user")).reduce((a, b) -> b).orElseThrow();
+    model.answer(List.of("{\"city\": \"Bergen\"}"), false);
+    ApiClient.Reply edited = client.put("/api/conversations/" + conversation + "/messages/" + question.getString("id"),
+        new JsonObject().put("content", "Plan a trip north"));
+    assertEquals(202, edited.status(), edited.body());
+    assertEquals(new JsonObject().put("city", "Bergen"), client.awaitFinal(edited.json().getString("generationId")).getJsonObject("json"));
+    assertEquals(jsonObject, lastResponseFormat());
+
+    // The page's Retry of a failed JSON answer asks for JSON again.
+    model.answer(List.of("{\"city\": \"Tro"), false);
+    ApiClient.Reply broken = client.post("/api/conversations/" + conversation + "/retry", new JsonObject());
+    assertEquals("failed", client.awaitFinal(broken.json().getString("generationId")).getString("state"));
+    model.answer(List.of("{\"city\": \"Tromsø\"}"), false);
+    ApiClient.Reply pageRetry = client.pagePost("/c/" + conversation + "/retry", "");
+    assertTrue(pageRetry.status() < 400, pageRetry.toString());
+    assertEquals(jsonObject, lastResponseFormat());
+    JsonObject last = client.get("/api/conversations/" + conversation).json().getJsonArray("messages").stream()
+        .map(JsonObject.class::cast).reduce((a, b) -> b).orElseThrow();
+    JsonObject done = client.awaitFinal(last.getString("generationId"));
+    assertEquals(new JsonObject().put("city", "Tromsø"), done.getJsonObject("json"));
+
+    // A reload shows the saved answer as JSON (the page's tree, webroot/json-view.js).
+    String page = client.get("/c/" + conversation).body();
+    assertTrue(page.contains("data-json-generation=\"" + last.getString("generationId") + "\""), page);
+  }
+
+  @Test
+  void theWebSocketApiCarriesTheJsonEventsAndTheEndsValueAsSseDoes() throws Exception {
+    ApiClient client = app.client();
+    client.newConversation(); // the session (its cookie opens the socket)
+    io.vertx.core.http.WebSocketClient sockets = app.vertx().createWebSocketClient();
+    java.util.concurrent.LinkedBlockingQueue<JsonObject> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+    io.vertx.core.http.WebSocket ws = sockets.connect(new io.vertx.core.http.WebSocketConnectOptions()
+            .setHost("127.0.0.1").setPort(app.port()).setURI("/api/ws").addHeader("Cookie", client.cookieHeader()))
+        .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+    ws.textMessageHandler(t -> messages.add(new JsonObject(t)));
+    try {
+      // Followed live (the model writes " more" every 30 ms until stopped): each json message is
+      // the partial value of the text up to its seq.
+      model.answer(List.of("{\"story\": \"Once"), true, 30);
+      String growing = ask(client, FakeOpenAi.MODEL, new JsonObject().put("type", "json_object"));
+      ws.writeTextMessage(new JsonObject().put("subscribe", growing).put("after", 0).encode());
+      List<JsonObject> live = readUntil(messages, growing, 5);
+      assertTrue(live.stream().filter(m -> m.getString("event").equals("json")).count() >= 5);
+      client.post("/api/generations/" + growing + "/stop", new JsonObject());
+
+      // Ended: the end message is the SSE end event's data with gid and event, so it carries the value.
+      String gid = ask(client, "demo", new JsonObject().put("type", "json_schema").put("schema", SCHEMA));
+      JsonObject sseEnd = client.readAll(gid, null, null).stream().filter(SseEvent::isEnd).findFirst().orElseThrow().json();
+      ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", 0).encode());
+      List<JsonObject> all = readUntil(messages, gid, 0);
+      JsonObject end = all.get(all.size() - 1).copy();
+      assertEquals("end", end.remove("event"));
+      assertEquals(gid, end.remove("gid"));
+      assertEquals(sseEnd, end);
+      JsonObject lastJson = all.stream().filter(m -> m.getString("event").equals("json")).reduce((x, y) -> y).orElseThrow();
+      assertEquals(end.getValue("json"), lastJson.getValue("value"), "the last json message is the whole value");
+
+      // A resume after chunk N first sends the value so far, as over SSE.
+      long after = all.stream().filter(m -> m.getString("event").equals("chunk")).findFirst().orElseThrow().getLong("seq");
+      JsonObject expected = client.readAll(gid, null, after).get(0).json();
+      ws.writeTextMessage(new JsonObject().put("subscribe", gid).put("after", after).encode());
+      JsonObject first = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertNotNull(first);
+      assertEquals("json", first.getString("event"), first.encode());
+      assertEquals(expected.getLong("seq"), first.getLong("seq"));
+      assertEquals(expected.getValue("value"), first.getValue("value"));
+    } finally {
+      ws.close();
+      sockets.close();
+    }
+  }
+
+  /**
+   * A subscription's messages until its end (or, with {@code jsonWanted} > 0, until that many json
+   * messages), each json one checked against the partial value of the text so far.
+   */
+  private static List<JsonObject> readUntil(java.util.concurrent.BlockingQueue<JsonObject> messages, String gid,
+      int jsonWanted) throws Exception {
+    List<JsonObject> out = new java.util.ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    int json = 0;
+    while (true) {
+      JsonObject m = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertNotNull(m, "a message within 20 s");
+      if (!gid.equals(m.getString("gid"))) continue;
+      out.add(m);
+      String event = m.getString("event");
+      if (event.equals("chunk")) {
+        text.append(m.getString("text"));
+      } else if (event.equals("json")) {
+        json++;
+        assertEquals(PartialJsonTest.Oracle.partial(text.toString()), MAPPER.readTree(m.getValue("value").toString()),
+            "json after " + text);
+        if (json == jsonWanted) return out;
+      } else if (event.equals("end")) {
+        return out;
+      }
+    }
+  }
+
+  private static JsonObject lastResponseFormat() {
+    return new JsonObject(model.server().lastRequest("/v1/chat/completions").body()).getJsonObject("response_format");
+  }
+
+  @Test
   void anAnswerAgainstTheSchemaFailsWithTheViolations() throws Exception {
     model.answer(List.of("{\"city\": 5, ", "\"days\": 2, \"sights\": []}"), false);
     ApiClient client = app.client();

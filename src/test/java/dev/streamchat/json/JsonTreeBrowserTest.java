@@ -3,12 +3,19 @@ package dev.streamchat.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.model.FakeModelServer;
+import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.Browser;
 import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
@@ -19,29 +26,66 @@ import org.openqa.selenium.support.ui.Select;
 /**
  * In a real browser, on the chat page: webroot/json-view.js shows a JSON answer as a collapsible
  * tree that grows from the answer's json events ("checking…" meanwhile) and says at the end that
- * it is valid. (The page does not load the script yet: the test adds it as chat.html will.)
+ * it is valid; a reload shows it again, while it is written and once it has ended. A fake model
+ * writes the first part of its JSON and waits until the test has looked, then writes the rest.
  */
 class JsonTreeBrowserTest {
 
   @RegisterExtension
   static final SharedBrowser chromium = new SharedBrowser();
 
+  private static final List<String> FIRST = List.of("{\"city\": ", "\"Rome\", ", "\"days\": 3, ", "\"sights\": [\"Colos");
+  private static final List<String> REST = List.of("seum\", ", "\"Forum\"]}");
+
+  private static FakeModelServer model;
+  private static volatile CountDownLatch go = new CountDownLatch(1);
+
+  @BeforeAll
+  static void start() throws Exception {
+    model = new FakeModelServer((req, ex) -> {
+      if (req.path().startsWith("/v1/models")) {
+        ex.reply(200, "application/json", "{\"data\":[{\"id\":\"fake\"}]}");
+        return;
+      }
+      CountDownLatch gate = go;
+      ex.begin("text/event-stream");
+      for (String p : FIRST) ex.write(piece(p));
+      if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never let the answer go on");
+      for (String p : REST) ex.write(piece(p));
+      ex.write("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
+          .getBytes(StandardCharsets.UTF_8));
+      ex.end();
+    });
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    go.countDown();
+    model.close();
+  }
+
+  private static byte[] piece(String text) {
+    return ("data: " + WireStreams.openAiChunk(new WireStreams.Piece(false, text)) + "\n\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static TestServer app() throws Exception {
+    return TestServer.start(Map.of("OPENAI_BASE_URL", model.url("/v1"), "OPENAI_API_KEY", "test"));
+  }
+
   @Test
   void aJsonAnswerGrowsAsATreeAndEndsValid() throws Exception {
-    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "40"))) {
+    go = new CountDownLatch(1);
+    try (TestServer app = app()) {
       Browser browser = chromium.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
-      driver.executeScript("const s = document.createElement('script'); s.src = '/static/json-view.js';"
-          + "document.head.append(s);");
-      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> driver.executeScript("return !!window.StreamchatJson"));
       String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\"},"
           + "\"sights\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":2}},\"required\":[\"city\"]}";
-      // The answer is asked for from the page's own session, as the composer will.
+      // The answer is asked for from the page's own session, and shown in an element of the test's.
       Object gid = driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
           + "fetch('/api/conversations', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})"
           + ".then(r => r.json()).then(c => fetch('/api/conversations/' + c.id + '/messages', {method: 'POST',"
-          + " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({content: 'Plan a trip', model: 'demo',"
+          + " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({content: 'Plan a trip', model: 'openai:fake',"
           + " responseFormat: {type: 'json_schema', schema: " + schema + "}})}))"
           + ".then(r => r.json()).then(g => { const host = document.createElement('article'); host.id = 'tree-host';"
           + " document.body.append(host); StreamchatJson.attach(host, g.generationId); done(g.generationId); });");
@@ -49,8 +93,11 @@ class JsonTreeBrowserTest {
       WebElement status = driver.findElement(By.cssSelector("#tree-host .json-status"));
       assertEquals("checking…", status.getText());
       // Part of the value shows while the answer is still being written.
-      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#tree-host .json-key")).isEmpty());
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> d.findElements(By.cssSelector("#tree-host .json-key")).size() == 3);
       assertEquals("checking…", status.getText(), "still streaming when the first keys appear");
+      assertEquals("\"Colos\"", driver.findElement(By.cssSelector("#tree-host details details li")).getText(),
+          "a string in progress shows as its prefix");
+      go.countDown();
       browser.waitUpTo(Duration.ofSeconds(20)).until(d -> status.getText().equals("Valid JSON"));
       List<String> keys = driver.findElements(By.cssSelector("#tree-host .json-key")).stream().map(WebElement::getText).toList();
       assertEquals(List.of("\"city\":", "\"days\":", "\"sights\":"), keys);
@@ -65,7 +112,8 @@ class JsonTreeBrowserTest {
 
   @Test
   void theComposerAsksForJsonAndTheTreeComesBackWithAReload() throws Exception {
-    try (TestServer app = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "10"))) {
+    go = new CountDownLatch(1);
+    try (TestServer app = app()) {
       Browser browser = chromium.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
@@ -80,12 +128,22 @@ class JsonTreeBrowserTest {
       WebElement answer = driver.findElement(By.cssSelector(".msg.assistant"));
       assertEquals("running", answer.getAttribute("data-state"));
       assertEquals(answer.getAttribute("id"), "msg-" + answer.getAttribute("data-json-generation"));
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> d.findElements(By.cssSelector(".msg.assistant .json-key")).size() == 3);
+      go.countDown();
       browser.waitUpTo(Duration.ofSeconds(20)).until(d -> d.findElement(By.cssSelector(".msg.assistant .json-status"))
           .getText().equals("Valid JSON"));
-      List<String> keys = driver.findElements(By.cssSelector(".msg.assistant .json-view > .json-tree > details > ul > li > .json-key"))
-          .stream().map(WebElement::getText).toList();
-      assertEquals(List.of("\"model\":", "\"note\":", "\"streamed\":", "\"chunks\":"), keys);
+      String topKeys = ".msg.assistant .json-view > .json-tree > details > ul > li > .json-key";
+      List<String> keys = driver.findElements(By.cssSelector(topKeys)).stream().map(WebElement::getText).toList();
+      assertEquals(List.of("\"city\":", "\"days\":", "\"sights\":"), keys);
       assertEquals(1, driver.findElements(By.cssSelector(".json-view")).size(), "one tree");
+
+      // Reloaded once it has ended, the page shows the saved answer's tree from its text.
+      driver.navigate().refresh();
+      assertEquals("done", driver.findElement(By.cssSelector(".msg.assistant")).getAttribute("data-state"));
+      browser.waitUpTo(Duration.ofSeconds(10)).until(d -> d.findElement(By.cssSelector(".msg.assistant .json-status"))
+          .getText().equals("Valid JSON"));
+      assertEquals(keys, driver.findElements(By.cssSelector(topKeys)).stream().map(WebElement::getText).toList());
+      browser.screenshots("json-saved");
     }
   }
 }

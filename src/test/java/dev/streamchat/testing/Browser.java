@@ -91,6 +91,27 @@ public final class Browser implements AutoCloseable {
     Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
   }
 
+  /**
+   * Screenshots of the page as it is, for a person to look at: desktop (1280) and phone (390)
+   * widths, light and dark, under target/screenshots as {@code name-<width>-<scheme>.png}.
+   */
+  public void screenshots(String name) throws IOException {
+    Path dir = Path.of("target", "screenshots");
+    Files.createDirectories(dir);
+    for (String scheme : new String[] {"light", "dark"}) {
+      driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features",
+          java.util.List.of(java.util.Map.of("name", "prefers-color-scheme", "value", scheme))));
+      for (int width : new int[] {1280, 390}) {
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", java.util.Map.of("width", width, "height", 800,
+            "deviceScaleFactor", 1, "mobile", width < 500));
+        Files.write(dir.resolve(name + "-" + width + "-" + scheme + ".png"),
+            ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+      }
+    }
+    driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", java.util.Map.of());
+    driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("features", java.util.List.of()));
+  }
+
   @Override
   public void close() throws IOException {
     driver.quit();

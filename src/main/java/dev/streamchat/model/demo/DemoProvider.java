@@ -80,10 +80,19 @@ public final class DemoProvider implements ModelProvider {
 
   @Override
   public StreamHandle stream(ModelRequest request, StreamListener listener) {
-    int count = request.maxTokens() > 0 ? request.maxTokens() : defaultTokens;
-    List<String> tokens = request.responseFormat() != null ? DemoJson.tokens(request.responseFormat())
-        : answer(request.lastUserText(), count);
-    Run run = new Run(tokens, listener);
+    // Its text goes on for ever: the answer is cut at maxTokens (finish reason length), or at the
+    // demo's own length (stop). A JSON answer is whole unless maxTokens cuts it.
+    List<String> tokens;
+    boolean cut;
+    if (request.responseFormat() != null) {
+      List<String> whole = DemoJson.tokens(request.responseFormat());
+      cut = request.maxTokens() > 0 && request.maxTokens() < whole.size();
+      tokens = cut ? whole.subList(0, request.maxTokens()) : whole;
+    } else {
+      cut = request.maxTokens() > 0;
+      tokens = answer(request.lastUserText(), cut ? request.maxTokens() : defaultTokens);
+    }
+    Run run = new Run(tokens, cut ? FinishReason.LENGTH : FinishReason.STOP, listener);
     run.schedule(0);
     return new StreamHandle() {
       @Override
@@ -126,6 +135,7 @@ public final class DemoProvider implements ModelProvider {
   /** One answer being written: a timer that catches up with the clock on every tick. */
   private final class Run {
     private final List<String> tokens;
+    private final FinishReason finish;
     private final StreamListener listener;
     private final long startNanos = System.nanoTime();
     private int sent;
@@ -134,8 +144,9 @@ public final class DemoProvider implements ModelProvider {
     private volatile boolean paused;
     private boolean waiting;
 
-    Run(List<String> tokens, StreamListener listener) {
+    Run(List<String> tokens, FinishReason finish, StreamListener listener) {
       this.tokens = tokens;
+      this.finish = finish;
       this.listener = listener;
     }
 
@@ -154,7 +165,7 @@ public final class DemoProvider implements ModelProvider {
       while (sent < due && !cancelled && !paused) listener.onText(tokens.get(sent++));
       if (cancelled) return;
       if (sent >= tokens.size()) {
-        listener.onComplete(FinishReason.STOP, new Usage(0, tokens.size()));
+        listener.onComplete(finish, new Usage(0, tokens.size()));
         return;
       }
       double nextAtMs = sent * 1000.0 / tokensPerSecond;
