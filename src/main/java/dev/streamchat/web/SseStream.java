@@ -56,7 +56,7 @@ final class SseStream implements FeedSink {
       FeedView view) {
     Quotas.Slot slot;
     try {
-      slot = quotas.admitViewer(Sessions.owner(ctx), Viewers.of(vertx).summary(generation.id()).viewers());
+      slot = quotas.admitViewer(Sessions.owner(ctx), Viewers.of(vertx).count(generation.id()));
     } catch (Problem p) {
       ctx.fail(p);
       return;
