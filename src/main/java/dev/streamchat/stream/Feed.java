@@ -20,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * step (its last chunk sent is the one before a live event) gets the event as rendered once for
  * its view; any other sink (new, behind, or with a full write queue) catches up from the store on
  * its own, one pending task at most, and rejoins the shared rendering once in step again.
+ *
+ * <p>A feed whose last sink leaves before the end lingers a while: live events already on their
+ * way to its subscription would otherwise be dropped by the event bus (and logged as discarded),
+ * and a viewer that reconnects finds it still subscribed. It closes at once when the end has come,
+ * the last event of its address.
  */
 final class Feed {
 
@@ -27,6 +32,8 @@ final class Feed {
   /** The most text one event carries when catching up. */
   static final int MAX_EVENT_CHARS = 16 * 1024;
   private static final int PREFIX_PAGE_CHARS = 1024 * 1024;
+  /** How long a feed with no sink stays subscribed before the end. */
+  static final long LINGER_MS = 10_000;
 
   private final Feeds owner;
   private final Context context;
@@ -39,6 +46,8 @@ final class Feed {
   /** The last chunk seen live, and whether the end was. */
   private long liveSeq;
   private boolean endSeen;
+  private long lingerTimer = -1;
+  private boolean closed;
 
   /** The shared rendering of one view, positioned after chunk {@code seq}. */
   private static final class Head {
@@ -72,6 +81,10 @@ final class Feed {
   }
 
   Feeds.Subscription attach(FeedView view, FeedSink sink, long cursor) {
+    if (lingerTimer >= 0) {
+      context.owner().cancelTimer(lingerTimer);
+      lingerTimer = -1;
+    }
     Sub sub = new Sub(view, sink, Math.max(0, cursor));
     subs.add(sub);
     if (subscribed) pump(sub);
@@ -137,6 +150,10 @@ final class Feed {
   /** The end: rendered once per view for the sinks that have everything, the others catch up first. */
   private void onEnd(GenerationStatus status) {
     endSeen = true;
+    if (subs.isEmpty()) {
+      close();
+      return;
+    }
     liveSeq = Math.max(liveSeq, status.lastSeq());
     Map<FeedView, Buffer> rendered = new IdentityHashMap<>(2);
     for (Sub s : List.copyOf(subs)) {
@@ -291,10 +308,22 @@ final class Feed {
   private void leave(Sub s) {
     subs.remove(s);
     if (subs.stream().noneMatch(o -> o.view == s.view)) heads.remove(s.view);
-    if (subs.isEmpty()) {
-      consumer.unregister();
-      owner.closed(this);
+    if (!subs.isEmpty()) return;
+    if (endSeen) {
+      close();
+    } else {
+      lingerTimer = context.owner().setTimer(LINGER_MS, t -> {
+        lingerTimer = -1;
+        if (subs.isEmpty()) close();
+      });
     }
+  }
+
+  private void close() {
+    if (closed) return;
+    closed = true;
+    consumer.unregister();
+    owner.closed(this);
   }
 
   /** One sink in this feed. */

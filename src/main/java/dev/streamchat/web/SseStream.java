@@ -33,8 +33,13 @@ final class SseStream implements FeedSink {
   private boolean closed;
   private Feeds.Subscription subscription;
   private Viewers.Viewer viewer;
-  private long keepAliveTimer = -1;
-  private long lifetimeTimer = -1;
+  private SseClock clock;
+  /** When the next keep-alive and the lifetime's end are due, in {@link SseClock#now()} time. */
+  private long keepAliveDue;
+  private long lifetimeDue;
+  /** This loop's streams on its clock. */
+  SseStream prev;
+  SseStream next;
 
   private SseStream(Vertx vertx, HttpServerResponse response, Quotas.Slot viewerSlot, long lifetimeMs) {
     this.vertx = vertx;
@@ -51,7 +56,7 @@ final class SseStream implements FeedSink {
       FeedView view) {
     Quotas.Slot slot;
     try {
-      slot = quotas.admitViewer(Sessions.owner(ctx), Viewers.of(vertx).summary(generation.id()).viewers());
+      slot = quotas.admitViewer(Sessions.owner(ctx), Viewers.of(vertx).count(generation.id()));
     } catch (Problem p) {
       ctx.fail(p);
       return;
@@ -70,15 +75,26 @@ final class SseStream implements FeedSink {
     response.exceptionHandler(err -> close());
     // Send the headers now: the client knows the stream is open before the first chunk.
     write(Buffer.buffer("retry: 1000\n\n"), 0);
-    keepAliveTimer = vertx.setPeriodic(KEEP_ALIVE_MS, t -> {
-      if (!closed && !response.writeQueueFull()) write(Buffer.buffer(": keep-alive\n\n"), 0);
-    });
-    lifetimeTimer = vertx.setTimer(lifetimeMs, t -> {
-      if (closed) return;
+    long now = SseClock.now();
+    keepAliveDue = now + KEEP_ALIVE_MS;
+    lifetimeDue = now + lifetimeMs;
+    clock = SseClock.here(vertx);
+    clock.add(this);
+    subscription = Feeds.here(vertx).attach(generationId, view, this, cursor);
+  }
+
+  /** Sends a keep-alive or ends the connection when due. */
+  void tick(long now) {
+    if (closed) return;
+    if (now >= lifetimeDue) {
       close();
       response.end(": connection lifetime reached; resume after the last id\n\n");
-    });
-    subscription = Feeds.here(vertx).attach(generationId, view, this, cursor);
+      return;
+    }
+    if (now >= keepAliveDue) {
+      keepAliveDue = now + KEEP_ALIVE_MS;
+      if (!response.writeQueueFull()) write(Buffer.buffer(": keep-alive\n\n"), 0);
+    }
   }
 
   @Override
@@ -114,8 +130,7 @@ final class SseStream implements FeedSink {
     if (closed) return;
     closed = true;
     if (subscription != null) subscription.close();
-    vertx.cancelTimer(keepAliveTimer);
-    vertx.cancelTimer(lifetimeTimer);
+    if (clock != null) clock.remove(this);
     viewer.leave();
     viewerSlot.release();
   }

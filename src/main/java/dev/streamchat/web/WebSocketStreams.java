@@ -223,7 +223,7 @@ final class WebSocketStreams {
         }
         Quotas.Slot slot;
         try {
-          slot = chat.quotas().admitViewer(owner, Viewers.of(vertx).summary(gid).viewers());
+          slot = chat.quotas().admitViewer(owner, Viewers.of(vertx).count(gid));
         } catch (Problem p) {
           subscriptions.remove(id);
           s.refuse(p);

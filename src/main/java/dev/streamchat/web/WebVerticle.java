@@ -113,7 +113,11 @@ public final class WebVerticle extends VerticleBase {
         .setIdleTimeout(DEAD_CONNECTION_SECONDS)
         // HTTP/1.1 only: looking for a cleartext HTTP/2 preface, Vert.x makes a connection known
         // (to ConnectionGuard) only once bytes arrive, and a silent socket would escape the guard.
-        .setHttp2ClearTextEnabled(false);
+        .setHttp2ClearTextEnabled(false)
+        // Every response is written on its connection's event loop (handlers, feeds and their
+        // sinks run there): Vert.x then writes straight to the channel instead of through a
+        // queue of its own per connection, 4.6 KiB of heap each, idle viewers included.
+        .setStrictThreadMode(true);
     // HTTPS: HTTP/2 for browsers that offer it by ALPN (every tab's streams share one connection),
     // HTTP/1.1 for the others.
     config.tls().ifPresent(tls -> options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert())

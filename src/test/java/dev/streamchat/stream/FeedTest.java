@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.journal.Durability;
 import dev.streamchat.stream.journal.JournalOptions;
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * The feed of one generation on one event loop, against a real store, with the races of
@@ -45,9 +49,14 @@ class FeedTest {
   private Context loop;
   private long seq;
 
+  private ListAppender<ILoggingEvent> logs;
+
   @BeforeEach
   void setUp(Vertx vertx) throws Exception {
     this.vertx = vertx;
+    logs = new ListAppender<>();
+    logs.start();
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
     dir = Files.createTempDirectory("streamchat-feed");
     journal = new SegmentJournal(vertx, dir, JournalOptions.of(Durability.OS));
     store = new HoldingStore(new JournalStreamStore(journal));
@@ -58,6 +67,7 @@ class FeedTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
     journal.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
     TestServer.deleteTree(dir);
   }
@@ -170,6 +180,47 @@ class FeedTest {
     assertEquals(fast.get(0).text(), stalled.text());
   }
 
+  @Test
+  void aLiveEventOnItsWayWhenTheLastViewerLeavesIsNeitherDroppedNorLostToTheReconnect() throws Exception {
+    String id = start("g-leave-race");
+    append(id, "a", "b");
+    RecordingSink first = attach(id, 0, Views.COUNTING);
+    until(() -> first.lastSeq() == 2 && Feeds.here(vertx).settled(id));
+    List<Chunk> third = List.of(new Chunk(++seq, Chunk.Kind.TEXT, "c"));
+    await(store.append(id, third));
+    RecordingSink second = new RecordingSink();
+    call(() -> {
+      // In one task of the loop: the event is published (its delivery to the feed's subscription
+      // is queued on this loop), then the only viewer leaves and reconnects after what it had.
+      vertx.eventBus().publish(Addresses.events(id), LiveEvent.chunks(third));
+      first.subscription.close();
+      return Feeds.here(vertx).attach(id, Views.COUNTING, second, 2);
+    });
+    append(id, "d");
+    finish(id);
+    until(() -> second.ended != null);
+    assertEquals("cd", second.text(), "no gap, no duplicate");
+    assertContiguous(second);
+    assertEquals(List.of(), discarded(id), "no live event dropped by the event bus");
+  }
+
+  @Test
+  void aFeedLeftBeforeTheEndStaysSubscribedUntilTheEnd() throws Exception {
+    String id = start("g-linger");
+    append(id, "a");
+    RecordingSink only = attach(id, 0, Views.DELTAS);
+    until(() -> only.lastSeq() == 1);
+    call(() -> {
+      only.subscription.close();
+      return null;
+    });
+    append(id, "b");                          // published to the feed nobody watches now
+    assertEquals(1, call(() -> Feeds.here(vertx).open()), "subscribed still: a reconnect would reuse it");
+    finish(id);                               // the end is its address's last event
+    until(() -> Feeds.here(vertx).open() == 0);
+    assertEquals(List.of(), discarded(id));
+  }
+
   // --- helpers -------------------------------------------------------------------------------
 
   private String start(String id) throws Exception {
@@ -193,8 +244,14 @@ class FeedTest {
 
   private RecordingSink attach(String id, long cursor, FeedView view) throws Exception {
     RecordingSink sink = new RecordingSink();
-    call(() -> Feeds.here(vertx).attach(id, view, sink, cursor));
+    sink.subscription = call(() -> Feeds.here(vertx).attach(id, view, sink, cursor));
     return sink;
+  }
+
+  /** What the event bus logged as discarded for the generation's address. */
+  private List<String> discarded(String id) {
+    return logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+        .filter(m -> m.contains("Discarding") && m.contains(Addresses.events(id))).toList();
   }
 
   private <T> T call(Callable<T> task) throws Exception {
@@ -277,6 +334,7 @@ class FeedTest {
     final List<Long> seqs = new ArrayList<>();
     final StringBuilder text = new StringBuilder();
     String ended;
+    Feeds.Subscription subscription;
     boolean full;
     int drainWaits;
     Runnable onDrain;

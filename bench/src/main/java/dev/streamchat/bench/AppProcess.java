@@ -123,6 +123,11 @@ final class AppProcess implements AutoCloseable {
     return heapUsed();
   }
 
+  /** Writes the live objects by class ({@code GC.class_histogram}, itself after a full GC) to {@code file}, to say what holds the heap. */
+  void histogram(Path file) throws IOException {
+    Files.writeString(file, jcmd("GC.class_histogram"));
+  }
+
   private static long parseHeap(String info) {
     Matcher m = HEAP_USED.matcher(info);
     if (!m.find()) throw new IllegalStateException("no heap figure in: " + info);

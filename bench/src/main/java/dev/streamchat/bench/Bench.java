@@ -714,8 +714,9 @@ public final class Bench {
   }
 
   void memory(Target t) throws Exception {
-    int gens = quick ? 200 : 1000;
-    int viewers = quick ? 500 : 5000;
+    int gens = Integer.getInteger("bench.memory.generations", quick ? 200 : 1000);
+    int viewers = Integer.getInteger("bench.memory.viewers", quick ? 500 : 5000);
+    Path dir = work.resolve(t.name() + "-memory");
     // Generations stream from the fake OpenAI server at 1 token/s: an upstream connection each,
     // as in production (the demo model would add its precomputed answer).
     String slow = "tps=1 tokens=600";
@@ -725,6 +726,7 @@ public final class Bench {
       await(http.conversation(app.port, s)); // warm the code paths before the baseline
       Thread.sleep(2000);
       long base = app.heapAfterGc();
+      app.histogram(dir.resolve("histogram-0-base.txt"));
       // Each generation in its own session, as in production (a session may run only a few at once);
       // sessions and conversations first, so that the difference is the live generations alone.
       List<Http.Session> sessions = new ArrayList<>();
@@ -733,16 +735,23 @@ public final class Bench {
       List<Future<String>> made = openBounded(gens, 100, i -> http.conversation(app.port, sessions.get(i)));
       for (Future<String> f : made) convs.add(f.result());
       long withConvs = app.heapAfterGc();
-      openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), slow, model, 0));
+      app.histogram(dir.resolve("histogram-1-sessions.txt"));
+      // Per live generation is over those that started (a loaded database may refuse a few).
+      int started = (int) openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), slow, model, 0))
+          .stream().filter(Future::succeeded).count();
       Thread.sleep(2000);
       long withGens = app.heapAfterGc();
+      app.histogram(dir.resolve("histogram-2-generations.txt"));
       String conv = await(http.conversation(app.port, s));
       String gid = await(http.send(app.port, s, conv, slow, model, 0));
       Recorder rec = new Recorder(false);
-      openBounded(viewers, 200, i -> http.view(app.port, s, gid, rec, 0));
+      int watching = (int) openBounded(viewers, 200, i -> http.view(app.port, s, gid, rec, 0))
+          .stream().filter(Future::succeeded).count();
       Thread.sleep(2000);
       long withViewers = app.heapAfterGc();
-      report.memory.put(t.name(), new Report.Memory(base, gens, withConvs, withGens, viewers, withViewers));
+      app.histogram(dir.resolve("histogram-3-viewers.txt"));
+      log("memory " + t.name() + ": class histograms in " + dir);
+      report.memory.put(t.name(), new Report.Memory(base, started, withConvs, withGens, watching, withViewers));
     }
   }
 
