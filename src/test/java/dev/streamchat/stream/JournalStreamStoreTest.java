@@ -175,13 +175,14 @@ class JournalStreamStoreTest {
   void aDeleteDuringAReadOfTheSameAnswerIsNotUndoneByTheRead() throws Exception {
     SegmentJournal real = journal(dir);
     io.vertx.core.Promise<Void> gate = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<Void> read = io.vertx.core.Promise.promise();
     // The journal's reads wait at a gate, so the delete lands while a read of the answer is under way.
     dev.streamchat.stream.journal.Journal gated = new dev.streamchat.stream.journal.Journal() {
       @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
       @Override public Future<Void> append(String id, List<Chunk> chunks) { return real.append(id, chunks); }
       @Override public Future<Void> end(String id, GenerationEnd end) { return real.end(id, end); }
       @Override public Future<java.util.Optional<dev.streamchat.stream.journal.Journal.Slice>> read(String id, long after, int max) {
-        return real.read(id, after, max).compose(found -> gate.future().map(found));
+        return real.read(id, after, max).andThen(ar -> read.tryComplete()).compose(found -> gate.future().map(found));
       }
       @Override public Future<List<dev.streamchat.stream.journal.Journal.Unfinished>> recover() { return real.recover(); }
       @Override public Future<Void> delete(java.util.Collection<String> ids) { return real.delete(ids); }
@@ -194,6 +195,7 @@ class JournalStreamStoreTest {
     await(store.finish("g-4", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
         System.currentTimeMillis(), 0)));
     Future<Answer> reading = store.answer("g-4"); // as saving a just-ended answer does
+    await(read.future());                         // it has read the journal, and waits at the gate
     await(store.delete(List.of("g-4")));          // as deleting its conversation does, meanwhile
     gate.complete();
     await(reading);

@@ -169,6 +169,8 @@ public final class HttpStreamClient {
     private volatile boolean paused;
     private long firstTokenTimer = -1;
     private long idleTimer = -1;
+    /** When the last bytes came (nanoTime): the idle timer looks at it instead of being re-armed per chunk. */
+    private volatile long lastBytesAt;
 
     /**
      * The listener the parser calls: passes text on and notes that tokens flow. What the listener
@@ -251,7 +253,7 @@ public final class HttpStreamClient {
       if (paused) resp.pause();
       resp.handler(bytes -> {
         if (ended.get()) return;
-        if (sawToken) armIdle();
+        lastBytesAt = System.nanoTime();
         if (parse(() -> parser.feed(bytes)) && parser.complete()) succeed();
       });
       resp.exceptionHandler(err -> fail(cut()));
@@ -289,14 +291,28 @@ public final class HttpStreamClient {
       if (!sawToken) {
         sawToken = true;
         vertx.cancelTimer(firstTokenTimer);
-        armIdle();
+        lastBytesAt = System.nanoTime();
+        armIdle(timeouts.idleMs());
       }
     }
 
-    private void armIdle() {
+    /**
+     * Fails the stream once no bytes came for the idle timeout. One timer at a time, which on
+     * firing re-arms itself for what is left of the timeout since the last bytes, instead of a
+     * timer cancelled and set again for every chunk.
+     */
+    private void armIdle(long delayMs) {
       if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
-      idleTimer = vertx.setTimer(timeouts.idleMs(), id -> fail(Failure.of(Failure.Kind.TIMEOUT,
-          "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer.")));
+      idleTimer = vertx.setTimer(Math.max(1, delayMs), id -> {
+        if (ended.get() || paused) return;
+        long silentMs = (System.nanoTime() - lastBytesAt) / 1_000_000;
+        if (silentMs < timeouts.idleMs()) {
+          armIdle(timeouts.idleMs() - silentMs);
+        } else {
+          fail(Failure.of(Failure.Kind.TIMEOUT,
+              "The model went silent for " + seconds(timeouts.idleMs()) + " in the middle of its answer."));
+        }
+      });
     }
 
     private boolean end() {
@@ -333,7 +349,10 @@ public final class HttpStreamClient {
         if (idleTimer >= 0) vertx.cancelTimer(idleTimer);
       } else {
         r.resume();
-        if (sawToken) armIdle();
+        if (sawToken) {
+          lastBytesAt = System.nanoTime(); // the silence while paused was ours
+          armIdle(timeouts.idleMs());
+        }
       }
     }
 

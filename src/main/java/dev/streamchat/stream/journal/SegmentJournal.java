@@ -32,12 +32,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,9 +51,11 @@ import org.slf4j.LoggerFactory;
  * ({@code <dir>/<number>.seg}), shared by every generation.
  *
  * <ul>
- *   <li><b>Group commit.</b> One writer thread takes every write that is waiting, frames them into
- *       one buffer and writes it with one call (and, in {@link Durability#DISK} mode, one
- *       {@code force}); only then do their futures succeed and their chunks become readable.
+ *   <li><b>Group commit.</b> Every write that is waiting is framed into one buffer and written with
+ *       one call (and, in {@link Durability#DISK} mode, one {@code force}); only then do their
+ *       futures succeed and their chunks become readable. In {@link Durability#OS} mode an event
+ *       loop writes what it queued at the end of its turn; otherwise (and for an fsync) a writer
+ *       thread does.
  *   <li><b>Framing.</b> Each record carries its length and CRC32C, so a record torn by a crash is
  *       found and cut on {@link #recover}; a failed write is cut at once (the file is truncated back
  *       to its last whole record) and fails with {@link JournalWriteException}.
@@ -82,7 +86,16 @@ public final class SegmentJournal implements Journal {
   private final JournalOptions options;
   private final Map<String, Generation> generations = new ConcurrentHashMap<>();
   private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-  private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+  /** Ops waiting to be written, in the order they were submitted. */
+  private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
+  /** Held by whoever is writing: the writer thread, or an event loop at the end of its turn. */
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Something was queued for the writer thread since it last looked. */
+  private final AtomicBoolean writerWanted = new AtomicBoolean();
+  /** Per event loop: its end-of-turn commit is already queued. */
+  private final ThreadLocal<boolean[]> commitQueued = ThreadLocal.withInitial(() -> new boolean[1]);
+  /** The close has been written: everything after it fails. */
+  private volatile boolean stopped;
   private final ExecutorService compactor = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "streamchat-journal-compactor");
     t.setDaemon(true);
@@ -99,10 +112,12 @@ public final class SegmentJournal implements Journal {
   private final AtomicReference<Future<List<Unfinished>>> recovery = new AtomicReference<>();
   private volatile boolean recovered;
   private volatile boolean closed;
-  private Thread writer;
+  private volatile Thread writer;
 
-  // Owned by the writer thread.
+  // Guarded by the lock.
   private final Records.Writer out = new Records.Writer();
+  /** Futures to complete once the lock is released. */
+  private List<Outcome> outcomes = new ArrayList<>();
   private final List<Pending> pending = new ArrayList<>();
   private Segment active;
   private volatile long nextGenNo = 1;
@@ -193,7 +208,7 @@ public final class SegmentJournal implements Journal {
       if (!recovered) return null; // recovery failed: no writer, no files open
       compactor.awaitTermination(1, TimeUnit.MINUTES);
       Promise<Void> done = Promise.promise();
-      queue.add(new CloseOp(done));
+      enqueue(new CloseOp(done));
       done.future().toCompletionStage().toCompletableFuture().join();
       return null;
     }, false));
@@ -254,6 +269,10 @@ public final class SegmentJournal implements Journal {
   private record CloseOp(Promise<Void> promise) implements Op {
   }
 
+  /** How an op ended: written (no failure) or refused. */
+  private record Outcome(Promise<?> promise, Throwable failure) {
+  }
+
   /** An encoded write waiting for the buffer to reach the file; {@code apply} runs once it has. */
   private record Pending(Promise<Void> promise, Effect apply) {
   }
@@ -264,60 +283,126 @@ public final class SegmentJournal implements Journal {
   }
 
   /**
-   * Queues a write for the writer thread. Its future completes back on the caller's Vert.x
-   * context when it has one, so the caller's code never runs on (and never holds up) the writer.
+   * Queues a write. Its future completes on the caller's Vert.x context when it has one, so the
+   * caller's code never runs on (and never holds up) another context or the writer thread.
    */
   private Future<Void> submit(Op op) {
     Context caller = Vertx.currentContext();
     return afterRecovery(() -> {
-      queue.add(op);
       @SuppressWarnings("unchecked")
       Future<Void> written = (Future<Void>) op.promise().future();
-      if (caller == null) return written;
-      Promise<Void> there = Promise.promise();
-      written.onComplete(ar -> caller.runOnContext(v -> there.handle(ar)));
-      return there.future();
+      Future<Void> result = written;
+      if (caller != null) {
+        Promise<Void> there = Promise.promise();
+        // Written by the caller's own end-of-turn commit: no hop back, the caller is already here.
+        written.onComplete(ar -> {
+          if (Vertx.currentContext() == caller) there.handle(ar);
+          else caller.runOnContext(v -> there.handle(ar));
+        });
+        result = there.future();
+      }
+      enqueue(op);
+      return result;
     });
   }
 
+  /**
+   * Queues an op and sees that it gets written. In {@code os} mode an event loop writes what it
+   * queued itself, at the end of its current turn: every append of that turn in one write, and no
+   * hand-off to the writer thread and back before the chunks can be published (a write to the
+   * page cache costs microseconds). In {@code disk} mode, and for callers that are not event loops,
+   * the writer thread does it, so no event loop ever waits for an fsync.
+   */
+  private void enqueue(Op op) {
+    queue.add(op);
+    if (stopped) {
+      commit(); // closed meanwhile: fails what is left
+      return;
+    }
+    Context here = Vertx.currentContext();
+    if (options.durability() == Durability.OS && here != null && here.isEventLoopContext()) {
+      boolean[] queued = commitQueued.get();
+      if (!queued[0]) {
+        queued[0] = true;
+        here.runOnContext(v -> {
+          queued[0] = false;
+          commit();
+        });
+      }
+    } else if (!writerWanted.getAndSet(true)) {
+      LockSupport.unpark(writer);
+    }
+  }
+
   private void runWriter() {
-    List<Op> batch = new ArrayList<>();
-    while (true) {
+    while (!stopped) {
+      if (writerWanted.getAndSet(false)) {
+        commit();
+      } else {
+        LockSupport.park(this);
+        Thread.interrupted(); // only the close ends the writer
+      }
+    }
+  }
+
+  /**
+   * Writes everything queued (group commit): whoever finds the lock free writes for everyone, and
+   * whoever finds it held leaves its ops to the holder, which looks at the queue again after it
+   * lets go. Futures complete after the lock is released.
+   */
+  private void commit() {
+    while (!queue.isEmpty() && lock.tryLock()) {
+      List<Outcome> done;
       try {
-        batch.add(queue.take());
-      } catch (InterruptedException e) {
-        continue; // only CloseOp ends the writer
+        writeQueued();
+        done = outcomes;
+        outcomes = new ArrayList<>();
+      } finally {
+        lock.unlock();
       }
-      queue.drainTo(batch, MAX_BATCH - 1);
-      boolean stop = false;
-      for (Op op : batch) {
-        if (stop) {
-          op.promise().tryFail(new IllegalStateException("journal closed"));
-        } else if (op instanceof RollOp r) {
-          flushSafely();
-          rollForCompaction(r);
-        } else if (op instanceof CloseOp c) {
-          flushSafely();
-          c.promise().complete();
-          stop = true;
-        } else {
-          int mark = out.len;
-          try {
-            encode(op);
-          } catch (RuntimeException e) {
-            out.truncate(mark); // nothing of a refused op is written
-            op.promise().tryFail(e);
-          }
-          if (out.len >= MAX_BATCH_BYTES) flushSafely();
-        }
-      }
-      flushSafely();
-      batch.clear();
-      if (stop) {
+      settle(done);
+    }
+  }
+
+  /** Takes one batch off the queue and writes it; under the lock. */
+  private void writeQueued() {
+    List<Op> batch = new ArrayList<>();
+    Op next;
+    while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) batch.add(next);
+    for (Op op : batch) {
+      if (stopped) {
+        outcomes.add(new Outcome(op.promise(), new IllegalStateException("journal closed")));
+      } else if (op instanceof RollOp r) {
+        flushSafely();
+        rollForCompaction(r);
+      } else if (op instanceof CloseOp c) {
+        flushSafely();
         closeFiles();
-        Op left;
-        while ((left = queue.poll()) != null) left.promise().tryFail(new IllegalStateException("journal closed"));
-        return;
+        stopped = true;
+        LockSupport.unpark(writer); // it ends
+        outcomes.add(new Outcome(c.promise(), null));
+      } else {
+        int mark = out.len;
+        try {
+          encode(op);
+        } catch (RuntimeException e) {
+          out.truncate(mark); // nothing of a refused op is written
+          outcomes.add(new Outcome(op.promise(), e));
+        }
+        if (out.len >= MAX_BATCH_BYTES) flushSafely();
+      }
+    }
+    flushSafely();
+  }
+
+  /** Completes the futures of what was written (or refused), outside the lock. */
+  private static void settle(List<Outcome> done) {
+    for (Outcome o : done) {
+      try {
+        if (o.failure() == null) o.promise().tryComplete();
+        else o.promise().tryFail(o.failure());
+      } catch (RuntimeException e) {
+        LOG.error("a journal caller failed on its result", e); // the others still get theirs
       }
     }
   }
@@ -350,7 +435,7 @@ public final class SegmentJournal implements Journal {
     } catch (RuntimeException e) {
       // A fault of the journal's own: fail what waited rather than lose the writer thread.
       LOG.error("journal writer fault", e);
-      for (Pending p : pending) p.promise().tryFail(e);
+      for (Pending p : pending) outcomes.add(new Outcome(p.promise(), e));
       pending.clear();
       out.reset();
     }
@@ -526,13 +611,13 @@ public final class SegmentJournal implements Journal {
           new JournalWriteException("the journal could not write to " + dir + ": " + reason(e), e);
       LOG.warn("journal write of {} record(s) failed, cut back to the last whole record: {}", batch.size(), reason(e));
       out.reset();
-      for (Pending p : batch) p.promise().tryFail(failure);
+      for (Pending p : batch) outcomes.add(new Outcome(p.promise(), failure));
       return;
     }
     out.reset();
     for (Pending p : batch) p.apply().apply(base);
     maybeCompact(); // decided before the writers hear back, so what they see next includes it
-    for (Pending p : batch) p.promise().tryComplete();
+    for (Pending p : batch) outcomes.add(new Outcome(p.promise(), null));
   }
 
   /** Truncates a segment back to its last whole record after a failed write. */
@@ -847,7 +932,7 @@ public final class SegmentJournal implements Journal {
   private void compactNow() throws IOException {
     if (closed) return;
     Promise<Long> rolled = Promise.promise();
-    queue.add(new RollOp(rolled));
+    enqueue(new RollOp(rolled));
     long sealed = rolled.future().toCompletionStage().toCompletableFuture().join();
     long outNo = sealed + 1;
     List<Segment> inputs = List.copyOf(segments.headMap(sealed, true).values());

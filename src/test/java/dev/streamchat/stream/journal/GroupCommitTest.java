@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.stream.Chunk;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,12 +16,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * Appends that arrive while a write is under way go out together in the next single write (and,
  * in disk mode, one force); an append's future succeeds only once its bytes are durable. The
- * writer is held at a gate so the grouping is forced, not hoped for.
+ * writer is held at a gate so the grouping is forced, not hoped for. In os mode the appends of one
+ * event-loop turn go out in one write at its end; in disk mode no event loop waits for a force.
  */
 class GroupCommitTest extends VertxJournalTest {
   private static final int GENERATIONS = 40;
@@ -88,6 +93,76 @@ class GroupCommitTest extends VertxJournalTest {
       }
       for (String id : ids) assertEquals(written.get(id), Journals.readAll(j, id, 0, 1000));
     } finally {
+      await(j.close());
+      Journals.deleteTree(dir);
+    }
+  }
+
+  @Test
+  void theAppendsOfOneEventLoopTurnGoOutInOneWriteAndCompleteOnThatLoop() throws Exception {
+    Path dir = Files.createTempDirectory("journal-turn");
+    SegmentJournal j = Journals.open(vertx, dir, JournalOptions.of(Durability.OS));
+    try {
+      List<String> ids = new ArrayList<>();
+      for (int g = 0; g < GENERATIONS; g++) {
+        ids.add("g" + g);
+        await(j.start(Journals.info("g" + g)));
+      }
+      Random random = new Random(5);
+      Map<String, List<Chunk>> written = new ConcurrentHashMap<>();
+      Context loop = vertx.getOrCreateContext();
+      for (int round = 0; round < ROUNDS; round++) {
+        long writesBefore = j.stats().writeCalls();
+        long seq = round + 1L;
+        Promise<List<Future<Void>>> appended = Promise.promise();
+        Map<String, Thread> completedOn = new ConcurrentHashMap<>();
+        Thread[] loopThread = new Thread[1];
+        boolean[] doneInTurn = new boolean[1];
+        loop.runOnContext(v -> {
+          loopThread[0] = Thread.currentThread();
+          List<Future<Void>> futures = new ArrayList<>();
+          for (String id : ids) {
+            List<Chunk> chunks = Journals.chunks(random, seq, 1);
+            written.computeIfAbsent(id, k -> new ArrayList<>()).addAll(chunks);
+            futures.add(j.append(id, chunks).onSuccess(ok -> completedOn.put(id, Thread.currentThread())));
+          }
+          doneInTurn[0] = futures.stream().anyMatch(Future::isComplete);
+          appended.complete(futures);
+        });
+        for (Future<Void> f : await(appended.future())) await(f);
+        assertFalse(doneInTurn[0], "written at the end of the turn, not during it");
+        assertEquals(1L, j.stats().writeCalls() - writesBefore, "every append of the turn in one write");
+        for (String id : ids) assertEquals(loopThread[0], completedOn.get(id), id + " hears back on its own loop");
+      }
+      for (String id : ids) assertEquals(written.get(id), Journals.readAll(j, id, 0, 1000));
+    } finally {
+      await(j.close());
+      Journals.deleteTree(dir);
+    }
+  }
+
+  @Test
+  void inDiskModeAnEventLoopThatAppendedDoesNotWaitForTheForce() throws Exception {
+    Path dir = Files.createTempDirectory("journal-force-off-loop");
+    HookedChannels io = new HookedChannels();
+    SegmentJournal j = Journals.open(vertx, dir, JournalOptions.of(Durability.DISK).withChannels(io));
+    try {
+      await(j.start(Journals.info("g")));
+      io.forceGate = new CountDownLatch(1);
+      Context loop = vertx.getOrCreateContext();
+      Promise<Future<Void>> appended = Promise.promise();
+      loop.runOnContext(v -> appended.complete(j.append("g", List.of(new Chunk(1, Chunk.Kind.TEXT, "held")))));
+      Future<Void> append = await(appended.future());
+      // The force is held at its gate; the loop that appended goes on running other work.
+      CountDownLatch ran = new CountDownLatch(1);
+      loop.runOnContext(v -> ran.countDown());
+      assertTrue(ran.await(10, TimeUnit.SECONDS), "the event loop is not held up by the force");
+      assertFalse(append.isComplete(), "not durable, so not done, while the force is held");
+      io.forceGate.countDown();
+      await(append);
+      assertEquals(List.of(new Chunk(1, Chunk.Kind.TEXT, "held")), Journals.readAll(j, "g", 0, 1000));
+    } finally {
+      io.forceGate.countDown();
       await(j.close());
       Journals.deleteTree(dir);
     }
