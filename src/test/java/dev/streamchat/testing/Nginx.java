@@ -58,7 +58,7 @@ public final class Nginx implements AutoCloseable {
               proxy_set_header X-Forwarded-For $remote_addr;
               proxy_buffering off;
               proxy_read_timeout 1h;
-              proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+              proxy_next_upstream error timeout http_502 http_503;
               proxy_connect_timeout 2s;
             }
           }
