@@ -38,6 +38,8 @@ public final class GenerationWorker extends VerticleBase {
 
   /** Failure code of a start request naming a model nobody serves. */
   static final int UNKNOWN_MODEL = 400;
+  /** Why a start request is refused while the worker stops. */
+  public static final String SHUTTING_DOWN = "The server is shutting down; please send again.";
   /** Failure code of a start request whose log could not be opened. */
   static final int NOT_STORED = 503;
 
@@ -109,7 +111,7 @@ public final class GenerationWorker extends VerticleBase {
     GenerationRequest req = msg.body();
     GenerationInfo info = req.info();
     if (stopping) {
-      msg.fail(NOT_STORED, "The server is shutting down; please send again.");
+      msg.fail(NOT_STORED, SHUTTING_DOWN);
       return;
     }
     var resolved = models.resolve(info.model());

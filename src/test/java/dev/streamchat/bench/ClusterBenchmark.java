@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>the time from {@code kill -9} of the instance writing an answer to the answer continuing
  *       for its viewer on another instance (a child process is killed).</li>
  * </ol>
- * Instances 1 and 2 run in this JVM; the killed one in a process of its own.
+ * The instances measured run in this JVM; the killed one in a process of its own. Figures are in
+ * BENCHMARKS.md, "Several instances".
  * Run: {@code mvn -q test-compile && java -cp target/test-classes:target/classes:$(cat cp.txt)
  * dev.streamchat.bench.ClusterBenchmark [answers] [concurrent] [kills]} (cp.txt from
  * {@code mvn dependency:build-classpath -Dmdep.outputFile=cp.txt}).
@@ -43,7 +44,8 @@ public final class ClusterBenchmark {
     try (TestDatabase db = TestDatabase.of("postgresql"); TestRedis redis = TestRedis.machine()) {
       Map<String, String> env = db.env(redis.env(Map.of("STREAMCHAT_DEMO_TPS", "100",
           "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "1000", "STREAMCHAT_MESSAGES_PER_MINUTE", "100000",
-          "STREAMCHAT_MAX_GENERATIONS", "1000")));
+          "STREAMCHAT_MAX_GENERATIONS", "1000", "STREAMCHAT_DB_CONNECT_TIMEOUT_MS", "20000",
+          "STREAMCHAT_DB_QUERY_TIMEOUT_MS", "20000")));
       try (TestServer first = TestServer.instance(env); TestServer second = TestServer.instance(env)) {
         addedLatency(first, second, answers);
         killToContinue(env, second, kills);

@@ -2,6 +2,7 @@ package dev.streamchat.stream.redis;
 
 import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.GenerationStatus;
+import dev.streamchat.stream.GenerationWorker;
 import dev.streamchat.stream.Generations;
 import io.vertx.core.Future;
 import java.util.function.Consumer;
@@ -39,6 +40,11 @@ public final class Takeovers implements Consumer<GenerationStatus> {
             : store.answer(id).compose(soFar -> local.start(asked.continuing(soFar))))
         .onSuccess(started -> LOG.info("generation {}: continued here after chunk {}", id, claimed.lastSeq()))
         .onFailure(err -> {
+          if (GenerationWorker.SHUTTING_DOWN.equals(err.getMessage())) {
+            // Still listed as this instance's: another claims it once this one's lease is gone.
+            LOG.info("generation {}: claimed while this instance stops; left for another", id);
+            return;
+          }
           LOG.warn("generation {}: cannot be continued here ({}); it ends interrupted", id, err.getMessage());
           store.interrupt(id, GenerationRequest.CANNOT_CONTINUE).onComplete(ar -> {
             if (ar.succeeded() && ar.result() != null) onInterrupted.accept(ar.result());
