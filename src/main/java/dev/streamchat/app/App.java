@@ -52,6 +52,7 @@ import dev.streamchat.stream.redis.RedisLive;
 import dev.streamchat.stream.redis.RedisMessageWindow;
 import dev.streamchat.stream.redis.RedisStreamStore;
 import dev.streamchat.stream.redis.SharedSecrets;
+import dev.streamchat.stream.redis.Takeovers;
 import dev.streamchat.web.WebVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -89,6 +90,7 @@ public final class App extends VerticleBase {
   private Redis redis;
   private RedisStreamStore redisStore;
   private RedisLive live;
+  private GenerationWorker worker;
   private LlamaProvider gguf;
   private Telemetry telemetry;
   private FilterMetrics filterMetrics;
@@ -156,9 +158,8 @@ public final class App extends VerticleBase {
     LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
     RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
     redisStore = store;
-    // An instance that died (no lease) leaves answers running: another ends them and saves them.
-    store.onTakenOver(status -> streams.answer(status.id()).compose(this::saveAnswer)
-        .onFailure(err -> LOG.error("generation {}: could not read its answer to save it", status.id(), err)));
+    // One that says it shut down has its answers claimed at once, not at the next look.
+    live.onInstanceGone(store::lookNow);
     store.watch(vertx, 1_000);
     // Ended logs expire in Redis; their answers are in the database.
     return new ArchivedAnswers(store, chats);
@@ -260,9 +261,10 @@ public final class App extends VerticleBase {
   }
 
   private Future<?> deploy(ModelRegistry models, Shared shared) {
-    Generations generations = new BusGenerations(vertx, streams);
+    Generations local = new BusGenerations(vertx, streams);
+    Generations generations = local;
     if (redis != null) {
-      generations = new ClusterGenerations(vertx, generations, redisStore, redis,
+      generations = new ClusterGenerations(vertx, local, redisStore, redis,
           new RedisKeys(config.cluster().get().prefix()));
     }
     Feeds.install(vertx, streams);
@@ -300,9 +302,13 @@ public final class App extends VerticleBase {
     // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
     // the journal writer (which pauses a model's stream while the journal is behind).
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-    return accounts.start().compose(v -> vertx.deployVerticle(new GenerationWorker(streams, models,
-            config.maxAnswerTokens(), config.maxAnswerBytes(), stages, cores, this::ended),
+    worker = new GenerationWorker(streams, models, config.maxAnswerTokens(), config.maxAnswerBytes(), stages, cores,
+        this::ended);
+    return accounts.start().compose(v -> vertx.deployVerticle(worker,
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
+        // Now generations can run here: those of instances that stopped (and this one's last process) go on here.
+        .compose(id -> redisStore == null ? Future.succeededFuture(id)
+            : redisStore.takeOrphans(new Takeovers(redisStore, local, this::ended)).map(id))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops, accounts, shared.csrfKey());
           firstWeb.compareAndSet(null, web);
@@ -322,11 +328,14 @@ public final class App extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // One of a service leaves its running answers to the others (text so far stored) before its
+    // lease goes with the store; alone, the worker's own stop has ended them interrupted.
+    Future<?> handedOver = redisStore == null || worker == null ? Future.succeededFuture() : worker.handOver();
     // The model goes first: its generation thread may still be writing to the stream store.
-    Future<?> model = gguf == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+    Future<?> model = handedOver.eventually(() -> gguf == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       gguf.close();
       return null;
-    });
+    }));
     return model.eventually(() -> live == null ? Future.succeededFuture() : live.close())
         .eventually(() -> streams == null ? Future.succeededFuture() : streams.close())
         .eventually(() -> accounts == null ? Future.succeededFuture() : accounts.close())

@@ -86,6 +86,21 @@ final class ArchivedAnswers implements StreamStore {
   }
 
   @Override
+  public Future<Void> resume(String id) {
+    return live.resume(id);
+  }
+
+  @Override
+  public boolean handsOver() {
+    return live.handsOver();
+  }
+
+  @Override
+  public Future<Void> handOver(String id) {
+    return live.handOver(id);
+  }
+
+  @Override
   public Future<Long> append(String id, List<Chunk> chunks) {
     return live.append(id, chunks);
   }

@@ -23,8 +23,7 @@ public final class ChatService {
 
   public static final String DEFAULT_TITLE = "New chat";
   /** What Continue asks the model after its partial answer. */
-  static final String CONTINUE_INSTRUCTION = "Your previous answer was cut off. Continue it exactly "
-      + "where it stopped, without repeating anything and without comment.";
+  static final String CONTINUE_INSTRUCTION = GenerationRequest.CONTINUE_INSTRUCTION;
   private static final int TITLE_CHARS = 60;
   private static final int MAX_TITLE_CHARS = 200;
 

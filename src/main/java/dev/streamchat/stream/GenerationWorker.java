@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * one of {@code lanes} event-loop contexts, taken in turn, so every core carries some. Nothing
  * there blocks: the journal is written off the loop, and the journal writer pauses the model's
  * stream while the journal is behind.
+ *
+ * <p>A request with a {@link GenerationRequest.Resume} carries on a generation taken over from an
+ * instance that stopped: its log is taken up where it stands. When the worker stops, an instance
+ * of a service hands its running generations over (another instance continues them); alone, it
+ * ends them interrupted.
  */
 public final class GenerationWorker extends VerticleBase {
 
@@ -33,6 +38,8 @@ public final class GenerationWorker extends VerticleBase {
 
   /** Failure code of a start request naming a model nobody serves. */
   static final int UNKNOWN_MODEL = 400;
+  /** Why a start request is refused while the worker stops. */
+  public static final String SHUTTING_DOWN = "The server is shutting down; please send again.";
   /** Failure code of a start request whose log could not be opened. */
   static final int NOT_STORED = 503;
 
@@ -45,6 +52,8 @@ public final class GenerationWorker extends VerticleBase {
   private final int laneCount;
   private final List<Context> lanes = new CopyOnWriteArrayList<>();
   private final AtomicInteger nextLane = new AtomicInteger();
+  private volatile boolean stopping;
+  private Future<?> handedOver;
 
   /**
    * {@code maxTokens} and {@code maxAnswerBytes} bound every answer; {@code stages} sit between
@@ -70,6 +79,8 @@ public final class GenerationWorker extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (store.handsOver()) return handOver();
+    stopping = true;
     List<Future<GenerationStatus>> ends = new ArrayList<>();
     for (JournalWriter w : running.values()) {
       w.stop(GenerationState.INTERRUPTED, "The server was shut down while this answer was being written.");
@@ -78,15 +89,38 @@ public final class GenerationWorker extends VerticleBase {
     return Future.join(ends);
   }
 
+  /**
+   * Takes no new generation and leaves each running one to another instance of the service, once
+   * its text so far is in the store. Called at shutdown (once; later calls get the same future).
+   */
+  public synchronized Future<?> handOver() {
+    if (handedOver != null) return handedOver;
+    stopping = true;
+    List<Future<Void>> left = new ArrayList<>();
+    running.forEach((id, w) -> left.add(w.handOver().compose(handed -> {
+      if (!handed) return Future.succeededFuture();
+      running.remove(id);
+      LOG.info("generation {} handed over: its text so far is stored; another instance continues it", id);
+      return store.handOver(id);
+    })));
+    handedOver = Future.join(left);
+    return handedOver;
+  }
+
   private void onStart(Message<GenerationRequest> msg) {
     GenerationRequest req = msg.body();
     GenerationInfo info = req.info();
+    if (stopping) {
+      msg.fail(NOT_STORED, SHUTTING_DOWN);
+      return;
+    }
     var resolved = models.resolve(info.model());
     if (resolved.isEmpty()) {
       msg.fail(UNKNOWN_MODEL, "unknown model: " + info.model());
       return;
     }
-    store.start(info).onComplete(started -> {
+    Future<Void> opened = req.resume() == null ? store.start(info) : store.resume(info.id());
+    opened.onComplete(started -> {
       if (started.failed()) {
         LOG.error("generation {}: cannot open its stream log: {}", info.id(), started.cause().toString());
         msg.fail(NOT_STORED, JournalWriter.diskFull(started.cause()) ? JournalWriter.DISK_FULL : JournalWriter.NOT_STORED);
@@ -107,7 +141,12 @@ public final class GenerationWorker extends VerticleBase {
             status.ttftMs(), status.error() == null ? "" : ", error: " + status.error());
         onEnded.accept(status);
       });
-      LOG.info("generation {} started: model {}, conversation {}", info.id(), info.model(), info.conversationId());
+      if (req.resume() == null) {
+        LOG.info("generation {} started: model {}, conversation {}", info.id(), info.model(), info.conversationId());
+      } else {
+        LOG.info("generation {} taken over: continues after chunk {}, model {}", info.id(), req.resume().afterSeq(),
+            info.model());
+      }
       ModelRequest request = new ModelRequest(resolved.get().model().upstreamName(), req.messages(), req.maxTokens(),
           info.responseFormat());
       lane.runOnContext(v -> {

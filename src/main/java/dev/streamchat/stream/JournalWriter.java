@@ -27,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * some is held, once it has been for {@value #HELD_SHOWN_AFTER_MS} ms (a token held for a moment is
  * no news), and that it is no longer held once the text released by then is published.
  *
+ * <p>A generation taken over from another instance continues its log after the last chunk there;
+ * should its model fail before adding anything, the answer ends {@code interrupted} as it stood.
+ * At shutdown an instance of a service may hand its generations over: the model is stopped, what
+ * reached the writer is appended, and no end is written (another instance carries the log on).
+ *
  * <p>An append that fails (a full disk) ends the answer failed with a message that says so, stops
  * the model, and still publishes the end, so viewers, the quota slot and the admin page are freed.
  */
@@ -49,8 +54,11 @@ final class JournalWriter implements StreamListener {
   /** The process's text held by writers and not yet durable (admission reads it). */
   private final LongAdder backlog;
   private final Promise<GenerationStatus> ended = Promise.promise();
+  private final GenerationRequest.Resume resume;
+  /** Set when handing over: completes once what reached the writer is appended. */
+  private Promise<Boolean> handedOver;
   private final List<Chunk> pending = new ArrayList<>();
-  private long nextSeq = 1;
+  private long nextSeq;
   private long durableSeq;
   private long pendingChars;
   private boolean paused;
@@ -64,7 +72,11 @@ final class JournalWriter implements StreamListener {
   private long releasedUpTo;
   private long holdTimer = -1;
 
-  JournalWriter(Context context, StreamStore store, GenerationInfo info, Upstream upstream) {
+  JournalWriter(Context context, StreamStore store, GenerationInfo info, Upstream upstream,
+      GenerationRequest.Resume resume) {
+    this.resume = resume;
+    this.nextSeq = resume == null ? 1 : resume.afterSeq() + 1;
+    this.durableSeq = nextSeq - 1;
     this.context = context;
     this.store = store;
     this.bus = context.owner().eventBus();
@@ -97,7 +109,12 @@ final class JournalWriter implements StreamListener {
 
   @Override
   public void onFailure(Failure failure) {
-    onContext(() -> end(GenerationState.FAILED, failure.message(), null, Usage.UNKNOWN));
+    onContext(() -> {
+      boolean nothingAdded = resume != null && nextSeq == resume.afterSeq() + 1;
+      if (nothingAdded) LOG.warn("generation {}: the model could not continue it: {}", id, failure.message());
+      if (nothingAdded) end(GenerationState.INTERRUPTED, GenerationRequest.CANNOT_CONTINUE, null, Usage.UNKNOWN);
+      else end(GenerationState.FAILED, failure.message(), null, Usage.UNKNOWN);
+    });
   }
 
   @Override
@@ -114,8 +131,27 @@ final class JournalWriter implements StreamListener {
     });
   }
 
+  /**
+   * Stops the model and appends what has reached the writer, writing no end; the future holds
+   * true then, or false when the answer had already ended here (its end is written as usual).
+   */
+  Future<Boolean> handOver() {
+    Promise<Boolean> done = Promise.promise();
+    onContext(() -> {
+      if (end != null || handedOver != null) {
+        done.complete(false);
+        return;
+      }
+      handedOver = Promise.promise();
+      handedOver.future().onComplete(done);
+      upstream.cancel();
+      flush();
+    });
+    return done.future();
+  }
+
   private void add(Chunk.Kind kind, String text) {
-    if (end != null || text.isEmpty()) return;
+    if (end != null || handedOver != null || text.isEmpty()) return;
     pending.add(new Chunk(nextSeq++, kind, text));
     pendingChars += text.length();
     backlog.add(text.length());
@@ -165,7 +201,7 @@ final class JournalWriter implements StreamListener {
   }
 
   private void end(GenerationState state, String error, FinishReason reason, Usage usage) {
-    if (end != null) return;
+    if (end != null || handedOver != null) return;
     end = new GenerationEnd(state, error, reason, usage, System.currentTimeMillis(), 0);
     flush();
   }
@@ -173,7 +209,8 @@ final class JournalWriter implements StreamListener {
   private void flush() {
     if (writing || finishing) return;
     if (pending.isEmpty()) {
-      if (end != null) finish();
+      if (handedOver != null) handedOver.tryComplete(true);
+      else if (end != null) finish();
       return;
     }
     List<Chunk> batch = List.copyOf(pending);
@@ -201,10 +238,15 @@ final class JournalWriter implements StreamListener {
 
   private void notStored(Throwable cause) {
     LOG.error("generation {}: its stream log could not be written: {}", id, cause.toString());
-    upstream.cancel();
     backlog.add(-pendingChars);
     pending.clear();
     pendingChars = 0;
+    if (handedOver != null) {
+      // What was not written the next instance asks the model for again.
+      handedOver.tryComplete(true);
+      return;
+    }
+    upstream.cancel();
     end = new GenerationEnd(GenerationState.FAILED, diskFull(cause) ? DISK_FULL : NOT_STORED, null, Usage.UNKNOWN,
         System.currentTimeMillis(), 0);
     finish();

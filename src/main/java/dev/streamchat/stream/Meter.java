@@ -29,6 +29,12 @@ final class Meter implements StreamListener {
     this.maxBytes = maxBytes;
   }
 
+  /** Counts what a taken-over log already holds toward the bounds. */
+  void alreadyWritten(long pieces, long utf8Bytes) {
+    tokens += pieces;
+    bytes += utf8Bytes;
+  }
+
   @Override
   public void onText(String text) {
     String kept = admit(text);

@@ -34,11 +34,12 @@ final class Pipeline {
   static Pipeline assemble(GenerationRequest request, Context context, StreamStore store, List<PipelineStage> stages,
       Bounds bounds) {
     Control upstream = new Control();
-    JournalWriter writer = new JournalWriter(context, store, request.info(), upstream);
+    JournalWriter writer = new JournalWriter(context, store, request.info(), upstream, request.resume());
     StreamListener next = writer;
     for (int i = stages.size() - 1; i >= 0; i--) next = stages.get(i).wrap(request, next, upstream);
     int maxTokens = request.maxTokens() > 0 ? Math.min(request.maxTokens(), bounds.maxTokens()) : bounds.maxTokens();
     Meter meter = new Meter(next, upstream, maxTokens, bounds.maxBytes());
+    if (request.resume() != null) meter.alreadyWritten(request.resume().afterSeq(), request.resume().bytes());
     return new Pipeline(new OnContext(context, meter), writer, upstream);
   }
 

@@ -22,6 +22,28 @@ public interface StreamStore {
    */
   Future<Long> append(String generationId, List<Chunk> chunks);
 
+  /**
+   * Takes up, in this process, the log of a running generation another process wrote (and this
+   * one has claimed), so appends continue after its last chunk. Only a store shared by the
+   * instances of a service can.
+   */
+  default Future<Void> resume(String generationId) {
+    return Future.failedFuture(new IllegalStateException("this store cannot take a generation over"));
+  }
+
+  /** True when this process may leave its running generations to another instance at shutdown. */
+  default boolean handsOver() {
+    return false;
+  }
+
+  /**
+   * Leaves a running generation, whose text so far is written, for another instance to carry on
+   * (at shutdown; see {@link #handsOver()}): this process writes no more of it.
+   */
+  default Future<Void> handOver(String generationId) {
+    return Future.failedFuture(new IllegalStateException("this store cannot hand a generation over"));
+  }
+
   /** Ends the log with its end record; the future holds the final status. */
   Future<GenerationStatus> finish(String generationId, GenerationEnd end);
 

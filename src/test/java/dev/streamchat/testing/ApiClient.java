@@ -29,11 +29,12 @@ public final class ApiClient {
   }
 
   private final String base;
-  private final CookieManager cookies = new CookieManager();
+  private final CookieManager cookies;
   private final HttpClient http;
 
   ApiClient(String base) {
     this.base = base;
+    this.cookies = new CookieManager();
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .cookieHandler(cookies).connectTimeout(Duration.ofSeconds(5)).build();
   }
@@ -45,12 +46,13 @@ public final class ApiClient {
 
   /** The same session (cookie jar) talking to another server, e.g. one restarted on the same data. */
   public ApiClient at(String newBase) {
-    return new ApiClient(newBase, http);
+    return new ApiClient(newBase, http, cookies);
   }
 
-  private ApiClient(String base, HttpClient http) {
+  private ApiClient(String base, HttpClient http, CookieManager cookies) {
     this.base = base;
     this.http = http;
+    this.cookies = cookies;
   }
 
   public Reply get(String path) {

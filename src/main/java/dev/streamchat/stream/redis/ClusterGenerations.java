@@ -11,6 +11,8 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import java.util.Collection;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link Generations} of one instance of a service: started here, looked up in Redis, and
@@ -19,6 +21,7 @@ import java.util.List;
  */
 public final class ClusterGenerations implements Generations {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterGenerations.class);
   private static final long STOP_POLL_MS = 100;
   private static final long STOP_WAIT_MS = 10_000;
 
@@ -36,9 +39,16 @@ public final class ClusterGenerations implements Generations {
     this.keys = keys;
   }
 
+  /**
+   * Starts it here, having kept what its model is asked, so another instance can continue it
+   * should this one stop (without that, it would end interrupted there).
+   */
   @Override
   public Future<String> start(GenerationRequest request) {
-    return local.start(request);
+    return store.remember(request)
+        .onFailure(err -> LOG.warn("generation {}: its request could not be kept: {}", request.info().id(), err.toString()))
+        .otherwiseEmpty()
+        .compose(kept -> local.start(request));
   }
 
   @Override

@@ -15,6 +15,11 @@ public record RedisKeys(String prefix) {
     return prefix + ":{" + generationId + "}:log";
   }
 
+  /** What a generation's model was asked (its turns and length bound), so another instance can continue it. */
+  String request(String generationId) {
+    return prefix + ":{" + generationId + "}:request";
+  }
+
   /** The set of generations an instance is writing. */
   String running(String instance) {
     return prefix + ":instance:{" + instance + "}:running";

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * What this instance hears from the others over Redis pub/sub, on one connection of its own: the
  * live events of generations written elsewhere, republished on the local event bus where feeds
  * listen for them (the instance's own it has published there itself), and the ids of the
- * generations it writes that someone asked to stop. The subscription is made before the instance
- * serves anything, so a feed registered on the local bus misses nothing published after it.
+ * generations it writes that someone asked to stop, and word that another instance has shut down.
+ * The subscription is made before the instance serves anything, so a feed registered on the local
+ * bus misses nothing published after it.
  * A lost connection is made again, once a second.
  */
 public final class RedisLive {
@@ -40,6 +41,7 @@ public final class RedisLive {
   private RedisConnection connection;
   private boolean closed;
   private volatile boolean subscribed;
+  private Runnable onInstanceGone = () -> { };
 
   public RedisLive(Vertx vertx, RedisOptions options, RedisKeys keys, String instance) {
     this.vertx = vertx;
@@ -101,8 +103,17 @@ public final class RedisLive {
     }
   }
 
+  /** Called when another instance says it has shut down (what it wrote is to be claimed now). */
+  public void onInstanceGone(Runnable handler) {
+    this.onInstanceGone = handler;
+  }
+
   private void onEvent(JsonObject event) {
     if (instance.equals(event.getString("i"))) return;
+    if (event.getBoolean("gone", false)) {
+      onInstanceGone.run();
+      return;
+    }
     String gid = event.getString("g");
     LiveEvent live;
     JsonObject end = event.getJsonObject("end");

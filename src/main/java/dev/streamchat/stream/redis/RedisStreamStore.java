@@ -1,10 +1,12 @@
 package dev.streamchat.stream.redis;
 
+import dev.streamchat.model.ChatMessage;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.Answer;
 import dev.streamchat.stream.Chunk;
 import dev.streamchat.stream.GenerationEnd;
 import dev.streamchat.stream.GenerationInfo;
+import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.GenerationState;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.StreamStore;
@@ -35,10 +37,19 @@ import org.slf4j.LoggerFactory;
  * both under the generation's hash tag. A script appends a batch, updates the counters and
  * publishes the batch on the events channel in one step, so a chunk is in Redis before any
  * instance can show it. Ended logs expire after the configured time (the answer is in the
- * database); running ones after a day at most, should their instance vanish. Each instance keeps
- * the set of generations it writes, so its next start ends its own leftovers as interrupted and
- * never touches another instance's. What the others write is read every second, so the list of
- * running generations (admin page, limits) covers the whole service.
+ * database); running ones after a day at most. What the others write is read every second, so the
+ * list of running generations (admin page, limits) covers the whole service.
+ *
+ * <p>Each instance keeps the set of generations it writes and a lease it renews every second.
+ * When an instance's lease runs out (it died, or handed its generations over at shutdown and
+ * deleted it), each survivor tries to claim each of its generations: a script sets the
+ * generation's {@code instance} field to the claimer only if it still names the gone instance,
+ * so exactly one claims each. The claim is added to the claimer's own set first, so should the
+ * claimer die before it is done, its lease runs out in turn and another survivor claims it from
+ * there. The claimer hands the generation to {@link #onOrphan} (which continues it, or ends it
+ * interrupted); appends and the end are fenced on the {@code instance} field, so an instance
+ * whose generation was taken over can add nothing to it. An instance that starts again under
+ * its old name takes its own leftovers over the same way.
  */
 public final class RedisStreamStore implements StreamStore {
 
@@ -48,7 +59,6 @@ public final class RedisStreamStore implements StreamStore {
   private static final long END_RETRY_MS = 10 * 60_000;
   /** An instance that has not renewed its lease for this long is taken for dead. */
   static final long LEASE_MS = 6_000;
-  static final String GONE = "The server writing this answer stopped; it ended here with the text written so far.";
   /** Stream entries one read asks for; an entry is one appended batch. */
   private static final int ENTRIES_PER_READ = 256;
 
@@ -61,6 +71,7 @@ public final class RedisStreamStore implements StreamStore {
       if redis.call('HEXISTS', KEYS[1], 'id') == 0 or redis.call('HEXISTS', KEYS[1], 'state') == 1 then
         return redis.error_reply('generation is not running')
       end
+      if redis.call('HGET', KEYS[1], 'instance') ~= ARGV[10] then return redis.error_reply('generation taken over') end
       redis.call('XADD', KEYS[2], ARGV[1], 'f', ARGV[2], 'k', ARGV[3], 't', ARGV[4])
       redis.call('EXPIRE', KEYS[2], ARGV[7])
       redis.call('HSET', KEYS[1], 'lastSeq', ARGV[5], 'lastChunkAt', ARGV[6])
@@ -70,25 +81,19 @@ public final class RedisStreamStore implements StreamStore {
   private static final String FINISH = """
       if redis.call('HEXISTS', KEYS[1], 'id') == 0 then return redis.error_reply('no such generation') end
       if redis.call('HEXISTS', KEYS[1], 'state') == 1 then return redis.error_reply('generation already ended') end
-      redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+      if redis.call('HGET', KEYS[1], 'instance') ~= ARGV[4] then return redis.error_reply('generation taken over') end
+      redis.call('HSET', KEYS[1], unpack(ARGV, 5))
       redis.call('EXPIRE', KEYS[1], ARGV[1])
       redis.call('EXPIRE', KEYS[2], ARGV[1])
+      redis.call('DEL', KEYS[3])
       redis.call('PUBLISH', ARGV[2], ARGV[3])
       return 1""";
-  /** Ends a generation whose instance is gone, unless it has ended: the caller is the one that ended it when it answers its fields. */
-  private static final String TAKE_OVER = """
+  /** Makes ARGV[2] the writer of a running generation that ARGV[1] writes; answers its fields, or nothing. */
+  private static final String CLAIM = """
       if redis.call('HEXISTS', KEYS[1], 'id') == 0 or redis.call('HEXISTS', KEYS[1], 'state') == 1 then return {} end
-      redis.call('HSET', KEYS[1], 'state', 'interrupted', 'error', ARGV[2], 'endedAt', ARGV[3],
-        'promptTokens', '-1', 'completionTokens', '-1')
-      local first = redis.call('HGET', KEYS[1], 'firstChunkAt')
-      if first then redis.call('HSET', KEYS[1], 'endFirstChunkAt', first) end
-      redis.call('EXPIRE', KEYS[1], ARGV[1])
-      redis.call('EXPIRE', KEYS[2], ARGV[1])
-      local flat = redis.call('HGETALL', KEYS[1])
-      local fields = {}
-      for i = 1, #flat, 2 do fields[flat[i]] = flat[i + 1] end
-      redis.call('PUBLISH', ARGV[4], cjson.encode({i = ARGV[5], g = fields['id'], ['end'] = fields}))
-      return flat""";
+      if redis.call('HGET', KEYS[1], 'instance') ~= ARGV[1] then return {} end
+      redis.call('HSET', KEYS[1], 'instance', ARGV[2])
+      return redis.call('HGETALL', KEYS[1])""";
   private static final String READ = """
       return {redis.call('HGETALL', KEYS[1]), redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])}""";
 
@@ -101,7 +106,12 @@ public final class RedisStreamStore implements StreamStore {
   private volatile Map<String, Remote> others = Map.of();
   private Vertx watcher;
   private volatile boolean closing;
-  private Consumer<GenerationStatus> onTakenOver = s -> { };
+  /** Gets each generation this instance claimed; null until the instance can run them. */
+  private volatile Consumer<GenerationStatus> onOrphan;
+  /** Generations this instance's last process left running, as {@link #recover()} found them. */
+  private List<String> leftovers = List.of();
+  /** Gone instances whose generations are being claimed now (one sweep of each at a time). */
+  private final java.util.Set<String> sweeping = ConcurrentHashMap.newKeySet();
   private long watchTimer = -1;
 
   /** A generation another instance writes. */
@@ -138,7 +148,7 @@ public final class RedisStreamStore implements StreamStore {
   }
 
   private Future<Response> eval(String script, String id, Object... args) {
-    Request r = Request.cmd(Command.EVAL).arg(script).arg(2).arg(keys.info(id)).arg(keys.log(id));
+    Request r = Request.cmd(Command.EVAL).arg(script).arg(3).arg(keys.info(id)).arg(keys.log(id)).arg(keys.request(id));
     for (Object a : args) r.arg(String.valueOf(a));
     return send(r);
   }
@@ -175,7 +185,7 @@ public final class RedisStreamStore implements StreamStore {
         .put("k", RedisRecords.kinds(chunks)).encode();
     head = head.substring(0, head.length() - 1) + ",\"t\":";
     return eval(APPEND, generationId, last + "-0", first, RedisRecords.kinds(chunks), RedisRecords.texts(chunks),
-        last, now, RUNNING_TTL_SECONDS, keys.events(), head)
+        last, now, RUNNING_TTL_SECONDS, keys.events(), head, instance)
         .map(ok -> {
           if (live.firstChunkAt == 0) live.firstChunkAt = now;
           live.lastChunkAt = now;
@@ -197,6 +207,7 @@ public final class RedisStreamStore implements StreamStore {
     args.add(finishedTtlSeconds);
     args.add(keys.events());
     args.add(message);
+    args.add(instance);
     infoFieldsAsArgs(RedisRecords.endFields(withFirst, live.lastSeq), args);
     return writeEnd(generationId, args.toArray(), System.currentTimeMillis() + END_RETRY_MS)
         .compose(ok -> send(Request.cmd(Command.SREM).arg(keys.running(instance)).arg(generationId)))
@@ -217,8 +228,8 @@ public final class RedisStreamStore implements StreamStore {
    */
   private Future<Response> writeEnd(String id, Object[] args, long until) {
     return eval(FINISH, id, args).recover(err -> {
-      boolean refused = err.getMessage() != null
-          && (err.getMessage().contains("no such generation") || err.getMessage().contains("already ended"));
+      boolean refused = err.getMessage() != null && (err.getMessage().contains("no such generation")
+          || err.getMessage().contains("already ended") || err.getMessage().contains("taken over"));
       if (refused || closing || watcher == null || System.currentTimeMillis() > until) return Future.failedFuture(err);
       LOG.warn("generation {}: its end could not be written to Redis ({}); trying again", id, err.toString());
       Promise<Response> again = Promise.promise();
@@ -315,43 +326,137 @@ public final class RedisStreamStore implements StreamStore {
 
   /**
    * Reads what the other instances are writing every {@code periodMs}, so {@link #running()} (the
-   * admin list, the limits) covers the whole service.
+   * admin list, the limits) covers the whole service, and renews this instance's lease.
    */
   public void watch(Vertx vertx, long periodMs) {
     watcher = vertx;
-    watchTimer = vertx.setPeriodic(0, periodMs, t -> renewLease().onComplete(v -> readOthers()));
+    watchTimer = vertx.setPeriodic(0, periodMs, t -> lookNow());
+  }
+
+  /** Renews the lease and reads the others now (also when an instance says it has gone). */
+  public void lookNow() {
+    if (closing) return;
+    renewLease().onComplete(v -> readOthers());
   }
 
   /**
-   * Called with each generation this instance ended because its own instance had died (its lease
-   * ran out): it ends {@code interrupted} with every chunk that instance logged.
+   * From now on this instance claims the generations of instances that are gone, its own
+   * leftovers first, and hands each to {@code handler}, which continues it here (see
+   * {@link #resume}) or ends it (see {@link #interrupt}).
    */
-  public void onTakenOver(Consumer<GenerationStatus> handler) {
-    this.onTakenOver = handler;
+  public Future<Void> takeOrphans(Consumer<GenerationStatus> handler) {
+    onOrphan = handler;
+    List<Future<Void>> claims = new ArrayList<>();
+    for (String id : leftovers) claims.add(adopt(id, instance));
+    leftovers = List.of();
+    return Future.join(claims).mapEmpty();
   }
 
   private Future<Void> renewLease() {
-    return send(Request.cmd(Command.SET).arg(keys.lease(instance)).arg(instance).arg("PX").arg(LEASE_MS))
-        .<Void>mapEmpty().otherwiseEmpty();
+    return redis.batch(List.of(
+            Request.cmd(Command.SET).arg(keys.lease(instance)).arg(instance).arg("PX").arg(LEASE_MS),
+            Request.cmd(Command.SADD).arg(keys.instances()).arg(instance)))
+        .timeout(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS).mapEmpty();
   }
 
-  /** Ends what a dead instance was writing; then forgets the instance. */
-  private Future<Void> takeOver(String dead, Response generationIds) {
-    List<Future<Void>> ends = new ArrayList<>();
-    for (Response gid : generationIds) {
-      String id = gid.toString();
-      // Published in the dead instance's name, so this instance's feeds hear the end too.
-      ends.add(eval(TAKE_OVER, id, finishedTtlSeconds, GONE, System.currentTimeMillis(), keys.events(), dead)
-          .compose(r -> {
-            GenerationStatus s = RedisRecords.status(fields(r));
-            if (s != null) {
-              LOG.info("generation {} of instance {} (gone) ended interrupted here after {} chunks", id, dead, s.lastSeq());
-              onTakenOver.accept(s);
-            }
-            return send(Request.cmd(Command.SREM).arg(keys.running(dead)).arg(id)).<Void>mapEmpty();
-          }));
-    }
-    return Future.all(ends).compose(v -> send(Request.cmd(Command.SREM).arg(keys.instances()).arg(dead))).mapEmpty();
+  /** Claims what a gone instance was writing; once it lists nothing more, it is no longer an instance. */
+  private void sweep(String gone, Response generationIds) {
+    if (onOrphan == null || closing || !sweeping.add(gone)) return;
+    List<Future<Void>> claims = new ArrayList<>();
+    for (Response gid : generationIds) claims.add(adopt(gid.toString(), gone));
+    Future.all(claims)
+        .compose(v -> send(Request.cmd(Command.SCARD).arg(keys.running(gone))))
+        .compose(n -> n.toLong() > 0 ? Future.succeededFuture()
+            : send(Request.cmd(Command.SREM).arg(keys.instances()).arg(gone)))
+        .onComplete(ar -> {
+          sweeping.remove(gone);
+          if (ar.failed()) LOG.warn("the answers of gone instance {} could not all be claimed: {}", gone, ar.cause().toString());
+        });
+  }
+
+  /**
+   * Claims a generation {@code listedBy} lists, if the instance its hash names as writer is gone
+   * (or is this one's last process), and hands it on; then {@code listedBy} no longer lists it.
+   */
+  private Future<Void> adopt(String id, String listedBy) {
+    return send(Request.cmd(Command.HGET).arg(keys.info(id)).arg(RedisRecords.INSTANCE)).compose(r -> {
+      if (r == null) return Future.succeededFuture((GenerationStatus) null);
+      String writer = r.toString();
+      Future<Boolean> gone = writer.equals(listedBy) ? Future.succeededFuture(true)
+          : writer.equals(instance) ? Future.succeededFuture(false)
+          : send(Request.cmd(Command.EXISTS).arg(keys.lease(writer))).map(e -> e.toInteger() == 0);
+      return gone.compose(isGone -> !isGone ? Future.succeededFuture((GenerationStatus) null)
+          // Listed as this instance's before it is claimed: should it die now, another claims it from here.
+          : send(Request.cmd(Command.SADD).arg(keys.running(instance)).arg(id))
+              .compose(v -> eval(CLAIM, id, writer, instance))
+              .compose(claim -> {
+                GenerationStatus s = RedisRecords.status(fields(claim));
+                if (s != null) return Future.succeededFuture(s);
+                return send(Request.cmd(Command.SREM).arg(keys.running(instance)).arg(id)).map(v -> (GenerationStatus) null);
+              }));
+    }).compose(claimed -> {
+      Future<?> unlisted = listedBy.equals(instance) && claimed != null ? Future.succeededFuture()
+          : listedBy.equals(instance) && running.containsKey(id) ? Future.succeededFuture()
+          : send(Request.cmd(Command.SREM).arg(keys.running(listedBy)).arg(id));
+      if (claimed != null) {
+        LOG.info("generation {} of instance {} (gone) claimed here after {} chunks", id, listedBy, claimed.lastSeq());
+        onOrphan.accept(claimed);
+      }
+      return unlisted.mapEmpty();
+    });
+  }
+
+  /** Takes up a generation this instance has claimed: appends go on after its last chunk. */
+  @Override
+  public Future<Void> resume(String generationId) {
+    return send(Request.cmd(Command.HGETALL).arg(keys.info(generationId))).compose(r -> {
+      Map<String, String> f = fields(r);
+      GenerationStatus s = RedisRecords.status(f);
+      if (s == null || s.ended() || !instance.equals(f.get(RedisRecords.INSTANCE))) {
+        return Future.failedFuture(new IllegalStateException("generation " + generationId + " is not this instance's"));
+      }
+      running.put(generationId, new Live(s.info(), s.lastSeq(), s.firstChunkAt()));
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Ends a generation this instance has claimed as {@code interrupted}, keeping every chunk logged; null if it had ended. */
+  public Future<GenerationStatus> interrupt(String generationId, String why) {
+    Future<Void> taken = running.containsKey(generationId) ? Future.succeededFuture() : resume(generationId);
+    return taken.compose(v -> finish(generationId, new GenerationEnd(GenerationState.INTERRUPTED, why, null,
+        Usage.UNKNOWN, System.currentTimeMillis(), 0)));
+  }
+
+  @Override
+  public boolean handsOver() {
+    return true;
+  }
+
+  /** This instance writes no more of it; it stays in this instance's set until another claims it. */
+  @Override
+  public Future<Void> handOver(String generationId) {
+    running.remove(generationId);
+    return Future.succeededFuture();
+  }
+
+  /** Keeps what a generation's model is asked, so another instance can continue it should this one stop. */
+  public Future<Void> remember(GenerationRequest request) {
+    JsonArray turns = new JsonArray();
+    for (ChatMessage m : request.messages()) turns.add(new JsonArray().add(m.role()).add(m.content()));
+    String json = new JsonObject().put("m", turns).put("t", request.maxTokens()).encode();
+    return send(Request.cmd(Command.SET).arg(keys.request(request.info().id())).arg(json).arg("EX").arg(RUNNING_TTL_SECONDS))
+        .mapEmpty();
+  }
+
+  /** What a running generation's model was asked, as {@link #remember} kept it; null when nothing was kept. */
+  public Future<GenerationRequest> request(GenerationInfo info) {
+    return send(Request.cmd(Command.GET).arg(keys.request(info.id()))).map(r -> {
+      if (r == null) return null;
+      JsonObject json = new JsonObject(r.toString());
+      List<ChatMessage> turns = new ArrayList<>();
+      for (Object t : json.getJsonArray("m")) turns.add(new ChatMessage(((JsonArray) t).getString(0), ((JsonArray) t).getString(1)));
+      return new GenerationRequest(info, turns, json.getInteger("t"), "");
+    });
   }
 
   private void readOthers() {
@@ -369,8 +474,7 @@ public final class RedisStreamStore implements StreamStore {
         List<Response> members = new ArrayList<>(all.subList(0, names.size()));
         for (int i = 0; i < names.size(); i++) {
           if (all.get(names.size() + i).toInteger() == 0) {
-            takeOver(names.get(i), members.get(i)).onFailure(err ->
-                LOG.warn("the answers of a gone instance could not be ended: {}", err.toString()));
+            sweep(names.get(i), members.get(i));
             members.set(i, null);
           }
         }
@@ -399,31 +503,18 @@ public final class RedisStreamStore implements StreamStore {
     });
   }
 
-  /** Ends as interrupted what this instance's last process left running (never another instance's). */
+  /**
+   * Takes the lease, and notes what this instance's last process left running: once the instance
+   * can run generations, {@link #takeOrphans} claims them (so none is ended here).
+   */
   @Override
   public Future<List<GenerationStatus>> recover() {
-    return renewLease().compose(v -> send(Request.cmd(Command.SADD).arg(keys.instances()).arg(instance)))
-        .compose(v -> send(Request.cmd(Command.SMEMBERS).arg(keys.running(instance)))).compose(members -> {
-      List<Future<GenerationStatus>> ends = new ArrayList<>();
-      for (Response m : members) ends.add(interrupt(m.toString()));
-      return Future.all(ends).map(all -> {
-        List<GenerationStatus> out = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) if (all.resultAt(i) != null) out.add(all.resultAt(i));
-        if (!out.isEmpty()) LOG.info("marked {} generation(s) interrupted by the last shutdown", out.size());
-        return out;
-      });
-    });
-  }
-
-  private Future<GenerationStatus> interrupt(String id) {
-    return send(Request.cmd(Command.HGETALL).arg(keys.info(id))).compose(r -> {
-      GenerationStatus s = RedisRecords.status(fields(r));
-      if (s == null || s.ended()) {
-        return send(Request.cmd(Command.SREM).arg(keys.running(instance)).arg(id)).map(v -> (GenerationStatus) null);
-      }
-      running.put(id, new Live(s.info(), s.lastSeq(), s.firstChunkAt()));
-      return finish(id, new GenerationEnd(GenerationState.INTERRUPTED,
-          "The server stopped while this answer was being written.", null, Usage.UNKNOWN, System.currentTimeMillis(), 0));
+    return renewLease().compose(v -> send(Request.cmd(Command.SMEMBERS).arg(keys.running(instance)))).map(members -> {
+      List<String> ids = new ArrayList<>();
+      for (Response m : members) ids.add(m.toString());
+      leftovers = ids;
+      if (!ids.isEmpty()) LOG.info("{} generation(s) the last process left running are taken over once ready", ids.size());
+      return List.of();
     });
   }
 
@@ -440,6 +531,11 @@ public final class RedisStreamStore implements StreamStore {
     return send(Request.cmd(Command.PING)).mapEmpty();
   }
 
+  /**
+   * Ends as interrupted what this instance still writes (at shutdown the worker has handed its
+   * generations over already), then deletes the lease and says so, so the others claim at once
+   * what it leaves.
+   */
   @Override
   public Future<Void> close() {
     closing = true;
@@ -450,6 +546,10 @@ public final class RedisStreamStore implements StreamStore {
           "The server was shut down while this answer was being written.", null, Usage.UNKNOWN,
           System.currentTimeMillis(), 0)));
     }
-    return Future.join(ends).eventually(redis::close).mapEmpty();
+    return Future.join(ends)
+        .eventually(() -> send(Request.cmd(Command.DEL).arg(keys.lease(instance))))
+        .eventually(() -> send(Request.cmd(Command.PUBLISH).arg(keys.events())
+            .arg(new JsonObject().put("i", instance).put("gone", true).encode())))
+        .eventually(redis::close).mapEmpty();
   }
 }

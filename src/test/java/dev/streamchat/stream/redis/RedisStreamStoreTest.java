@@ -142,7 +142,7 @@ class RedisStreamStoreTest {
   }
 
   @Test
-  void aRestartEndsOnlyItsOwnInstancesLeftoversAsInterrupted() throws Exception {
+  void aRestartTakesItsOwnLeftoversOverWhereTheyStoodAndLeavesAnotherInstancesAlone() throws Exception {
     RedisStreamStore a = store("a:1");
     RedisStreamStore b = store("b:2");
     await(a.start(info("g-a")));
@@ -150,13 +150,66 @@ class RedisStreamStoreTest {
     await(b.start(info("g-b")));
     // Instance a dies; it starts again under the same address.
     RedisStreamStore again = store("a:1");
-    List<GenerationStatus> recovered = await(again.recover());
-    assertEquals(List.of("g-a"), recovered.stream().map(GenerationStatus::id).toList());
-    GenerationStatus s = await(b.status("g-a"));
-    assertEquals(GenerationState.INTERRUPTED, s.state());
-    assertEquals(1, s.lastSeq(), "every chunk it had is kept");
-    assertEquals("kept", await(b.answer("g-a")).text());
+    assertEquals(List.of(), await(again.recover()), "nothing is ended");
+    List<GenerationStatus> claimed = new CopyOnWriteArrayList<>();
+    await(again.takeOrphans(claimed::add));
+    assertEquals(List.of("g-a"), claimed.stream().map(GenerationStatus::id).toList());
+    assertEquals(1, claimed.get(0).lastSeq(), "it is claimed where its log stands");
+    await(again.resume("g-a"));
+    await(again.append("g-a", List.of(text(2, " and more"))));
+    await(again.finish("g-a", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0)));
+    assertEquals("kept and more", await(b.answer("g-a")).text(), "the same log goes on after its last chunk");
     assertEquals(GenerationState.RUNNING, await(again.status("g-b")).state(), "another instance's answer is left alone");
+  }
+
+  @Test
+  void exactlyOneSurvivorClaimsEachAnswerOfAGoneInstanceAndATakerThatDiesLosesNone() throws Exception {
+    RedisStreamStore a = store("a:1");
+    await(a.recover());
+    for (String id : List.of("g-1", "g-2", "g-3")) {
+      await(a.start(info(id)));
+      await(a.append(id, List.of(text(1, "so far"))));
+    }
+    RedisStreamStore b = store("b:2");
+    RedisStreamStore c = store("c:3");
+    List<String> byB = new CopyOnWriteArrayList<>();
+    List<String> byC = new CopyOnWriteArrayList<>();
+    await(b.recover());
+    await(c.recover());
+    await(b.takeOrphans(s -> byB.add(s.id())));
+    await(c.takeOrphans(s -> byC.add(s.id())));
+    // a's lease runs out; both survivors look at once.
+    await(redis.send(Request.cmd(Command.DEL).arg(keys.lease("a:1"))));
+    b.lookNow();
+    c.lookNow();
+    waitFor(() -> byB.size() + byC.size() >= 3);
+    Thread.sleep(300); // a second claim of any of them would show now
+    List<String> all = new java.util.ArrayList<>(byB);
+    all.addAll(byC);
+    assertEquals(List.of("g-1", "g-2", "g-3"), all.stream().sorted().toList(), "each is claimed once: " + byB + " " + byC);
+    ExecutionException fenced = assertThrows(ExecutionException.class, () -> await(a.append("g-1", List.of(text(2, "late")))));
+    assertTrue(fenced.getCause().getMessage().contains("taken over"), "the gone instance adds nothing: " + fenced.getCause());
+
+    // The taker dies before it has done anything with what it claimed: the other claims that from it.
+    RedisStreamStore taker = byB.isEmpty() ? c : b;
+    RedisStreamStore other = taker == b ? c : b;
+    List<String> takerClaims = List.copyOf(taker == b ? byB : byC);
+    List<String> otherClaims = taker == b ? byC : byB;
+    int before = otherClaims.size();
+    await(redis.send(Request.cmd(Command.DEL).arg(keys.lease(taker == b ? "b:2" : "c:3"))));
+    other.lookNow();
+    waitFor(() -> otherClaims.size() >= before + takerClaims.size());
+    assertEquals(takerClaims.stream().sorted().toList(), otherClaims.subList(before, otherClaims.size()).stream().sorted().toList());
+    assertEquals("so far", await(other.answer(takerClaims.get(0))).text(), "with every chunk logged");
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.currentTimeMillis() < deadline, "not within 10 s");
+      Thread.sleep(20);
+    }
   }
 
   @Test
