@@ -10,15 +10,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether a new answer may start, by the measured pressure on the live path: past either bound
- * ({@link Config.Admit}) new answers are refused with a 429 until both readings are below half
- * their bound for {@value #CALM_MS} ms (hysteresis, so admission does not flap at the edge).
+ * Whether a new answer may start, by the measured pressure on the live path: once either bound
+ * ({@link Config.Admit}) has been passed for {@value #PRESSED_MS} ms, new answers are refused with a
+ * 429 until both readings are below half their bound for {@value #CALM_MS} ms (hysteresis, so
+ * admission does not flap at the edge). A short stall (a garbage collection, the class loading and
+ * compiling of a fresh start) is not load and refuses nothing.
  * Running answers and viewers are never refused here. Thread-safe: every event loop asks.
  */
 public final class Admission {
 
   private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
   static final long CALM_MS = 1000;
+  static final long PRESSED_MS = 500;
   private static final int MIN_RETRY_S = 2;
   private static final int MAX_RETRY_S = 30;
 
@@ -26,6 +29,8 @@ public final class Admission {
   private final Supplier<Pressure.Reading> gauge;
   private final LongSupplier clockMs;
   private boolean refusing;
+  /** While admitting: since when a reading has been past its bound, or -1. */
+  private long pressedSince = -1;
   /** While refusing: since when both readings have been below half their bounds, or -1. */
   private long calmSince = -1;
   private Pressure.Reading last = new Pressure.Reading(0, 0);
@@ -65,8 +70,15 @@ public final class Admission {
     last = r;
     double over = over(r);
     if (!refusing) {
-      if (over > 1) {
+      if (over <= 1) {
+        pressedSince = -1;
+        return;
+      }
+      long now = clockMs.getAsLong();
+      if (pressedSince < 0) pressedSince = now;
+      if (now - pressedSince >= PRESSED_MS) {
         refusing = true;
+        pressedSince = -1;
         calmSince = -1;
         LOG.info("admission: refusing new answers: event loops {} ms late (bound {} ms), {} bytes pending (bound {})",
             fmt(r.loopDelayMs()), bounds.maxLoopDelayMs(), r.pendingBytes(), bounds.maxPendingBytes());

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** The admission decision on readings and a clock the test sets: bounds, hysteresis, Retry-After. */
+/** The admission decision on readings and a clock the test sets: bounds, persistence, hysteresis, Retry-After. */
 class AdmissionTest {
 
   private final AtomicReference<Pressure.Reading> reading = new AtomicReference<>(new Pressure.Reading(0, 0));
@@ -20,6 +20,12 @@ class AdmissionTest {
 
   private void read(double loopDelayMs, long pendingBytes) {
     reading.set(new Pressure.Reading(loopDelayMs, pendingBytes));
+  }
+
+  /** The reading lasts long enough to count as load. */
+  private void lasts() {
+    admission.update();
+    now.addAndGet(Admission.PRESSED_MS);
   }
 
   private int refusedRetryAfter() {
@@ -34,16 +40,39 @@ class AdmissionTest {
     read(49, 999);
     admission.admit();
     read(51, 0);
-    assertEquals(2, refusedRetryAfter(), "just past the loop-delay bound: two seconds");
+    admission.admit(); // just passed: not yet load
+    now.addAndGet(Admission.PRESSED_MS - 1);
+    admission.admit();
+    now.addAndGet(1);
+    assertEquals(2, refusedRetryAfter(), "past the loop-delay bound for long enough: two seconds");
 
     Admission other = new Admission(new Config.Admit(50, 1000), () -> new Pressure.Reading(0, 4000), now::get);
+    other.update();
+    now.addAndGet(Admission.PRESSED_MS);
     Problem p = assertThrows(Problem.class, other::admit);
     assertEquals(8, p.retryAfterSeconds(), "four times the pending bound: eight seconds");
   }
 
   @Test
+  void aShortStallRefusesNothing() {
+    read(400, 0); // a garbage collection, or a fresh start's class loading
+    admission.admit();
+    now.addAndGet(Admission.PRESSED_MS - 100);
+    read(5, 0);
+    admission.admit();
+    now.addAndGet(200);
+    read(400, 0); // a second stall starts its own count
+    admission.admit();
+    now.addAndGet(Admission.PRESSED_MS - 1);
+    admission.admit();
+    assertFalse(admission.refusing());
+    assertEquals(0, admission.refused());
+  }
+
+  @Test
   void retryAfterGrowsWithPressureAndIsCapped() {
     read(150, 0);
+    lasts();
     assertEquals(6, refusedRetryAfter());
     read(10_000, 0);
     assertEquals(30, refusedRetryAfter());
@@ -53,6 +82,7 @@ class AdmissionTest {
   @Test
   void reopensOnlyAfterBothReadingsStayBelowHalfForASecond() {
     read(80, 0);
+    lasts();
     refusedRetryAfter();
     assertTrue(admission.refusing());
 

@@ -58,8 +58,13 @@ class AdmissionApiTest {
         assertEquals(200, watching.status());
         long seenBefore = watching.next().id();
 
-        held.set(2 * BOUND_KB * 1024L); // twice the bound: refused, Retry-After 2 s × 2
+        held.set(2 * BOUND_KB * 1024L); // twice the bound: refused once it lasts, Retry-After 2 s × 2
         ApiClient bob = server.client();
+        long pressedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!asAdmin(bob, server, "/metrics").contains("streamchat_admission_refusing 1.0")) {
+          assertTrue(System.nanoTime() < pressedBy, "admission turns to refusing while the pressure lasts");
+          Thread.sleep(100);
+        }
         String cid = bob.newConversation();
         HttpResponse<String> refused = ask(server, bob, cid);
         assertEquals(429, refused.statusCode(), refused.body());
