@@ -308,7 +308,7 @@ public final class App extends VerticleBase {
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
         // Now generations can run here: those of instances that stopped (and this one's last process) go on here.
         .compose(id -> redisStore == null ? Future.succeededFuture(id)
-            : redisStore.takeOrphans(new Takeovers(redisStore, local, this::ended)).map(id))
+            : redisStore.takeOrphans(new Takeovers(vertx, redisStore, local, this::ended)).map(id))
         .compose(id -> vertx.deployVerticle(() -> {
           WebVerticle web = new WebVerticle(config, service, ops, accounts, shared.csrfKey());
           firstWeb.compareAndSet(null, web);

@@ -1,10 +1,14 @@
 package dev.streamchat.stream.redis;
 
+import dev.streamchat.stream.Addresses;
 import dev.streamchat.stream.GenerationRequest;
 import dev.streamchat.stream.GenerationStatus;
 import dev.streamchat.stream.GenerationWorker;
 import dev.streamchat.stream.Generations;
+import dev.streamchat.stream.LiveEvent;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,12 +24,14 @@ public final class Takeovers implements Consumer<GenerationStatus> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Takeovers.class);
 
+  private final Vertx vertx;
   private final RedisStreamStore store;
   private final Generations local;
   private final Consumer<GenerationStatus> onInterrupted;
 
   /** {@code local} starts generations in this process; {@code onInterrupted} gets each that could not go on. */
-  public Takeovers(RedisStreamStore store, Generations local, Consumer<GenerationStatus> onInterrupted) {
+  public Takeovers(Vertx vertx, RedisStreamStore store, Generations local, Consumer<GenerationStatus> onInterrupted) {
+    this.vertx = vertx;
     this.store = store;
     this.local = local;
     this.onInterrupted = onInterrupted;
@@ -47,7 +53,12 @@ public final class Takeovers implements Consumer<GenerationStatus> {
           }
           LOG.warn("generation {}: cannot be continued here ({}); it ends interrupted", id, err.getMessage());
           store.interrupt(id, GenerationRequest.CANNOT_CONTINUE).onComplete(ar -> {
-            if (ar.succeeded() && ar.result() != null) onInterrupted.accept(ar.result());
+            if (ar.succeeded() && ar.result() != null) {
+              // The other instances hear the end over Redis; this one's viewers do not (it skips
+              // its own messages there), so it is told here.
+              vertx.eventBus().publish(Addresses.events(id), new LiveEvent(List.of(), ar.result()));
+              onInterrupted.accept(ar.result());
+            }
             else if (ar.failed()) LOG.error("generation {}: could not be ended: {}", id, ar.cause().toString());
           });
         });
