@@ -22,6 +22,8 @@ public final class JsonStage implements PipelineStage {
     if (format == null) return next;
     AnswerSchema schema = RequestedFormat.schemaOf(format);
     PartialJson json = new PartialJson();
+    // Taken over from an instance that stopped: the answer is judged whole, from its first byte.
+    if (request.resume() != null) json.feed(request.resume().text());
     return new StreamListener() {
       @Override
       public void onText(String text) {

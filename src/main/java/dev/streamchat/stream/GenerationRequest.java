@@ -22,8 +22,11 @@ public record GenerationRequest(GenerationInfo info, List<ChatMessage> messages,
   public static final String CANNOT_CONTINUE = "The server writing this answer stopped, and the model could not "
       + "continue it here; it ended with the text written so far.";
 
-  /** A log that already holds chunks 1..{@code afterSeq}, {@code bytes} bytes of UTF-8 in all (they count toward the bounds). */
-  public record Resume(long afterSeq, long bytes) {
+  /**
+   * A log that already holds chunks 1..{@code afterSeq}, {@code bytes} bytes of UTF-8 in all (they
+   * count toward the bounds), whose answer text is {@code text} (a JSON answer is parsed from it on).
+   */
+  public record Resume(long afterSeq, long bytes, String text) {
   }
 
   public GenerationRequest {
@@ -43,7 +46,8 @@ public record GenerationRequest(GenerationInfo info, List<ChatMessage> messages,
   public GenerationRequest continuing(Answer soFar) {
     String textSoFar = soFar.text();
     Resume resume = new Resume(soFar.status().lastSeq(),
-        textSoFar.getBytes(StandardCharsets.UTF_8).length + soFar.reasoning().getBytes(StandardCharsets.UTF_8).length);
+        textSoFar.getBytes(StandardCharsets.UTF_8).length + soFar.reasoning().getBytes(StandardCharsets.UTF_8).length,
+        textSoFar);
     List<ChatMessage> turns = new ArrayList<>(messages);
     int n = turns.size();
     if (n >= 2 && turns.get(n - 1).role().equals("user") && turns.get(n - 1).content().equals(CONTINUE_INSTRUCTION)
