@@ -93,8 +93,7 @@ class KillTest {
     pb.environment().putAll(env);
     pb.environment().put("STREAMCHAT_PORT", "0");
     pb.environment().put("STREAMCHAT_DATA_DIR", dir.toString());
-    // As TestServer does: on a shared, noisy machine admission by event-loop delay would refuse at random.
-    pb.environment().put("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", "600000");
+    TestServer.liftLoopDelayAdmission(pb.environment());
     return pb.start();
   }
 

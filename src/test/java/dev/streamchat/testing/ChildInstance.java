@@ -47,8 +47,7 @@ public final class ChildInstance implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(java, "-cp",
         System.getProperty("java.class.path"), "dev.streamchat.app.Main").redirectErrorStream(true);
     pb.environment().putAll(env);
-    // As in TestServer: on a shared, noisy test machine admission by event-loop delay would refuse at random.
-    pb.environment().putIfAbsent("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", "600000");
+    TestServer.liftLoopDelayAdmission(pb.environment());
     Process p = pb.start();
     process = p;
     CountDownLatch listening = new CountDownLatch(1);
