@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -20,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * step (its last chunk sent is the one before a live event) gets the event as rendered once for
  * its view; any other sink (new, behind, or with a full write queue) catches up from the store on
  * its own, one pending task at most, and rejoins the shared rendering once in step again.
+ *
+ * <p>Live events are fanned out in the loop's next task, all that arrived meanwhile together: a
+ * loop that falls behind (more viewers than it can write to per event) then writes each sink once
+ * for several events instead of once per event, so the work per event shrinks as the load grows,
+ * and the delay stays about one fan-out long instead of growing with a backlog of events.
  *
  * <p>A feed whose last sink leaves before the end lingers a while: live events already on their
  * way to its subscription would otherwise be dropped by the event bus (and logged as discarded),
@@ -42,6 +48,9 @@ final class Feed {
   private final MessageConsumer<LiveEvent> consumer;
   private final List<Sub> subs = new ArrayList<>();
   private final Map<FeedView, Head> heads = new IdentityHashMap<>();
+  /** Live events received and not yet fanned out, and whether their fan-out is on the loop's queue. */
+  private final ArrayDeque<LiveEvent> arrived = new ArrayDeque<>();
+  private boolean fanOutQueued;
   private boolean subscribed;
   /** The last chunk seen live, and whether the end was. */
   private long liveSeq;
@@ -65,7 +74,7 @@ final class Feed {
     this.context = context;
     this.store = store;
     this.id = id;
-    this.consumer = context.owner().eventBus().consumer(Addresses.events(id), msg -> onLive(msg.body()));
+    this.consumer = context.owner().eventBus().consumer(Addresses.events(id), msg -> arrive(msg.body()));
     consumer.completion().onComplete(ar -> {
       subscribed = true;
       for (Sub s : List.copyOf(subs)) pump(s);
@@ -96,17 +105,40 @@ final class Feed {
     for (Sub s : List.copyOf(subs)) pump(s);
   }
 
-  private void onLive(LiveEvent event) {
-    if (event.isEnd()) {
-      onEnd(event.end());
-      return;
+  private void arrive(LiveEvent event) {
+    arrived.add(event);
+    if (fanOutQueued) return;
+    fanOutQueued = true;
+    context.runOnContext(v -> fanOut());
+  }
+
+  /** Fans out what arrived, in order; consecutive batches of chunks as one event. */
+  private void fanOut() {
+    fanOutQueued = false;
+    while (!arrived.isEmpty()) {
+      LiveEvent event = arrived.poll();
+      if (event.isEnd()) {
+        onEnd(event.end());
+      } else if (event.isHeld()) {
+        onHeld(event.holding());
+      } else {
+        List<Chunk> chunks = event.chunks();
+        while (!arrived.isEmpty() && follows(arrived.peek(), chunks)) {
+          if (chunks == event.chunks()) chunks = new ArrayList<>(chunks);
+          chunks.addAll(arrived.poll().chunks());
+        }
+        onChunks(chunks);
+      }
     }
-    if (event.isHeld()) {
-      onHeld(event.holding());
-      return;
-    }
-    long first = event.firstSeq();
-    long last = event.lastSeq();
+  }
+
+  private static boolean follows(LiveEvent next, List<Chunk> chunks) {
+    return !next.isEnd() && !next.isHeld() && next.firstSeq() == chunks.get(chunks.size() - 1).seq() + 1;
+  }
+
+  private void onChunks(List<Chunk> chunks) {
+    long first = chunks.get(0).seq();
+    long last = chunks.get(chunks.size() - 1).seq();
     liveSeq = Math.max(liveSeq, last);
     Delta delta = null;
     Map<FeedView, Buffer> rendered = new IdentityHashMap<>(2);
@@ -123,7 +155,7 @@ final class Feed {
           pump(s);
           continue;
         }
-        if (delta == null) delta = Delta.of(event.chunks());
+        if (delta == null) delta = Delta.of(chunks);
         bytes = head.rendering.next(delta);
         head.seq = last;
         rendered.put(s.view, bytes);

@@ -149,8 +149,36 @@ class FeedTest {
       assertEquals(20, s.lastSeq());
       assertContiguous(s);
     }
-    assertEquals(20 + 1, Views.COUNTING.renders.get() - before, "each event rendered once for the loop, the end too");
+    int renders = Views.COUNTING.renders.get() - before;
+    assertTrue(renders >= 2 && renders <= 20 + 1,
+        "each event rendered once for the loop (or fewer, merged), the end too, not once per viewer: " + renders);
     assertEquals(0, call(() -> Feeds.here(vertx).open()), "the feed is gone with its last sink");
+  }
+
+  @Test
+  void eventsThatArriveWhileTheLoopIsBusyGoOutAsOneWritePerViewer() throws Exception {
+    String id = start("g-behind");
+    List<RecordingSink> sinks = new ArrayList<>();
+    for (int i = 0; i < 3; i++) sinks.add(attach(id, 0, Views.COUNTING));
+    until(() -> Feeds.here(vertx).settled(id));
+    List<Chunk> chunks = new ArrayList<>();
+    for (int i = 0; i < 10; i++) chunks.add(new Chunk(++seq, Chunk.Kind.TEXT, "w" + i + " "));
+    await(store.append(id, chunks));
+    int before = Views.COUNTING.renders.get();
+    call(() -> {
+      // A loop behind its work: ten events reach the feed's queue before it gets to fan any out.
+      for (Chunk c : chunks) vertx.eventBus().publish(Addresses.events(id), LiveEvent.chunks(List.of(c)));
+      return null;
+    });
+    until(() -> sinks.stream().allMatch(s -> s.lastSeq() == 10));
+    assertEquals(1, Views.COUNTING.renders.get() - before, "the ten events rendered once, together");
+    for (RecordingSink s : sinks) {
+      assertEquals(List.of("[10:0]w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 "), s.events, "one write carrying all ten, in order");
+    }
+    append(id, "after");
+    finish(id);
+    until(() -> sinks.stream().allMatch(s -> s.ended != null));
+    for (RecordingSink s : sinks) assertEquals("w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 after", s.text());
   }
 
   @Test
@@ -165,7 +193,8 @@ class FeedTest {
     int events = 300;
     for (int i = 0; i < events; i++) append(id, "word" + i + " ");
     until(() -> fast.stream().allMatch(s -> s.lastSeq() == events));
-    assertEquals(events, Views.COUNTING.renders.get() - before, "one rendering per event, not one per viewer");
+    int renders = Views.COUNTING.renders.get() - before;
+    assertTrue(renders >= 1 && renders <= events, "one rendering per event at most, not one per viewer: " + renders);
     assertEquals(0, stalled.events.size(), "nothing is queued for a viewer whose transport is full");
     assertEquals(1, stalled.drainWaits, "one pending task for the stalled viewer, however many events came");
     call(() -> {
