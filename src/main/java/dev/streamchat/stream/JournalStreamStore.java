@@ -3,6 +3,7 @@ package dev.streamchat.stream;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.journal.Journal;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -38,6 +39,8 @@ public final class JournalStreamStore implements StreamStore {
     }
   };
   private final EndedCache endedLogs;
+  /** Whole ended logs being read into the cache. */
+  private final Map<String, Future<EndedCache.Entry>> loading = new ConcurrentHashMap<>();
   /** Counts deletes, so a read that overlapped one does not put back what was deleted. */
   private final AtomicLong deletions = new AtomicLong();
 
@@ -129,7 +132,7 @@ public final class JournalStreamStore implements StreamStore {
   @Override
   public Future<Slice> read(String generationId, long afterSeq, int maxChars) {
     Live live = running.get(generationId);
-    if (live == null) return ended(generationId).map(e -> e.slice(afterSeq, maxChars));
+    if (live == null) return readEnded(generationId, afterSeq, maxChars);
     return journal.read(generationId, afterSeq, maxChars).compose(found -> {
       if (found.isEmpty()) return Future.failedFuture(new NotFound(generationId));
       Journal.Slice s = found.get();
@@ -142,7 +145,9 @@ public final class JournalStreamStore implements StreamStore {
 
   @Override
   public Future<Answer> answer(String generationId) {
-    return read(generationId, 0, ALL).map(slice -> {
+    Future<Slice> whole = running.containsKey(generationId) ? read(generationId, 0, ALL)
+        : ended(generationId).map(e -> e.slice(0, ALL));
+    return whole.map(slice -> {
       StringBuilder text = new StringBuilder();
       StringBuilder reasoning = new StringBuilder();
       for (Chunk c : slice.chunks()) (c.kind() == Chunk.Kind.TEXT ? text : reasoning).append(c.text());
@@ -150,28 +155,54 @@ public final class JournalStreamStore implements StreamStore {
     });
   }
 
-  /** An ended generation's whole log, from the cache or read once from the journal. */
+  /**
+   * A slice of an ended generation: from the cache, or else read from the journal by its index
+   * (a resume in the middle of a long answer after a restart does not wait for the whole log to
+   * be read), and the whole log is cached afterwards for the reads that follow.
+   */
+  private Future<Slice> readEnded(String generationId, long afterSeq, int maxChars) {
+    EndedCache.Entry cached = endedLogs.get(generationId);
+    if (cached != null) return Future.succeededFuture(cached.slice(afterSeq, maxChars));
+    return journal.read(generationId, afterSeq, maxChars).map(found -> {
+      Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
+      if (endedLogs.couldHold(s.lastSeq())) ended(generationId); // to the cache, for the next reads of this answer
+      return new Slice(endedStatus(generationId, s), s.chunks());
+    });
+  }
+
+  /** An ended generation's whole log, from the cache or read once from the journal (one read at a time per log). */
   private Future<EndedCache.Entry> ended(String generationId) {
     EndedCache.Entry cached = endedLogs.get(generationId);
     if (cached != null) return Future.succeededFuture(cached);
+    Promise<EndedCache.Entry> mine = Promise.promise();
+    Future<EndedCache.Entry> reading = loading.putIfAbsent(generationId, mine.future());
+    if (reading != null) return reading;
+    readWhole(generationId).onComplete(ar -> {
+      loading.remove(generationId, mine.future());
+      mine.handle(ar);
+    });
+    return mine.future();
+  }
+
+  private Future<EndedCache.Entry> readWhole(String generationId) {
     long deletionsBefore = deletions.get();
     return journal.read(generationId, 0, ALL).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
-      GenerationStatus status;
-      if (s.end() != null) {
-        status = statusOf(s);
-      } else {
-        // Ended in this process without a durable end record (the disk was full), or still
-        // unrecovered: the status kept at the end is the truth.
-        synchronized (endedStatuses) {
-          status = endedStatuses.getOrDefault(generationId, statusOf(s));
-        }
-      }
+      GenerationStatus status = endedStatus(generationId, s);
       EndedCache.Entry entry = new EndedCache.Entry(status, s.chunks());
       // A delete that ran while this read was under way must not be undone by caching what it read.
       if (status.ended() && deletions.get() == deletionsBefore) endedLogs.put(generationId, entry);
       return entry;
     });
+  }
+
+  private GenerationStatus endedStatus(String generationId, Journal.Slice s) {
+    if (s.end() != null) return statusOf(s);
+    // Ended in this process without a durable end record (the disk was full), or still
+    // unrecovered: the status kept at the end is the truth.
+    synchronized (endedStatuses) {
+      return endedStatuses.getOrDefault(generationId, statusOf(s));
+    }
   }
 
   private static GenerationStatus statusOf(Journal.Slice s) {
@@ -279,6 +310,11 @@ public final class JournalStreamStore implements StreamStore {
 
     synchronized Entry get(String id) {
       return entries.get(id);
+    }
+
+    /** False when a log of {@code chunks} chunks weighs too much to be kept, whatever their text. */
+    boolean couldHold(long chunks) {
+      return 256 + 48 * chunks <= budget / 4;
     }
 
     synchronized void put(String id, Entry e) {

@@ -6,18 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.journal.Durability;
+import dev.streamchat.stream.journal.Journal;
 import dev.streamchat.stream.journal.JournalOptions;
 import dev.streamchat.stream.journal.SegmentJournal;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -173,36 +179,80 @@ class JournalStreamStoreTest {
 
   @Test
   void aDeleteDuringAReadOfTheSameAnswerIsNotUndoneByTheRead() throws Exception {
-    SegmentJournal real = journal(dir);
-    io.vertx.core.Promise<Void> gate = io.vertx.core.Promise.promise();
-    io.vertx.core.Promise<Void> read = io.vertx.core.Promise.promise();
     // The journal's reads wait at a gate, so the delete lands while a read of the answer is under way.
-    dev.streamchat.stream.journal.Journal gated = new dev.streamchat.stream.journal.Journal() {
-      @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
-      @Override public Future<Void> append(String id, List<Chunk> chunks) { return real.append(id, chunks); }
-      @Override public Future<Void> end(String id, GenerationEnd end) { return real.end(id, end); }
-      @Override public Future<java.util.Optional<dev.streamchat.stream.journal.Journal.Slice>> read(String id, long after, int max) {
-        return real.read(id, after, max).andThen(ar -> read.tryComplete()).compose(found -> gate.future().map(found));
-      }
-      @Override public Future<List<dev.streamchat.stream.journal.Journal.Unfinished>> recover() { return real.recover(); }
-      @Override public Future<Void> delete(java.util.Collection<String> ids) { return real.delete(ids); }
-      @Override public Future<Void> ping() { return real.ping(); }
-      @Override public Future<Void> close() { return Future.succeededFuture(); }
-    };
+    GatedJournal gated = new GatedJournal(journal(dir), (after, max) -> true);
     JournalStreamStore store = new JournalStreamStore(gated);
     await(store.start(info("g-4")));
     await(store.append("g-4", List.of(new Chunk(1, Chunk.Kind.TEXT, "gone soon"))));
     await(store.finish("g-4", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
         System.currentTimeMillis(), 0)));
     Future<Answer> reading = store.answer("g-4"); // as saving a just-ended answer does
-    await(read.future());                         // it has read the journal, and waits at the gate
+    await(gated.read.future());                   // it has read the journal, and waits at the gate
     await(store.delete(List.of("g-4")));          // as deleting its conversation does, meanwhile
-    gate.complete();
+    gated.gate.complete();
     await(reading);
     Throwable missing = store.status("g-4").toCompletionStage().toCompletableFuture()
         .handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
     Throwable why = missing instanceof java.util.concurrent.CompletionException ? missing.getCause() : missing;
     assertTrue(why instanceof StreamStore.NotFound,
         "a deleted answer stays deleted: " + missing);
+  }
+
+  @Test
+  void aResumeInALongEndedAnswerAfterARestartDoesNotWaitForTheWholeLog() throws Exception {
+    JournalStreamStore first = store();
+    await(first.start(info("g-5")));
+    long seq = 0;
+    for (int batch = 0; batch < 100; batch++) {
+      List<Chunk> chunks = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) chunks.add(new Chunk(++seq, Chunk.Kind.TEXT, "w" + seq + " "));
+      await(first.append("g-5", chunks));
+    }
+    await(first.finish("g-5", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0)));
+    // After a restart: reads of the whole log wait at a gate; the resume's own read does not.
+    GatedJournal gated = new GatedJournal(journal(killedCopy()), (after, max) -> after == 0 && max == Integer.MAX_VALUE);
+    JournalStreamStore next = new JournalStreamStore(gated, 64L * 1024 * 1024);
+    await(next.recover());
+    StreamStore.Slice slice = await(next.read("g-5", 50_000, 16 * 1024));
+    assertEquals(50_001, slice.chunks().get(0).seq(), "the slice right after the cursor");
+    assertEquals(GenerationState.DONE, slice.status().state());
+    assertEquals(100_000, slice.status().lastSeq());
+    await(gated.read.future()); // meanwhile the whole log is being read for the cache
+    gated.gate.complete();
+    // Saving the answer asks for all of it: it joins that read instead of reading the log again.
+    assertTrue(await(next.answer("g-5")).text().startsWith("w1 w2 w3 "));
+    StreamStore.Slice again = await(next.read("g-5", 99_990, 100));
+    assertEquals(2, gated.reads.get(), "the next reads of the answer come from the cache");
+    assertEquals("w99991 ", again.chunks().get(0).text());
+    assertEquals(10, again.chunks().size());
+  }
+
+  /** A real journal whose reads the test picks wait at a gate after reading; it counts reads. */
+  private static final class GatedJournal implements Journal {
+    final Journal real;
+    final BiPredicate<Long, Integer> held;
+    final Promise<Void> gate = Promise.promise();
+    final Promise<Void> read = Promise.promise();
+    final AtomicInteger reads = new AtomicInteger();
+
+    GatedJournal(Journal real, BiPredicate<Long, Integer> held) {
+      this.real = real;
+      this.held = held;
+    }
+
+    @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
+    @Override public Future<Void> append(String id, List<Chunk> chunks) { return real.append(id, chunks); }
+    @Override public Future<Void> end(String id, GenerationEnd end) { return real.end(id, end); }
+    @Override public Future<Optional<Journal.Slice>> read(String id, long after, int max) {
+      if (max > 0) reads.incrementAndGet();
+      Future<Optional<Journal.Slice>> found = real.read(id, after, max);
+      if (!held.test(after, max)) return found;
+      return found.andThen(ar -> read.tryComplete()).compose(f -> gate.future().map(f));
+    }
+    @Override public Future<List<Journal.Unfinished>> recover() { return real.recover(); }
+    @Override public Future<Void> delete(Collection<String> ids) { return real.delete(ids); }
+    @Override public Future<Void> ping() { return real.ping(); }
+    @Override public Future<Void> close() { return Future.succeededFuture(); }
   }
 }
