@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs streamchat's streaming benchmark on this machine, the commit before a change and the
 # working tree's build side by side in one run, and writes BENCHMARKS.md and bench/plots/.
-# Usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--fan-out N,N]
+# Usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--levels N,N]
 #   quick:    fewer levels and shorter windows, for trying it out
 #   --before: the build to compare with (default 1e11f0d, the commit before the live path's
 #             redesign, issue 12); it is built in a temporary git worktree, removed afterwards
 #   --only:   latency, resume, memory, concurrency-h2, concurrency, overload, fan-out
 #   --until:  UTC time after which no new level or phase starts (what is left out is said in the report)
 #   --offer:  overload: streams to offer when the run has no concurrency phase to say what each build carried
-#   --fan-out: fan-out: the viewer counts to run, e.g. 5000 (default 1,100,1000,10000)
+#   --levels: the viewer counts (fan-out) or stream counts (concurrency) to run, e.g. 5000, instead of the full set
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +22,8 @@ while [ $# -gt 0 ]; do
     --only) extra+=(--only "$2"); shift ;;
     --until) extra+=(--until "$2"); shift ;;
     --offer) extra+=(--offer "$2"); shift ;;
-    --fan-out) extra+=(--fan-out "$2"); shift ;;
-    *) echo "usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--fan-out N,N]" >&2; exit 2 ;;
+    --levels) extra+=(--levels "$2"); shift ;;
+    *) echo "usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--levels N,N]" >&2; exit 2 ;;
   esac
   shift
 done

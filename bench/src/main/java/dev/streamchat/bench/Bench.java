@@ -71,8 +71,8 @@ public final class Bench {
   java.time.Instant until;
   /** Overload: streams to offer when no concurrency level of this run says what a build carried, or 0. */
   int offer;
-  /** Fan-out: the viewer counts to run instead of the mode's own (to look at one level closely). */
-  int[] fanOutLevels;
+  /** The viewer counts (fan-out) or stream counts (concurrency) to run instead of the mode's own, to look at one level closely. */
+  int[] levels;
   /** Descriptors streamchat used per stream, as measured, by build and upstream: to skip what cannot fit. */
   final Map<String, Double> fdsPerStream = new HashMap<>();
 
@@ -96,7 +96,7 @@ public final class Bench {
     String only = null;
     String until = null;
     int offer = 0;
-    String fanOut = null;
+    String levels = null;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "quick" -> quick = true;
@@ -109,7 +109,7 @@ public final class Bench {
         case "--only" -> only = args[++i];
         case "--until" -> until = args[++i];
         case "--offer" -> offer = Integer.parseInt(args[++i]);
-        case "--fan-out" -> fanOut = args[++i];
+        case "--levels" -> levels = args[++i];
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -118,7 +118,7 @@ public final class Bench {
     b.targets.add(new Target("after", afterRev, repo.resolve("target/streamchat.jar")));
     if (only != null) b.only = List.of(only.split(","));
     b.offer = offer;
-    if (fanOut != null) b.fanOutLevels = java.util.Arrays.stream(fanOut.split(",")).mapToInt(Integer::parseInt).toArray();
+    if (levels != null) b.levels = java.util.Arrays.stream(levels.split(",")).mapToInt(Integer::parseInt).toArray();
     if (until != null) {
       var t = java.time.LocalTime.parse(until);
       var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).atTime(t).toInstant(java.time.ZoneOffset.UTC);
@@ -313,7 +313,7 @@ public final class Bench {
   // ---------------------------------------------------------------- concurrency
 
   void concurrency(Upstream upstream) throws Exception {
-    int[] levels = upstream == Upstream.HTTP1
+    int[] levels = this.levels != null ? this.levels : upstream == Upstream.HTTP1
         ? (quick ? new int[] {100, 1000} : new int[] {100, 1000, 2500, 5000, HIGHEST_THAT_FITS})
         : (quick ? new int[] {1000} : new int[] {5000, 10000});
     int windowS = quick ? 5 : 10;
@@ -482,7 +482,7 @@ public final class Bench {
   // ---------------------------------------------------------------- fan-out
 
   void fanOut() throws Exception {
-    int[] levels = fanOutLevels != null ? fanOutLevels
+    int[] levels = this.levels != null ? this.levels
         : quick ? new int[] {1, 100, 1000} : new int[] {1, 100, 1000, 10000};
     int windowS = quick ? 5 : 10;
     Map<String, AppProcess> apps = new LinkedHashMap<>();
