@@ -102,7 +102,10 @@ public final class OllamaStreamParser implements StreamParser {
         switch (field) {
           case "error" -> readError(p);
           case "message" -> readMessage(p);
-          case "done" -> chunkDone = p.currentToken() == JsonToken.VALUE_TRUE;
+          case "done" -> {
+            chunkDone = p.currentToken() == JsonToken.VALUE_TRUE;
+            p.skipChildren();
+          }
           case "done_reason" -> doneReason = ChunkJson.string(p);
           case "prompt_eval_count" -> promptEvalCount = ChunkJson.number(p, -1);
           case "eval_count" -> evalCount = ChunkJson.number(p, -1);
