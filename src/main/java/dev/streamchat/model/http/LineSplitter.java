@@ -44,17 +44,32 @@ public final class LineSplitter {
     this(maxLineBytes, (bytes, offset, length) -> onLine.accept(new String(bytes, offset, length, StandardCharsets.UTF_8)));
   }
 
+  /** A network read no larger than this is copied into one array kept for the next, instead of a new one each time. */
+  private static final int READ_COPY_BYTES = 1024;
+
+  private final byte[] readCopy = new byte[READ_COPY_BYTES];
+
   public void feed(Buffer bytes) {
-    feed(bytes.getBytes());
+    int length = bytes.length();
+    if (length > READ_COPY_BYTES) {
+      feed(bytes.getBytes());
+    } else {
+      bytes.getBytes(0, length, readCopy, 0);
+      feed(readCopy, length);
+    }
   }
 
   public void feed(byte[] bytes) {
+    feed(bytes, bytes.length);
+  }
+
+  private void feed(byte[] bytes, int end) {
     int start = 0;
-    if (afterCr && bytes.length > 0) {
+    if (afterCr && end > 0) {
       afterCr = false;
       if (bytes[0] == '\n') start = 1;
     }
-    for (int i = start; i < bytes.length; i++) {
+    for (int i = start; i < end; i++) {
       byte b = bytes[i];
       if (b != '\n' && b != '\r') continue;
       if (heldLength > 0) {
@@ -65,12 +80,12 @@ public final class LineSplitter {
         onLine.line(bytes, start, i - start);
       }
       if (b == '\r') {
-        if (i + 1 == bytes.length) afterCr = true;
+        if (i + 1 == end) afterCr = true;
         else if (bytes[i + 1] == '\n') i++;
       }
       start = i + 1;
     }
-    hold(bytes, start, bytes.length - start);
+    hold(bytes, start, end - start);
   }
 
   /** The stream ended: a last line without a line end still counts. */
