@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 class ParseCostBenchmarkTest {
 
   private static final boolean BENCH = System.getProperty("bench") != null;
-  private static final int CHUNKS = BENCH ? 100_000 : 10_000;
+  private static final int CHUNKS = BENCH ? 100_000 : 2_000;
   private static final int WARMUP_ROUNDS = BENCH ? 6 : 0;
   private static final int ROUNDS = BENCH ? 10 : 1;
 

@@ -27,10 +27,18 @@ public final class LineSplitter {
     void line(byte[] bytes, int offset, int length);
   }
 
+  /**
+   * A network read no larger than this is copied into one array kept for the next read, instead of
+   * a new array each time; larger ones (rare: a token stream's reads are an event or a few) are not,
+   * so that a live stream keeps at most this much.
+   */
+  private static final int READ_COPY_BYTES = 1024;
+
   private final LineHandler onLine;
   private final int maxLineBytes;
-  /** The start of a line that the last write cut. */
-  private byte[] held = new byte[512];
+  private byte[] readCopy = new byte[0];
+  /** The start of a line that the last write cut (none kept until a write cuts one). */
+  private byte[] held = new byte[0];
   private int heldLength;
   private boolean afterCr;
 
@@ -44,16 +52,12 @@ public final class LineSplitter {
     this(maxLineBytes, (bytes, offset, length) -> onLine.accept(new String(bytes, offset, length, StandardCharsets.UTF_8)));
   }
 
-  /** A network read no larger than this is copied into one array kept for the next, instead of a new one each time. */
-  private static final int READ_COPY_BYTES = 1024;
-
-  private final byte[] readCopy = new byte[READ_COPY_BYTES];
-
   public void feed(Buffer bytes) {
     int length = bytes.length();
     if (length > READ_COPY_BYTES) {
       feed(bytes.getBytes());
     } else {
+      if (readCopy.length < length) readCopy = new byte[Math.max(256, Integer.highestOneBit(length * 2 - 1))];
       bytes.getBytes(0, length, readCopy, 0);
       feed(readCopy, length);
     }
@@ -97,7 +101,7 @@ public final class LineSplitter {
     if (length == 0) return;
     int needed = heldLength + length;
     if (needed > maxLineBytes) throw new LineTooLong(maxLineBytes);
-    if (needed > held.length) held = Arrays.copyOf(held, Math.min(maxLineBytes, Math.max(needed, held.length * 2)));
+    if (needed > held.length) held = Arrays.copyOf(held, Math.min(maxLineBytes, Math.max(needed, Math.max(256, held.length * 2))));
     System.arraycopy(bytes, from, held, heldLength, length);
     heldLength = needed;
   }

@@ -22,7 +22,7 @@ public final class SseDecoder implements LineSplitter.LineHandler {
 
   private final EventHandler handler;
   private String type = "";
-  private byte[] data = new byte[512];
+  private byte[] data = new byte[256];
   private int dataLength;
   private boolean hasData;
 
