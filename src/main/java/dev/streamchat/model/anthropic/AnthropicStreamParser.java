@@ -34,7 +34,10 @@ public final class AnthropicStreamParser implements StreamParser {
   private long outputTokens = -1;
   private FinishReason finishReason = FinishReason.STOP;
 
-  /** What the chunk being read says; set afresh for each chunk (and for each repeat of a field). */
+  /**
+   * What the chunk being read says; set afresh for each chunk (and for each repeat of a field). A
+   * token count is null where it was not given as a number: the count then stays as it was.
+   */
   private String chunkType;
   private boolean messageUsage;
   private Long messageInputTokens;
