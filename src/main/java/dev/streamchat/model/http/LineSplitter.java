@@ -6,9 +6,11 @@ import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * Splits a byte stream into lines as they arrive. Bytes are kept until the line ends, so a
- * multi-byte UTF-8 character split across two network writes is decoded whole. Ends a line at
- * LF, CRLF or a lone CR (as SSE allows), even when the CR and the LF arrive in different writes.
+ * Splits a byte stream into lines as they arrive, handing each line on as bytes (a multi-byte
+ * UTF-8 character split across two network writes arrives whole). A line that lies within one
+ * write is handed on in place; only a line cut by the end of a write is copied, to be continued.
+ * Ends a line at LF, CRLF or a lone CR (as SSE allows), even when the CR and the LF arrive in
+ * different writes.
  */
 public final class LineSplitter {
 
@@ -19,50 +21,94 @@ public final class LineSplitter {
     }
   }
 
-  private final Consumer<String> onLine;
+  /** Receives each line: {@code length} bytes of {@code bytes} from {@code offset}, valid only during the call. */
+  @FunctionalInterface
+  public interface LineHandler {
+    void line(byte[] bytes, int offset, int length);
+  }
+
+  /**
+   * A network read no larger than this is copied into one array kept for the next read, instead of
+   * a new array each time; larger ones (rare: a token stream's reads are an event or a few) are not,
+   * so that a live stream keeps at most this much.
+   */
+  private static final int READ_COPY_BYTES = 1024;
+
+  private final LineHandler onLine;
   private final int maxLineBytes;
-  private byte[] line = new byte[512];
-  private int length;
+  private byte[] readCopy = new byte[0];
+  /** The start of a line that the last write cut (none kept until a write cuts one). */
+  private byte[] held = new byte[0];
+  private int heldLength;
   private boolean afterCr;
 
-  public LineSplitter(int maxLineBytes, Consumer<String> onLine) {
+  public LineSplitter(int maxLineBytes, LineHandler onLine) {
     this.maxLineBytes = maxLineBytes;
     this.onLine = onLine;
   }
 
+  /** Lines as text (UTF-8, malformed bytes replaced). */
+  public LineSplitter(int maxLineBytes, Consumer<String> onLine) {
+    this(maxLineBytes, (bytes, offset, length) -> onLine.accept(new String(bytes, offset, length, StandardCharsets.UTF_8)));
+  }
+
   public void feed(Buffer bytes) {
-    feed(bytes.getBytes());
+    int length = bytes.length();
+    if (length > READ_COPY_BYTES) {
+      feed(bytes.getBytes());
+    } else {
+      if (readCopy.length < length) readCopy = new byte[Math.max(256, Integer.highestOneBit(length * 2 - 1))];
+      bytes.getBytes(0, length, readCopy, 0);
+      feed(readCopy, length);
+    }
   }
 
   public void feed(byte[] bytes) {
-    for (byte b : bytes) {
-      if (afterCr) {
-        afterCr = false;
-        if (b == '\n') continue;
-      }
-      if (b == '\n' || b == '\r') {
-        afterCr = b == '\r';
-        emit();
-      } else {
-        if (length == line.length) grow();
-        line[length++] = b;
-      }
+    feed(bytes, bytes.length);
+  }
+
+  private void feed(byte[] bytes, int end) {
+    int start = 0;
+    if (afterCr && end > 0) {
+      afterCr = false;
+      if (bytes[0] == '\n') start = 1;
     }
+    for (int i = start; i < end; i++) {
+      byte b = bytes[i];
+      if (b != '\n' && b != '\r') continue;
+      if (heldLength > 0) {
+        hold(bytes, start, i - start);
+        emitHeld();
+      } else {
+        if (i - start > maxLineBytes) throw new LineTooLong(maxLineBytes);
+        onLine.line(bytes, start, i - start);
+      }
+      if (b == '\r') {
+        if (i + 1 == end) afterCr = true;
+        else if (bytes[i + 1] == '\n') i++;
+      }
+      start = i + 1;
+    }
+    hold(bytes, start, end - start);
   }
 
   /** The stream ended: a last line without a line end still counts. */
   public void finish() {
-    if (length > 0) emit();
+    if (heldLength > 0) emitHeld();
   }
 
-  private void emit() {
-    String s = new String(line, 0, length, StandardCharsets.UTF_8);
-    length = 0;
-    onLine.accept(s);
+  private void hold(byte[] bytes, int from, int length) {
+    if (length == 0) return;
+    int needed = heldLength + length;
+    if (needed > maxLineBytes) throw new LineTooLong(maxLineBytes);
+    if (needed > held.length) held = Arrays.copyOf(held, Math.min(maxLineBytes, Math.max(needed, Math.max(256, held.length * 2))));
+    System.arraycopy(bytes, from, held, heldLength, length);
+    heldLength = needed;
   }
 
-  private void grow() {
-    if (line.length >= maxLineBytes) throw new LineTooLong(maxLineBytes);
-    line = Arrays.copyOf(line, Math.min(maxLineBytes, line.length * 2));
+  private void emitHeld() {
+    int length = heldLength;
+    heldLength = 0;
+    onLine.line(held, 0, length);
   }
 }

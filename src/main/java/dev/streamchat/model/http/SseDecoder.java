@@ -1,46 +1,55 @@
 package dev.streamchat.model.http;
 
-/**
- * The event-stream format (text/event-stream) read line by line: {@code data} fields of one event
- * are joined with newlines, comments are skipped, a blank line ends the event.
- */
-public final class SseDecoder {
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
-  /** Receives each complete event. */
+/**
+ * The event-stream format (text/event-stream) read line by line, as bytes: {@code data} fields of
+ * one event are joined with newlines, comments are skipped, a blank line ends the event. The data
+ * stays bytes, for the JSON parser to read where it lies.
+ */
+public final class SseDecoder implements LineSplitter.LineHandler {
+
+  /** Receives each complete event: its type ("" when it named none) and {@code length} bytes of data, valid only during the call. */
   @FunctionalInterface
   public interface EventHandler {
-    void event(String type, String data);
+    void event(String type, byte[] data, int length);
   }
+
+  private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] EVENT = "event".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NEWLINE = {'\n'};
 
   private final EventHandler handler;
   private String type = "";
-  private final StringBuilder data = new StringBuilder();
+  private byte[] data = new byte[256];
+  private int dataLength;
   private boolean hasData;
 
   public SseDecoder(EventHandler handler) {
     this.handler = handler;
   }
 
-  public void line(String line) {
-    if (line.isEmpty()) {
+  @Override
+  public void line(byte[] line, int offset, int length) {
+    if (length == 0) {
       dispatch();
       return;
     }
-    if (line.charAt(0) == ':') return;
-    int colon = line.indexOf(':');
-    String field = colon < 0 ? line : line.substring(0, colon);
-    int start = colon < 0 ? line.length() : colon + 1;
-    if (start < line.length() && line.charAt(start) == ' ') start++;
-    String value = line.substring(start);
-    switch (field) {
-      case "data" -> {
-        if (hasData) data.append('\n');
-        data.append(value);
-        hasData = true;
-      }
-      case "event" -> type = value;
-      default -> { } // id, retry and unknown fields carry nothing a model answer needs
+    if (line[offset] == ':') return;
+    int end = offset + length;
+    int colon = offset;
+    while (colon < end && line[colon] != ':') colon++;
+    int start = colon < end ? colon + 1 : end;
+    if (start < end && line[start] == ' ') start++;
+    if (Arrays.equals(line, offset, colon, DATA, 0, DATA.length)) {
+      if (hasData) append(NEWLINE, 0, 1);
+      append(line, start, end - start);
+      hasData = true;
+    } else if (Arrays.equals(line, offset, colon, EVENT, 0, EVENT.length)) {
+      type = new String(line, start, end - start, StandardCharsets.UTF_8);
     }
+    // id, retry and unknown fields carry nothing a model answer needs
   }
 
   /** The stream ended: an event not yet closed by a blank line is still delivered. */
@@ -48,10 +57,16 @@ public final class SseDecoder {
     dispatch();
   }
 
+  private void append(byte[] bytes, int from, int length) {
+    if (dataLength + length > data.length) data = Arrays.copyOf(data, Math.max(dataLength + length, data.length * 2));
+    System.arraycopy(bytes, from, data, dataLength, length);
+    dataLength += length;
+  }
+
   private void dispatch() {
-    if (hasData) handler.event(type, data.toString());
+    if (hasData) handler.event(type, data, dataLength);
     type = "";
-    data.setLength(0);
+    dataLength = 0;
     hasData = false;
   }
 }

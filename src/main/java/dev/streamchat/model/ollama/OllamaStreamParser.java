@@ -1,20 +1,25 @@
 package dev.streamchat.model.ollama;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamListener;
 import dev.streamchat.model.Usage;
+import dev.streamchat.model.http.ChunkJson;
 import dev.streamchat.model.http.LineSplitter;
 import dev.streamchat.model.http.Redactor;
 import dev.streamchat.model.http.StreamFailure;
 import dev.streamchat.model.http.StreamParser;
 import dev.streamchat.model.http.UpstreamErrors;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Ollama's {@code /api/chat} stream: one JSON object per line with {@code message.content} and
  * {@code message.thinking}; the last has {@code done: true} and the eval counts; a line
- * {"error": "..."} is an error reported mid-stream.
+ * {"error": "..."} is an error reported mid-stream. A line is read whole before it is acted on;
+ * where a field comes twice the last one counts.
  */
 public final class OllamaStreamParser implements StreamParser {
 
@@ -26,6 +31,17 @@ public final class OllamaStreamParser implements StreamParser {
   private boolean done;
   private FinishReason finishReason = FinishReason.STOP;
   private Usage usage = Usage.UNKNOWN;
+
+  /** What the line being read says; set afresh for each line (and for each repeat of a field). */
+  private boolean error;
+  private boolean errorPrintedByTree;
+  private String errorMessage;
+  private String thinking;
+  private String content;
+  private boolean chunkDone;
+  private String doneReason;
+  private long promptEvalCount;
+  private long evalCount;
 
   public OllamaStreamParser(StreamListener listener, Redactor redactor) {
     this.listener = listener;
@@ -58,24 +74,78 @@ public final class OllamaStreamParser implements StreamParser {
     return usage;
   }
 
-  private void line(String line) {
-    if (done || line.isBlank()) return;
-    JsonObject o = StreamFailure.parseObject(line);
-    if (o.getValue("error") != null) {
-      throw UpstreamErrors.reported(null, String.valueOf(o.getValue("error")), redactor);
+  private void line(byte[] bytes, int offset, int length) {
+    if (done || blank(bytes, offset, length)) return;
+    read(bytes, offset, length);
+    if (error) {
+      throw UpstreamErrors.reported(null, errorPrintedByTree ? ChunkJson.printed(bytes, offset, length, "error") : errorMessage, redactor);
     }
-    if (o.getValue("message") instanceof JsonObject m) {
-      if (m.getValue("thinking") instanceof String t && !t.isEmpty()) listener.onReasoning(t);
-      if (m.getValue("content") instanceof String c && !c.isEmpty()) listener.onText(c);
-    }
-    if (Boolean.TRUE.equals(o.getValue("done"))) {
-      usage = new Usage(number(o, "prompt_eval_count"), number(o, "eval_count"));
-      if ("length".equals(o.getValue("done_reason"))) finishReason = FinishReason.LENGTH;
+    if (thinking != null && !thinking.isEmpty()) listener.onReasoning(thinking);
+    if (content != null && !content.isEmpty()) listener.onText(content);
+    if (chunkDone) {
+      usage = new Usage(promptEvalCount, evalCount);
+      if ("length".equals(doneReason)) finishReason = FinishReason.LENGTH;
       done = true;
     }
   }
 
-  private static long number(JsonObject o, String key) {
-    return o.getValue(key) instanceof Number n ? n.longValue() : -1;
+  private void read(byte[] bytes, int offset, int length) {
+    error = false;
+    thinking = null;
+    content = null;
+    chunkDone = false;
+    doneReason = null;
+    promptEvalCount = -1;
+    evalCount = -1;
+    try (JsonParser p = ChunkJson.open(bytes, offset, length)) {
+      for (String field; (field = ChunkJson.nextField(p)) != null; ) {
+        switch (field) {
+          case "error" -> readError(p);
+          case "message" -> readMessage(p);
+          case "done" -> {
+            chunkDone = p.currentToken() == JsonToken.VALUE_TRUE;
+            p.skipChildren();
+          }
+          case "done_reason" -> doneReason = ChunkJson.string(p);
+          case "prompt_eval_count" -> promptEvalCount = ChunkJson.number(p, -1);
+          case "eval_count" -> evalCount = ChunkJson.number(p, -1);
+          default -> p.skipChildren();
+        }
+      }
+      ChunkJson.end(p);
+    } catch (IOException e) {
+      throw StreamFailure.malformed();
+    }
+  }
+
+  private void readError(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    error = t != JsonToken.VALUE_NULL;
+    errorMessage = t == JsonToken.VALUE_STRING ? p.getText() : null;
+    errorPrintedByTree = error && t != JsonToken.VALUE_STRING; // a number, an object or a list: printed as the tree prints it
+    p.skipChildren();
+  }
+
+  private void readMessage(JsonParser p) throws IOException {
+    thinking = null;
+    content = null;
+    if (!ChunkJson.isObject(p)) return;
+    for (String field; (field = ChunkJson.nextField(p)) != null; ) {
+      switch (field) {
+        case "thinking" -> thinking = ChunkJson.string(p);
+        case "content" -> content = ChunkJson.string(p);
+        default -> p.skipChildren();
+      }
+    }
+  }
+
+  /** As {@link String#isBlank()} says of the line's text. */
+  private static boolean blank(byte[] bytes, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      byte b = bytes[i];
+      if (b < 0) return new String(bytes, offset, length, StandardCharsets.UTF_8).isBlank();
+      if (!Character.isWhitespace(b)) return false;
+    }
+    return true;
   }
 }
