@@ -3,12 +3,12 @@ package dev.streamchat.stream;
 import dev.streamchat.model.Usage;
 import dev.streamchat.stream.journal.Journal;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -39,8 +39,8 @@ public final class JournalStreamStore implements StreamStore {
     }
   };
   private final EndedCache endedLogs;
-  /** Whole ended logs being read into the cache. */
-  private final Map<String, Future<EndedCache.Entry>> loading = new ConcurrentHashMap<>();
+  /** Ended logs being read into the cache after a read of a slice of them. */
+  private final Set<String> caching = ConcurrentHashMap.newKeySet();
   /** Counts deletes, so a read that overlapped one does not put back what was deleted. */
   private final AtomicLong deletions = new AtomicLong();
 
@@ -165,26 +165,22 @@ public final class JournalStreamStore implements StreamStore {
     if (cached != null) return Future.succeededFuture(cached.slice(afterSeq, maxChars));
     return journal.read(generationId, afterSeq, maxChars).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
-      if (endedLogs.couldHold(s.lastSeq())) ended(generationId); // to the cache, for the next reads of this answer
+      if (endedLogs.couldHold(s.lastSeq()) && caching.add(generationId)) {
+        // To the cache, for the next reads of this answer: one read however many readers come meanwhile.
+        ended(generationId).onComplete(ar -> caching.remove(generationId));
+      }
       return new Slice(endedStatus(generationId, s), s.chunks());
     });
   }
 
-  /** An ended generation's whole log, from the cache or read once from the journal (one read at a time per log). */
+  /**
+   * An ended generation's whole log, from the cache or read from the journal. Each caller gets a
+   * future of its own: one from the journal completes on the caller's context, which the caller
+   * may rely on (a response is written on its connection's event loop).
+   */
   private Future<EndedCache.Entry> ended(String generationId) {
     EndedCache.Entry cached = endedLogs.get(generationId);
     if (cached != null) return Future.succeededFuture(cached);
-    Promise<EndedCache.Entry> mine = Promise.promise();
-    Future<EndedCache.Entry> reading = loading.putIfAbsent(generationId, mine.future());
-    if (reading != null) return reading;
-    readWhole(generationId).onComplete(ar -> {
-      loading.remove(generationId, mine.future());
-      mine.handle(ar);
-    });
-    return mine.future();
-  }
-
-  private Future<EndedCache.Entry> readWhole(String generationId) {
     long deletionsBefore = deletions.get();
     return journal.read(generationId, 0, ALL).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
@@ -203,6 +199,11 @@ public final class JournalStreamStore implements StreamStore {
     synchronized (endedStatuses) {
       return endedStatuses.getOrDefault(generationId, statusOf(s));
     }
+  }
+
+  /** Whether the store holds the ended generation's whole log in memory (for tests). */
+  boolean cached(String generationId) {
+    return endedLogs.get(generationId) != null;
   }
 
   private static GenerationStatus statusOf(Journal.Slice s) {

@@ -1,6 +1,9 @@
 package dev.streamchat.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.model.FinishReason;
@@ -13,6 +16,8 @@ import dev.streamchat.testing.TestServer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiPredicate;
@@ -219,13 +226,49 @@ class JournalStreamStoreTest {
     assertEquals(GenerationState.DONE, slice.status().state());
     assertEquals(100_000, slice.status().lastSeq());
     await(gated.read.future()); // meanwhile the whole log is being read for the cache
+    assertFalse(next.cached("g-5"));
     gated.gate.complete();
-    // Saving the answer asks for all of it: it joins that read instead of reading the log again.
-    assertTrue(await(next.answer("g-5")).text().startsWith("w1 w2 w3 "));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!next.cached("g-5") && System.nanoTime() < deadline) Thread.sleep(5);
     StreamStore.Slice again = await(next.read("g-5", 99_990, 100));
+    assertTrue(await(next.answer("g-5")).text().startsWith("w1 w2 w3 "));
     assertEquals(2, gated.reads.get(), "the next reads of the answer come from the cache");
     assertEquals("w99991 ", again.chunks().get(0).text());
     assertEquals(10, again.chunks().size());
+  }
+
+  @Test
+  void readersOfAnEndedAnswerOnTwoEventLoopsAreEachAnsweredOnTheirOwn() throws Exception {
+    JournalStreamStore store = store();
+    await(store.start(info("g-6")));
+    await(store.append("g-6", List.of(new Chunk(1, Chunk.Kind.TEXT, "read twice"))));
+    await(store.finish("g-6", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0)));
+    VertxInternal internal = (VertxInternal) vertx;
+    ContextInternal a = internal.createEventLoopContext();
+    ContextInternal b = internal.createEventLoopContext();
+    for (int i = 0; i < 16 && b.nettyEventLoop() == a.nettyEventLoop(); i++) b = internal.createEventLoopContext();
+    assertNotSame(a.nettyEventLoop(), b.nettyEventLoop(), "two event loops");
+    ContextInternal other = b;
+    CompletableFuture<Object> onA = new CompletableFuture<>();
+    CompletableFuture<Object> onB = new CompletableFuture<>();
+    a.runOnContext(v -> {
+      store.answer("g-6").onComplete(ar -> onA.complete(Vertx.currentContext()));
+      // While A's loop is busy (its read cannot complete on it), B asks for the same answer: a
+      // response written from the wrong loop is lost in the HTTP server's strict thread mode.
+      CountDownLatch asked = new CountDownLatch(1);
+      other.runOnContext(w -> {
+        store.answer("g-6").onComplete(ar -> onB.complete(Vertx.currentContext()));
+        asked.countDown();
+      });
+      try {
+        assertTrue(asked.await(10, TimeUnit.SECONDS));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertSame(a, onA.get(10, TimeUnit.SECONDS));
+    assertSame(other, onB.get(10, TimeUnit.SECONDS), "B's answer comes on B's event loop");
   }
 
   /** A real journal whose reads the test picks wait at a gate after reading; it counts reads. */
