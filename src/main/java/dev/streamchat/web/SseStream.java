@@ -67,10 +67,7 @@ final class SseStream implements FeedSink {
 
   private void start(String generationId, long cursor, FeedView view) {
     viewer = Viewers.of(vertx).join(generationId, cursor);
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache, no-transform")
-        .putHeader("X-Accel-Buffering", "no");
+    Sse.open(response);
     response.closeHandler(v -> close());
     response.exceptionHandler(err -> close());
     // Send the headers now: the client knows the stream is open before the first chunk.

@@ -63,12 +63,9 @@ public final class WebVerticle extends VerticleBase {
           .putHeader("Referrer-Policy", "same-origin")
           .putHeader("X-Frame-Options", "DENY")
           .putHeader("Content-Security-Policy", CSP);
-      // Responses are compressed when the client accepts it, but never an event stream: each
-      // event must leave at once, not wait in a compressor's buffer.
-      ctx.addHeadersEndHandler(v -> {
-        String type = ctx.response().headers().get("Content-Type");
-        if (type != null && type.startsWith("text/event-stream")) ctx.response().putHeader("Content-Encoding", "identity");
-      });
+      // Responses are compressed when the client accepts it, but never an event stream (Sse.open).
+      // No headers-end handler here: the response would hold it, and with it this routing
+      // context, for as long as it is open: an hour for each viewer of an event stream.
       ctx.next();
     });
     router.get("/static/*").handler(assets::serve);
