@@ -114,7 +114,12 @@ public final class WebVerticle extends VerticleBase {
         // Every response is written on its connection's event loop (handlers, feeds and their
         // sinks run there): Vert.x then writes straight to the channel instead of through a
         // queue of its own per connection, 4.6 KiB of heap each, idle viewers included.
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true)
+        // No WebSocket compression: Vert.x would put its handshakers in every HTTP/1.1 connection's
+        // pipeline, ~200 B of heap each idle SSE viewer, and permessage-deflate keeps a zlib
+        // deflater (~256 KiB native) per socket once it has sent one, for messages of a token or two.
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false);
     // HTTPS: HTTP/2 for browsers that offer it by ALPN (every tab's streams share one connection),
     // HTTP/1.1 for the others.
     config.tls().ifPresent(tls -> options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert())
