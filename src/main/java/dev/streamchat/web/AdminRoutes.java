@@ -292,10 +292,7 @@ final class AdminRoutes {
    */
   private void adminStream(RoutingContext ctx) {
     HttpServerResponse response = ctx.response();
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache, no-transform")
-        .putHeader("X-Accel-Buffering", "no");
+    Sse.open(response);
     response.write("retry: 2000\n\n");
     AdminSnapshot[] last = {null};
     AdminCharts[] lastCharts = {null};

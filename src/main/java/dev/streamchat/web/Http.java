@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** Small helpers shared by the handlers: reading input, writing JSON, reading the cursor. */
 final class Http {
@@ -81,7 +82,9 @@ final class Http {
    */
   static long cursor(RoutingContext ctx) {
     long header = parseCursor(ctx.request().getHeader("Last-Event-ID"), "Last-Event-ID");
-    long query = parseCursor(ctx.request().getParam("after"), "after");
+    // The routing context's query map, not the request's: the request lives as long as the stream.
+    List<String> after = ctx.queryParam("after");
+    long query = parseCursor(after.isEmpty() ? null : after.get(0), "after");
     return Math.max(header, query);
   }
 

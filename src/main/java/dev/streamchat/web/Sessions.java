@@ -5,11 +5,14 @@ import dev.streamchat.auth.Accounts;
 import dev.streamchat.auth.AuthSettings;
 import dev.streamchat.auth.Secrets;
 import dev.streamchat.chat.Problem;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import java.util.Set;
@@ -62,8 +65,8 @@ final class Sessions implements Handler<RoutingContext> {
       fromProxy(ctx);
       return;
     }
-    Cookie cookie = ctx.request().getCookie(COOKIE);
-    String sid = cookie == null || !WELL_FORMED.matcher(cookie.getValue()).matches() ? null : cookie.getValue();
+    String cookie = sessionCookie(ctx.request());
+    String sid = cookie == null || !WELL_FORMED.matcher(cookie).matches() ? null : cookie;
     String digest = sid == null ? null : Secrets.digest(sid);
     Future<Optional<Account>> account = digest == null ? Future.succeededFuture(Optional.empty())
         : accounts.sessionAccount(digest);
@@ -115,6 +118,20 @@ final class Sessions implements Handler<RoutingContext> {
     }
     if (PageRoutes.isHtmx(ctx)) ctx.response().putHeader("HX-Redirect", "/signin");
     ctx.fail(new Problem(401, "Sign in first."));
+  }
+
+  /**
+   * The session cookie's value, or null. Decoded here, as Vert.x does, rather than through the
+   * request's cookie jar: the response keeps that jar as long as it is open, an hour for each
+   * viewer of an event stream.
+   */
+  private static String sessionCookie(HttpServerRequest request) {
+    String header = request.getHeader(HttpHeaders.COOKIE);
+    if (header == null) return null;
+    for (io.netty.handler.codec.http.cookie.Cookie c : ServerCookieDecoder.STRICT.decode(header)) {
+      if (c.name().equals(COOKIE)) return c.value();
+    }
+    return null;
   }
 
   /** The token of an {@code Authorization: Bearer} header, or null. */

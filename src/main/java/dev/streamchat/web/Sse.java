@@ -1,5 +1,6 @@
 package dev.streamchat.web;
 
+import io.vertx.core.http.HttpServerResponse;
 import java.util.regex.Pattern;
 
 /** The Server-Sent Events wire format. */
@@ -8,6 +9,19 @@ final class Sse {
   private static final Pattern LINE_BREAK = Pattern.compile("\r\n|\r|\n");
 
   private Sse() {
+  }
+
+  /**
+   * Makes {@code response} an event stream. It is never compressed: each event must leave at
+   * once, not wait in a compressor's buffer ({@code identity} keeps Vert.x's compressor away and
+   * is not sent).
+   */
+  static void open(HttpServerResponse response) {
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache, no-transform")
+        .putHeader("X-Accel-Buffering", "no")
+        .putHeader("Content-Encoding", "identity");
   }
 
   /** One event; every line of {@code data} becomes its own {@code data:} field. */

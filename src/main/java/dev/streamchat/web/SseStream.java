@@ -26,10 +26,8 @@ final class SseStream implements FeedSink {
 
   private static final long KEEP_ALIVE_MS = 15_000;
 
-  private final Vertx vertx;
   private final HttpServerResponse response;
   private final Quotas.Slot viewerSlot;
-  private final long lifetimeMs;
   private boolean closed;
   private Feeds.Subscription subscription;
   private Viewers.Viewer viewer;
@@ -41,11 +39,9 @@ final class SseStream implements FeedSink {
   SseStream prev;
   SseStream next;
 
-  private SseStream(Vertx vertx, HttpServerResponse response, Quotas.Slot viewerSlot, long lifetimeMs) {
-    this.vertx = vertx;
+  private SseStream(HttpServerResponse response, Quotas.Slot viewerSlot) {
     this.response = response;
     this.viewerSlot = viewerSlot;
-    this.lifetimeMs = lifetimeMs;
   }
 
   /**
@@ -61,16 +57,14 @@ final class SseStream implements FeedSink {
       ctx.fail(p);
       return;
     }
-    new SseStream(vertx, ctx.response(), slot, quotas.limits().sseMaxSeconds() * 1000L)
-        .start(generation.id(), Math.max(0, cursor), view);
+    new SseStream(ctx.response(), slot)
+        .start(vertx, generation.id(), Math.max(0, cursor), view, quotas.limits().sseMaxSeconds() * 1000L);
   }
 
-  private void start(String generationId, long cursor, FeedView view) {
+  /** What is needed only here is not kept in fields: each idle viewer holds one of these. */
+  private void start(Vertx vertx, String generationId, long cursor, FeedView view, long lifetimeMs) {
     viewer = Viewers.of(vertx).join(generationId, cursor);
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache, no-transform")
-        .putHeader("X-Accel-Buffering", "no");
+    Sse.open(response);
     response.closeHandler(v -> close());
     response.exceptionHandler(err -> close());
     // Send the headers now: the client knows the stream is open before the first chunk.

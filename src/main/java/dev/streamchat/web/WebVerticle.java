@@ -63,12 +63,9 @@ public final class WebVerticle extends VerticleBase {
           .putHeader("Referrer-Policy", "same-origin")
           .putHeader("X-Frame-Options", "DENY")
           .putHeader("Content-Security-Policy", CSP);
-      // Responses are compressed when the client accepts it, but never an event stream: each
-      // event must leave at once, not wait in a compressor's buffer.
-      ctx.addHeadersEndHandler(v -> {
-        String type = ctx.response().headers().get("Content-Type");
-        if (type != null && type.startsWith("text/event-stream")) ctx.response().putHeader("Content-Encoding", "identity");
-      });
+      // Responses are compressed when the client accepts it, but never an event stream (Sse.open).
+      // No headers-end handler here: the response would hold it, and with it this routing
+      // context, for as long as it is open: an hour for each viewer of an event stream.
       ctx.next();
     });
     router.get("/static/*").handler(assets::serve);
@@ -117,7 +114,12 @@ public final class WebVerticle extends VerticleBase {
         // Every response is written on its connection's event loop (handlers, feeds and their
         // sinks run there): Vert.x then writes straight to the channel instead of through a
         // queue of its own per connection, 4.6 KiB of heap each, idle viewers included.
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true)
+        // No WebSocket compression: Vert.x would put its handshakers in every HTTP/1.1 connection's
+        // pipeline, ~200 B of heap each idle SSE viewer, and permessage-deflate keeps a zlib
+        // deflater (~256 KiB native) per socket once it has sent one, for messages of a token or two.
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false);
     // HTTPS: HTTP/2 for browsers that offer it by ALPN (every tab's streams share one connection),
     // HTTP/1.1 for the others.
     config.tls().ifPresent(tls -> options.setSsl(true).setUseAlpn(true).setKeyCertOptions(tls.keyCert())

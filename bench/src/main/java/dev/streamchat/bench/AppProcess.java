@@ -18,6 +18,7 @@ final class AppProcess implements AutoCloseable {
 
   private static final Pattern PORT = Pattern.compile("listening on port (\\d+)");
   private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+  private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
 
   final Process process;
   final int port;
@@ -115,17 +116,21 @@ final class AppProcess implements AutoCloseable {
     return parseHeap(jcmd("GC.heap_info"));
   }
 
-  /** Heap in use after full collections, in bytes: what is really held. */
-  long heapAfterGc() throws InterruptedException {
-    jcmd("GC.run");
+  /**
+   * The heap really held, in bytes: the live objects that {@code GC.class_histogram} counts in the
+   * pause of its own full collection, written by class to {@code file} to say what holds them.
+   * Not {@code GC.heap_info} after a {@code GC.run}: that counts whatever the running server
+   * allocated between the two commands (whole TLABs of it), megabytes under load, and the figures
+   * per viewer or generation swung by several KiB from one run to the next.
+   */
+  long liveHeap(Path file) throws IOException, InterruptedException {
+    jcmd("GC.run"); // as before: what a first collection leaves for finalization is gone by the second
     Thread.sleep(200);
-    jcmd("GC.run");
-    return heapUsed();
-  }
-
-  /** Writes the live objects by class ({@code GC.class_histogram}, itself after a full GC) to {@code file}, to say what holds the heap. */
-  void histogram(Path file) throws IOException {
-    Files.writeString(file, jcmd("GC.class_histogram"));
+    String histogram = jcmd("GC.class_histogram");
+    Files.writeString(file, histogram);
+    Matcher m = HISTOGRAM_TOTAL.matcher(histogram);
+    if (!m.find()) throw new IllegalStateException("no total in the class histogram: " + histogram);
+    return Long.parseLong(m.group(1));
   }
 
   private static long parseHeap(String info) {

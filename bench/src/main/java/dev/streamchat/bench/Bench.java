@@ -731,8 +731,7 @@ public final class Bench {
       Http.Session s = new Http.Session();
       await(http.conversation(app.port, s)); // warm the code paths before the baseline
       Thread.sleep(2000);
-      long base = app.heapAfterGc();
-      app.histogram(dir.resolve("histogram-0-base.txt"));
+      long base = app.liveHeap(dir.resolve("histogram-0-base.txt"));
       // Each generation in its own session, as in production (a session may run only a few at once);
       // sessions and conversations first, so that the difference is the live generations alone.
       List<Http.Session> sessions = new ArrayList<>();
@@ -740,22 +739,19 @@ public final class Bench {
       for (int i = 0; i < gens; i++) sessions.add(new Http.Session());
       List<Future<String>> made = openBounded(gens, 100, i -> http.conversation(app.port, sessions.get(i)));
       for (Future<String> f : made) convs.add(f.result());
-      long withConvs = app.heapAfterGc();
-      app.histogram(dir.resolve("histogram-1-sessions.txt"));
+      long withConvs = app.liveHeap(dir.resolve("histogram-1-sessions.txt"));
       // Per live generation is over those that started (a loaded database may refuse a few).
       int started = (int) openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), slow, model, 0))
           .stream().filter(Future::succeeded).count();
       Thread.sleep(2000);
-      long withGens = app.heapAfterGc();
-      app.histogram(dir.resolve("histogram-2-generations.txt"));
+      long withGens = app.liveHeap(dir.resolve("histogram-2-generations.txt"));
       String conv = await(http.conversation(app.port, s));
       String gid = await(http.send(app.port, s, conv, slow, model, 0));
       Recorder rec = new Recorder(false);
       int watching = (int) openBounded(viewers, 200, i -> http.view(app.port, s, gid, rec, 0))
           .stream().filter(Future::succeeded).count();
       Thread.sleep(2000);
-      long withViewers = app.heapAfterGc();
-      app.histogram(dir.resolve("histogram-3-viewers.txt"));
+      long withViewers = app.liveHeap(dir.resolve("histogram-3-viewers.txt"));
       log("memory " + t.name() + ": class histograms in " + dir);
       report.memory.put(t.name(), new Report.Memory(base, started, withConvs, withGens, watching, withViewers));
     }

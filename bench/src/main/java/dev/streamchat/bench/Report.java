@@ -440,7 +440,8 @@ final class Report {
       md.append("Not measured in this run.\n\n");
       return;
     }
-    md.append("Heap in use after two full GCs (`jcmd GC.run`, then `GC.heap_info`), generations streaming from the fake "
+    md.append("Live heap: the bytes of the objects `jcmd GC.class_histogram` counts after its full GC (not `GC.heap_info`, "
+        + "which also counts what the server allocated since the collection), generations streaming from the fake "
         + "OpenAI server (HTTP/1.1) at 1 token/s, each in its own session; the sessions and their conversations are "
         + "made first, so *per live generation* is the generation alone (upstream request, pipeline, feed, journal). "
         + "Then idle viewers of one more generation.\n\n");
