@@ -753,7 +753,30 @@ public final class Bench {
       Thread.sleep(2000);
       long withViewers = app.liveHeap(dir.resolve("histogram-3-viewers.txt"));
       log("memory " + t.name() + ": class histograms in " + dir);
-      report.memory.put(t.name(), new Report.Memory(base, started, withConvs, withGens, watching, withViewers));
+      double perGenH2 = perGenerationOverHttp2(t, gens, slow, dir);
+      report.memory.put(t.name(), new Report.Memory(base, started, withConvs, withGens, watching, withViewers, perGenH2));
+    }
+  }
+
+  /** Heap per live generation with the model server over HTTP/2 with TLS (answers share upstream connections). */
+  double perGenerationOverHttp2(Target t, int gens, String prompt, Path dir) throws Exception {
+    try (AppProcess app = startApp(t, "memory-h2", openAiEnv(Upstream.H2_TLS))) {
+      String model = openAiModel(app);
+      await(http.conversation(app.port, new Http.Session()));
+      List<Http.Session> sessions = new ArrayList<>();
+      for (int i = 0; i < gens; i++) sessions.add(new Http.Session());
+      List<String> convs = new ArrayList<>();
+      for (Future<String> f : openBounded(gens, 100, i -> http.conversation(app.port, sessions.get(i)))) convs.add(f.result());
+      Thread.sleep(2000);
+      long withConvs = app.liveHeap(dir.resolve("histogram-h2-1-sessions.txt"));
+      int started = (int) openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), prompt, model, 0))
+          .stream().filter(Future::succeeded).count();
+      Thread.sleep(2000);
+      long withGens = app.liveHeap(dir.resolve("histogram-h2-2-generations.txt"));
+      return started == 0 ? Double.NaN : (withGens - withConvs) / (double) started;
+    } catch (IllegalStateException cannotStart) { // a build without HTTP/2 upstreams or without the CA setting
+      report.notes.add("No HTTP/2 memory reading for " + t.name() + ": " + cannotStart.getMessage());
+      return Double.NaN;
     }
   }
 

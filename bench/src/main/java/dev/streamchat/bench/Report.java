@@ -86,7 +86,9 @@ final class Report {
     long pageRunningChunks;
   }
 
-  record Memory(long base, int gens, long withConversations, long withGens, int viewers, long withViewers) {
+  /** The heap readings of one build; {@code perGenH2Bytes} is the same per-generation figure with the model over HTTP/2 (NaN when not measured). */
+  record Memory(long base, int gens, long withConversations, long withGens, int viewers, long withViewers,
+      double perGenH2Bytes) {
     double perGenBytes() {
       return (withGens - withConversations) / (double) gens;
     }
@@ -444,12 +446,14 @@ final class Report {
         + "which also counts what the server allocated since the collection), generations streaming from the fake "
         + "OpenAI server (HTTP/1.1) at 1 token/s, each in its own session; the sessions and their conversations are "
         + "made first, so *per live generation* is the generation alone (upstream request, pipeline, feed, journal). "
-        + "Then idle viewers of one more generation.\n\n");
-    md.append("| build | baseline | with sessions + conversations | with live generations | with idle viewers | heap per live generation | heap per idle viewer |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        + "Then idle viewers of one more generation. *Over HTTP/2*: the same generations with the model server over "
+        + "HTTP/2 with TLS (as the hosted APIs), in a second process: answers share upstream connections.\n\n");
+    md.append("| build | baseline | with sessions + conversations | with live generations | with idle viewers | heap per live generation | … over HTTP/2 | heap per idle viewer |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (var e : memory.entrySet()) {
       Memory m = e.getValue();
-      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s (%,d) | %s (%,d) | %.1f KiB | %.1f KiB |\n", e.getKey(), mib(m.base()),
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s (%,d) | %s (%,d) | %.1f KiB | %s | %.1f KiB |\n", e.getKey(), mib(m.base()),
           mib(m.withConversations()), mib(m.withGens()), m.gens(), mib(m.withViewers()), m.viewers(), m.perGenBytes() / 1024,
+          Double.isNaN(m.perGenH2Bytes()) ? "–" : String.format(Locale.ROOT, "%.1f KiB", m.perGenH2Bytes() / 1024),
           m.perViewerBytes() / 1024));
     }
     md.append("\nNetty's socket buffers are pooled direct memory and not in these heap figures.\n\n");
@@ -669,8 +673,9 @@ final class Report {
     for (Target t : targets) {
       Memory m = memory.get(t.name());
       if (m == null) continue;
-      measured.put(t.name(), String.format(Locale.ROOT, "viewer %.1f KiB; generation %.1f KiB", m.perViewerBytes() / 1024,
-          m.perGenBytes() / 1024));
+      measured.put(t.name(), String.format(Locale.ROOT, "viewer %.1f KiB; generation %.1f KiB (model over HTTP/1.1)%s",
+          m.perViewerBytes() / 1024, m.perGenBytes() / 1024, Double.isNaN(m.perGenH2Bytes()) ? ""
+              : String.format(Locale.ROOT, ", %.1f KiB (over HTTP/2)", m.perGenH2Bytes() / 1024)));
       if (t.name().equals(latest())) {
         met = m.perViewerBytes() <= 8 * 1024 && m.perGenBytes() <= 16 * 1024;
         limit = "see Analysis";

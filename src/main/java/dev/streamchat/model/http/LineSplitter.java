@@ -27,16 +27,8 @@ public final class LineSplitter {
     void line(byte[] bytes, int offset, int length);
   }
 
-  /**
-   * A network read no larger than this is copied into one array kept for the next read, instead of
-   * a new array each time; larger ones (rare: a token stream's reads are an event or a few) are not,
-   * so that a live stream keeps at most this much.
-   */
-  private static final int READ_COPY_BYTES = 1024;
-
   private final LineHandler onLine;
   private final int maxLineBytes;
-  private byte[] readCopy = new byte[0];
   /** The start of a line that the last write cut (none kept until a write cuts one). */
   private byte[] held = new byte[0];
   private int heldLength;
@@ -53,14 +45,9 @@ public final class LineSplitter {
   }
 
   public void feed(Buffer bytes) {
-    int length = bytes.length();
-    if (length > READ_COPY_BYTES) {
-      feed(bytes.getBytes());
-    } else {
-      if (readCopy.length < length) readCopy = new byte[Math.max(256, Integer.highestOneBit(length * 2 - 1))];
-      bytes.getBytes(0, length, readCopy, 0);
-      feed(readCopy, length);
-    }
+    // A copy per network read, not an array kept per stream: a live answer holds nothing between reads
+    // but the start of a line a read cut.
+    feed(bytes.getBytes());
   }
 
   public void feed(byte[] bytes) {
