@@ -8,6 +8,7 @@ import dev.streamchat.model.FakeModelServer;
 import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.SseConnection;
 import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestServer;
@@ -85,7 +86,6 @@ class CheckingBrowserTest {
   static void stop() throws Exception {
     seen.countDown();
     go.countDown();
-    if (browser != null) browser.close();
     for (TestServer s : servers.values()) s.close();
     model.close();
   }
@@ -110,7 +110,7 @@ class CheckingBrowserTest {
     seen = new CountDownLatch(1);
     go = new CountDownLatch(1);
     TestServer app = app(transport);
-    if (browser == null) browser = Browser.open(1280, 900);
+    if (browser == null) browser = SharedBrowser.newVisitor(1280, 900);
     ChromeDriver page = browser.driver();
     page.get(app.url("/"));
     page.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("What is the token?");

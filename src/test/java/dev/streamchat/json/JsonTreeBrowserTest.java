@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -30,9 +29,6 @@ import org.openqa.selenium.support.ui.Select;
  * writes the first part of its JSON and waits until the test has looked, then writes the rest.
  */
 class JsonTreeBrowserTest {
-
-  @RegisterExtension
-  static final SharedBrowser chromium = new SharedBrowser();
 
   private static final List<String> FIRST = List.of("{\"city\": ", "\"Rome\", ", "\"days\": 3, ", "\"sights\": [\"Colos");
   private static final List<String> REST = List.of("seum\", ", "\"Forum\"]}");
@@ -76,7 +72,7 @@ class JsonTreeBrowserTest {
   void aJsonAnswerGrowsAsATreeAndEndsValid() throws Exception {
     go = new CountDownLatch(1);
     try (TestServer app = app()) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
       String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\"},"
@@ -114,7 +110,7 @@ class JsonTreeBrowserTest {
   void theComposerAsksForJsonAndTheTreeComesBackWithAReload() throws Exception {
     go = new CountDownLatch(1);
     try (TestServer app = app()) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
       new Select(driver.findElement(By.cssSelector("#composer select[name=responseFormat]"))).selectByVisibleText("JSON");

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -34,9 +33,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * and the admin API and page flag the viewer; with buffering off, no notice and no flag.
  */
 class BufferingProxyBrowserTest {
-
-  @RegisterExtension
-  static final SharedBrowser chromium = new SharedBrowser();
 
   private static final String NGINX = "/usr/sbin/nginx";
   private static final String TOKEN = "proxy-test-admin-token-0123456789";
@@ -155,7 +151,7 @@ class BufferingProxyBrowserTest {
     assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx): the proxy test needs it");
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN, "STREAMCHAT_PAGE_TRANSPORT", "sse",
         "STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "140"))) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       try (Nginx clean = new Nginx(server.port(), false)) {
         assertFalse(askThrough(clean, browser), "no notice through a proxy that passes the stream through");
         assertEquals(0, flagged(server).size(), "no viewer flagged: " + flagged(server).encode());
@@ -187,7 +183,7 @@ class BufferingProxyBrowserTest {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN,
         "STREAMCHAT_DEMO_TPS", "30", "STREAMCHAT_DEMO_TOKENS", "60"));
         Nginx plain = new Nginx(server.port(), false)) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       assertFalse(askThrough(plain, browser), "the answer streamed to its end, and no false alarm");
       String cid = browser.driver().getCurrentUrl().replaceAll(".*/c/", "");
       String cookie = browser.driver().manage().getCookieNamed("streamchat_session").getValue();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -44,7 +45,8 @@ class TenTabsBrowserTest {
 
   @Test
   void tenTabsSharingOneSocketAllLoadAndStreamThroughALeaderChangeAndAHiddenTab() throws Exception {
-    try (TestServer server = TestServer.start(env("shared")); Browser browser = Browser.open()) {
+    try (TestServer server = TestServer.start(env("shared"))) {
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       List<String> tabs = new ArrayList<>();
       Figures f = openTabs(server, browser, tabs);
@@ -96,7 +98,8 @@ class TenTabsBrowserTest {
   @Test
   @EnabledIfSystemProperty(named = "bench", matches = "true")
   void tenTabsEachWithItsOwnEventSourceBefore() throws Exception {
-    try (TestServer server = TestServer.start(env("sse")); Browser browser = Browser.open()) {
+    try (TestServer server = TestServer.start(env("sse"))) {
+      Browser browser = SharedBrowser.newVisitor();
       browser.driver().manage().timeouts().pageLoadTimeout(Duration.ofSeconds(90));
       Figures f = openTabs(server, browser, new ArrayList<>());
       print("an EventSource each", f);
