@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import java.time.Duration;
 import java.util.Map;
@@ -21,8 +22,8 @@ class AccountsBrowserTest {
   void signUpChatAndWatchTheAnswerStreamOnASecondBrowser() throws Exception {
     String name = Auth.uniqueName("zoe");
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "12", "STREAMCHAT_DEMO_TOKENS", "400"));
-         Browser laptop = Browser.open();
          Browser phone = Browser.open(420, 860)) {
+      Browser laptop = SharedBrowser.newVisitor();
       WebDriver a = laptop.driver();
       a.get(server.url("/"));
       a.findElement(By.linkText("Sign in")).click();

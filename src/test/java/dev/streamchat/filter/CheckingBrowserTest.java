@@ -4,10 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.streamchat.model.FakeModelServer;
-import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.FakeOpenAi;
+import dev.streamchat.testing.GatedOpenAi;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.SseConnection;
 import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestServer;
@@ -16,13 +17,11 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -53,52 +52,29 @@ class CheckingBrowserTest {
   private static final List<String> AFTER = List.of("9c2e1b4d", ", do not ", "share it.");
   private static final String SHOWN = "The token is [redacted], do not share it.";
 
-  private static FakeModelServer model;
+  /** The model: the first piece, gate, the start of the secret, gate, the rest. */
+  private static GatedOpenAi model;
   /** One app per page transport, started when a test first asks for it; one browser for all. */
   private static final Map<String, TestServer> servers = new HashMap<>();
   private static Browser browser;
-  private static volatile CountDownLatch seen = new CountDownLatch(1);
-  private static volatile CountDownLatch go = new CountDownLatch(1);
 
   @BeforeAll
   static void start() throws Exception {
-    model = new FakeModelServer((req, ex) -> {
-      if (req.path().startsWith("/v1/models")) {
-        ex.reply(200, "application/json", "{\"data\":[{\"id\":\"fake\"}]}");
-        return;
-      }
-      CountDownLatch gate = go;
-      CountDownLatch firstSeen = seen;
-      ex.begin("text/event-stream");
-      ex.write(piece(FIRST));
-      if (!firstSeen.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never saw the first piece");
-      for (String p : BEFORE) ex.write(piece(p));
-      if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never let the answer go on");
-      for (String p : AFTER) ex.write(piece(p));
-      ex.write(("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
-          .getBytes(StandardCharsets.UTF_8));
-      ex.end();
-    });
+    model = new GatedOpenAi(List.of(FIRST), BEFORE, AFTER);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    seen.countDown();
-    go.countDown();
-    if (browser != null) browser.close();
+    model.close(); // first: it lets any answer still at a gate go on
     for (TestServer s : servers.values()) s.close();
-    model.close();
-  }
-
-  private static byte[] piece(String text) {
-    return ("data: " + WireStreams.openAiChunk(new WireStreams.Piece(false, text)) + "\n\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private static TestServer app(String transport) throws Exception {
     TestServer app = servers.get(transport);
     if (app == null) {
-      app = TestServer.start(Map.of("OPENAI_BASE_URL", model.url("/v1"), "OPENAI_API_KEY", "test",
-          "STREAMCHAT_REDACT", "SECRET-[0-9a-f]{12}", "STREAMCHAT_PAGE_TRANSPORT", transport));
+      Map<String, String> env = new HashMap<>(model.env());
+      env.putAll(Map.of("STREAMCHAT_REDACT", "SECRET-[0-9a-f]{12}", "STREAMCHAT_PAGE_TRANSPORT", transport));
+      app = TestServer.start(env);
       servers.put(transport, app);
     }
     return app;
@@ -107,17 +83,16 @@ class CheckingBrowserTest {
   @ParameterizedTest(name = "page transport {0}")
   @ValueSource(strings = {"shared", "websocket", "sse"})
   void whileTextIsHeldThePageSaysCheckingAndShowsNoPartOfIt(String transport) throws Exception {
-    seen = new CountDownLatch(1);
-    go = new CountDownLatch(1);
+    model.shutGates();
     TestServer app = app(transport);
-    if (browser == null) browser = Browser.open(1280, 900);
+    if (browser == null) browser = SharedBrowser.newVisitor(1280, 900);
     ChromeDriver page = browser.driver();
     page.get(app.url("/"));
     page.findElement(By.cssSelector("#composer textarea[name=content]")).sendKeys("What is the token?");
     page.findElement(By.cssSelector("#composer button.send")).click();
     browser.waitUpTo(Duration.ofSeconds(15)).until(d -> d.findElements(By.cssSelector(".msg.assistant .body")).stream()
         .anyMatch(b -> b.getText().strip().equals("The token")));
-    seen.countDown();
+    model.open(); // seen: on to the start of the secret
     browser.waitUpTo(Duration.ofSeconds(15)).until(d -> !d.findElements(By.cssSelector(".msg.assistant .held-slot .checking")).isEmpty());
     var slot = page.findElement(By.cssSelector(".msg.assistant .held-slot"));
     assertEquals("checking…", slot.getText());
@@ -127,7 +102,7 @@ class CheckingBrowserTest {
     assertNoSecret(page.getPageSource(), "the page while the text is held");
     if (transport.equals("shared")) browser.screenshots("checking");
 
-    go.countDown();
+    model.open(); // looked: on to the rest
     browser.waitUpTo(Duration.ofSeconds(15)).until(d -> "done".equals(
         d.findElement(By.cssSelector(".msg.assistant")).getAttribute("data-state")));
     assertEquals(SHOWN, page.findElement(By.cssSelector(".msg.assistant .body")).getText().strip());
@@ -138,11 +113,10 @@ class CheckingBrowserTest {
 
   @Test
   void theApiHeldEventSaysOnlyWhetherTextIsHeld() throws Exception {
-    seen = new CountDownLatch(1);
-    go = new CountDownLatch(1);
+    model.shutGates();
     TestServer app = app("shared");
     ApiClient client = app.client();
-    String gid = client.ask(client.newConversation(), "What is the token?", "openai:fake", null);
+    String gid = client.ask(client.newConversation(), "What is the token?", FakeOpenAi.MODEL, null);
     List<SseEvent> events = new ArrayList<>();
     // The same over /api/ws.
     WebSocketClient sockets = app.vertx().createWebSocketClient();
@@ -158,11 +132,11 @@ class CheckingBrowserTest {
       // The model waits mid-secret: the stream says text is held, with nothing of it.
       for (SseEvent e; (e = stream.next()) != null; ) {
         events.add(e);
-        if (e.event().equals("chunk") && e.json().getString("text").equals(FIRST)) seen.countDown();
+        if (e.event().equals("chunk") && e.json().getString("text").equals(FIRST)) model.open();
         if (e.event().equals("held")) break;
       }
       assertEquals("held", events.get(events.size() - 1).event(), "a held event while the model waits: " + events);
-      go.countDown();
+      model.open(); // looked: on to the rest
       for (SseEvent e; (e = stream.next()) != null; ) events.add(e);
     }
     StringBuilder text = new StringBuilder();

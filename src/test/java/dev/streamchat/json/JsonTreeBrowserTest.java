@@ -3,21 +3,17 @@ package dev.streamchat.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.streamchat.model.FakeModelServer;
-import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.FakeOpenAi;
+import dev.streamchat.testing.GatedOpenAi;
 import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -31,52 +27,30 @@ import org.openqa.selenium.support.ui.Select;
  */
 class JsonTreeBrowserTest {
 
-  @RegisterExtension
-  static final SharedBrowser chromium = new SharedBrowser();
-
   private static final List<String> FIRST = List.of("{\"city\": ", "\"Rome\", ", "\"days\": 3, ", "\"sights\": [\"Colos");
   private static final List<String> REST = List.of("seum\", ", "\"Forum\"]}");
 
-  private static FakeModelServer model;
-  private static volatile CountDownLatch go = new CountDownLatch(1);
+  private static GatedOpenAi model;
 
   @BeforeAll
   static void start() throws Exception {
-    model = new FakeModelServer((req, ex) -> {
-      if (req.path().startsWith("/v1/models")) {
-        ex.reply(200, "application/json", "{\"data\":[{\"id\":\"fake\"}]}");
-        return;
-      }
-      CountDownLatch gate = go;
-      ex.begin("text/event-stream");
-      for (String p : FIRST) ex.write(piece(p));
-      if (!gate.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("the test never let the answer go on");
-      for (String p : REST) ex.write(piece(p));
-      ex.write("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"
-          .getBytes(StandardCharsets.UTF_8));
-      ex.end();
-    });
+    model = new GatedOpenAi(FIRST, REST);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    go.countDown();
     model.close();
   }
 
-  private static byte[] piece(String text) {
-    return ("data: " + WireStreams.openAiChunk(new WireStreams.Piece(false, text)) + "\n\n").getBytes(StandardCharsets.UTF_8);
-  }
-
   private static TestServer app() throws Exception {
-    return TestServer.start(Map.of("OPENAI_BASE_URL", model.url("/v1"), "OPENAI_API_KEY", "test"));
+    return TestServer.start(model.env());
   }
 
   @Test
   void aJsonAnswerGrowsAsATreeAndEndsValid() throws Exception {
-    go = new CountDownLatch(1);
+    model.shutGates();
     try (TestServer app = app()) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
       String schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\"},"
@@ -85,7 +59,7 @@ class JsonTreeBrowserTest {
       Object gid = driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
           + "fetch('/api/conversations', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})"
           + ".then(r => r.json()).then(c => fetch('/api/conversations/' + c.id + '/messages', {method: 'POST',"
-          + " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({content: 'Plan a trip', model: 'openai:fake',"
+          + " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({content: 'Plan a trip', model: '" + FakeOpenAi.MODEL + "',"
           + " responseFormat: {type: 'json_schema', schema: " + schema + "}})}))"
           + ".then(r => r.json()).then(g => { const host = document.createElement('article'); host.id = 'tree-host';"
           + " document.body.append(host); StreamchatJson.attach(host, g.generationId); done(g.generationId); });");
@@ -97,7 +71,7 @@ class JsonTreeBrowserTest {
       assertEquals("checking…", status.getText(), "still streaming when the first keys appear");
       assertEquals("\"Colos\"", driver.findElement(By.cssSelector("#tree-host details details li")).getText(),
           "a string in progress shows as its prefix");
-      go.countDown();
+      model.open();
       browser.waitUpTo(Duration.ofSeconds(20)).until(d -> status.getText().equals("Valid JSON"));
       List<String> keys = driver.findElements(By.cssSelector("#tree-host .json-key")).stream().map(WebElement::getText).toList();
       assertEquals(List.of("\"city\":", "\"days\":", "\"sights\":"), keys);
@@ -112,9 +86,9 @@ class JsonTreeBrowserTest {
 
   @Test
   void theComposerAsksForJsonAndTheTreeComesBackWithAReload() throws Exception {
-    go = new CountDownLatch(1);
+    model.shutGates();
     try (TestServer app = app()) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       driver.get(app.url("/"));
       new Select(driver.findElement(By.cssSelector("#composer select[name=responseFormat]"))).selectByVisibleText("JSON");
@@ -129,7 +103,7 @@ class JsonTreeBrowserTest {
       assertEquals("running", answer.getAttribute("data-state"));
       assertEquals(answer.getAttribute("id"), "msg-" + answer.getAttribute("data-json-generation"));
       browser.waitUpTo(Duration.ofSeconds(10)).until(d -> d.findElements(By.cssSelector(".msg.assistant .json-key")).size() == 3);
-      go.countDown();
+      model.open();
       browser.waitUpTo(Duration.ofSeconds(20)).until(d -> d.findElement(By.cssSelector(".msg.assistant .json-status"))
           .getText().equals("Valid JSON"));
       String topKeys = ".msg.assistant .json-view > .json-tree > details > ul > li > .json-key";

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -85,7 +86,7 @@ class HostileOutputBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    browser = Browser.open();
+    browser = SharedBrowser.newVisitor();
     driver = browser.driver();
     fakes = Vertx.vertx();
     HttpServer foreign = await(fakes.createHttpServer().requestHandler(req -> {
@@ -130,7 +131,6 @@ class HostileOutputBrowserTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) browser.close();
     if (server != null) server.close();
     if (fakes != null) await(fakes.close());
   }

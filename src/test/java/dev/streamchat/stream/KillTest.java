@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.ApiClient;
+import dev.streamchat.testing.ChildInstance;
 import dev.streamchat.testing.SseConnection;
 import dev.streamchat.testing.SseEvent;
 import dev.streamchat.testing.TestDatabase;
@@ -15,7 +16,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -87,9 +87,7 @@ class KillTest {
   }
 
   static Process startChild(Path dir, Map<String, String> env) throws Exception {
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "dev.streamchat.app.Main").redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(ChildInstance.mainCommand()).redirectErrorStream(true);
     pb.environment().putAll(env);
     pb.environment().put("STREAMCHAT_PORT", "0");
     pb.environment().put("STREAMCHAT_DATA_DIR", dir.toString());

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * nginx on a free port in front of the instances of a service, configured as the README tells an
- * operator: round robin, no stickiness, buffering off, long read timeouts; a request whose
- * instance refuses the connection goes to the next one. Skips the test when nginx is not installed.
+ * operator: round robin, no stickiness, buffering off, long read timeouts, no WebSocket upgrade
+ * headers passed on; a request whose instance refuses the connection goes to the next one. Skips
+ * the test when nginx is not installed.
  */
 public final class Nginx implements AutoCloseable {
 
@@ -24,6 +25,11 @@ public final class Nginx implements AutoCloseable {
   private final Path dir;
 
   public Nginx(List<Integer> instancePorts) throws Exception {
+    this(instancePorts, "proxy_buffering off;");
+  }
+
+  /** As {@link #Nginx(List)}, with {@code buffering} (directives of the location) in place of {@code proxy_buffering off;}. */
+  public Nginx(List<Integer> instancePorts, String buffering) throws Exception {
     Assumptions.assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx), so this test is skipped");
     dir = Files.createTempDirectory("streamchat-nginx");
     try (ServerSocket s = new ServerSocket(0)) {
@@ -56,14 +62,14 @@ public final class Nginx implements AutoCloseable {
               proxy_set_header Connection "";
               proxy_set_header Host $http_host;
               proxy_set_header X-Forwarded-For $remote_addr;
-              proxy_buffering off;
               proxy_read_timeout 1h;
               proxy_next_upstream error timeout http_502 http_503;
               proxy_connect_timeout 2s;
+              %4$s
             }
           }
         }
-        """.formatted(dir, port, servers);
+        """.formatted(dir, port, servers, buffering);
     Path file = dir.resolve("nginx.conf");
     Files.writeString(file, conf);
     process = new ProcessBuilder(NGINX, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(),

@@ -1,28 +1,29 @@
 package dev.streamchat.testing;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
 import org.openqa.selenium.WebDriverException;
 
 /**
- * One Chromium for the tests of a class, which each start as a new visitor in it
+ * One Chromium for the whole test run, in which each test (or test class) starts as a new visitor
  * ({@link Browser#fresh}): starting Chromium takes longer than most of what a test does with it.
- * Registered with {@code @RegisterExtension static final SharedBrowser chromium = new SharedBrowser();};
- * Chromium starts with the first test that asks for it and stops after the last test of the class.
+ * Chromium starts with the first test that asks for it and stops when the run ends: this class is
+ * also the run's {@link LauncherSessionListener} (registered in
+ * {@code META-INF/services/org.junit.platform.launcher.LauncherSessionListener}).
  */
-public final class SharedBrowser implements AfterAllCallback {
+public final class SharedBrowser implements LauncherSessionListener {
 
   private static final int WIDTH = 1200;
   private static final int HEIGHT = 900;
 
-  private Browser browser;
+  private static Browser browser;
 
-  /** The class's Chromium as a new visitor sees it: a blank tab, no cookies, a desktop-sized window. */
-  public Browser newVisitor() throws java.io.IOException {
+  /** The run's Chromium as a new visitor sees it: a blank tab, no cookies, a desktop-sized window. */
+  public static Browser newVisitor() throws java.io.IOException {
     return newVisitor(WIDTH, HEIGHT);
   }
 
-  public Browser newVisitor(int width, int height) throws java.io.IOException {
+  public static synchronized Browser newVisitor(int width, int height) throws java.io.IOException {
     if (browser != null) {
       try {
         return browser.fresh(width, height);
@@ -36,11 +37,11 @@ public final class SharedBrowser implements AfterAllCallback {
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
+  public void launcherSessionClosed(LauncherSession session) {
     close();
   }
 
-  private void close() {
+  private static synchronized void close() {
     if (browser == null) return;
     try {
       browser.close();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.ApiClient;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.SseConnection;
 import dev.streamchat.testing.TestServer;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -25,7 +25,6 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /** The admin page in headless Chromium: log in, watch a generation come and go, stop one. */
@@ -34,27 +33,16 @@ class AdminBrowserTest {
   private static final String TOKEN = "browser-admin-token";
   private static TestServer server;
   private static WebDriver browser;
-  private static Path profile;
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
-        "headless Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
-    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+    browser = SharedBrowser.newVisitor(1700, 1000).driver();
     server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN, "STREAMCHAT_DEMO_TPS", "20"));
-    profile = Files.createTempDirectory("streamchat-chromium");
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments(
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--window-size=1700,1000",
-        "--user-data-dir=" + profile);
-    browser = new ChromeDriver(options);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) browser.quit();
     if (server != null) server.close();
-    if (profile != null) TestServer.deleteTree(profile);
   }
 
   private static WebDriverWait waitUpTo(int seconds) {

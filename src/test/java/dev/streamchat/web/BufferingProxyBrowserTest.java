@@ -3,27 +3,21 @@ package dev.streamchat.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.Nginx;
 import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -35,10 +29,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
  */
 class BufferingProxyBrowserTest {
 
-  @RegisterExtension
-  static final SharedBrowser chromium = new SharedBrowser();
-
-  private static final String NGINX = "/usr/sbin/nginx";
   private static final String TOKEN = "proxy-test-admin-token-0123456789";
   /**
    * A proxy that holds the stream back: buffering on, the app's X-Accel-Buffering: no ignored, and
@@ -47,79 +37,18 @@ class BufferingProxyBrowserTest {
    */
   private static final String HOLDS_BACK = """
       proxy_buffering on;
-                proxy_ignore_headers X-Accel-Buffering;
-                proxy_buffer_size 4k;
-                proxy_buffers 8 64k;
-                proxy_busy_buffers_size 64k;
-                gzip on;
-                gzip_types text/event-stream;
-                gzip_proxied any;
-                gzip_min_length 0;""";
+      proxy_ignore_headers X-Accel-Buffering;
+      proxy_buffer_size 4k;
+      proxy_buffers 8 64k;
+      proxy_busy_buffers_size 64k;
+      gzip on;
+      gzip_types text/event-stream;
+      gzip_proxied any;
+      gzip_min_length 0;""";
 
-  /** nginx on a free port in front of the app; stopped on close. */
-  private static final class Nginx implements AutoCloseable {
-    final int port;
-    final Process process;
-    final Path dir;
-
-    Nginx(int appPort, boolean buffering) throws Exception {
-      dir = Files.createTempDirectory("streamchat-nginx");
-      try (ServerSocket s = new ServerSocket(0)) {
-        port = s.getLocalPort();
-      }
-      String conf = """
-          daemon off;
-          master_process off;
-          worker_processes 1;
-          pid %1$s/nginx.pid;
-          error_log %1$s/error.log warn;
-          events { worker_connections 128; }
-          http {
-            access_log off;
-            client_body_temp_path %1$s/body;
-            proxy_temp_path %1$s/proxy;
-            fastcgi_temp_path %1$s/fastcgi;
-            uwsgi_temp_path %1$s/uwsgi;
-            scgi_temp_path %1$s/scgi;
-            server {
-              listen 127.0.0.1:%2$d;
-              location / {
-                proxy_pass http://127.0.0.1:%3$d;
-                proxy_http_version 1.1;
-                proxy_set_header Host $http_host;
-                proxy_set_header X-Forwarded-For $remote_addr;
-                proxy_read_timeout 60s;
-                %4$s
-              }
-            }
-          }
-          """.formatted(dir, port, appPort, buffering ? HOLDS_BACK : "proxy_buffering off;");
-      Path file = dir.resolve("nginx.conf");
-      Files.writeString(file, conf);
-      process = new ProcessBuilder(NGINX, "-p", dir.toString(), "-e", dir.resolve("error.log").toString(),
-          "-c", file.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (true) {
-        try (Socket probe = new Socket("127.0.0.1", port)) {
-          break;
-        } catch (java.io.IOException notYet) {
-          assertTrue(process.isAlive(), "nginx did not start: " + Files.readString(dir.resolve("out.log")));
-          assertTrue(System.currentTimeMillis() < deadline, "nginx did not listen");
-          Thread.sleep(50);
-        }
-      }
-    }
-
-    String url(String path) {
-      return "http://127.0.0.1:" + port + path;
-    }
-
-    @Override
-    public void close() throws Exception {
-      process.destroy();
-      if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly();
-      TestServer.deleteTree(dir);
-    }
+  /** nginx in front of the app, passing the stream through or (with {@code holdsBack}) holding it back. */
+  private static Nginx nginx(TestServer server, boolean holdsBack) throws Exception {
+    return holdsBack ? new Nginx(List.of(server.port()), HOLDS_BACK) : new Nginx(List.of(server.port()));
   }
 
   private static JsonArray flagged(TestServer server) throws Exception {
@@ -152,17 +81,16 @@ class BufferingProxyBrowserTest {
 
   @Test
   void aBufferingProxyIsNoticedByThePageAndFlaggedForTheAdminAndACleanOneIsNot() throws Exception {
-    assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx): the proxy test needs it");
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN, "STREAMCHAT_PAGE_TRANSPORT", "sse",
         "STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "140"))) {
-      Browser browser = chromium.newVisitor();
-      try (Nginx clean = new Nginx(server.port(), false)) {
+      Browser browser = SharedBrowser.newVisitor();
+      try (Nginx clean = nginx(server, false)) {
         assertFalse(askThrough(clean, browser), "no notice through a proxy that passes the stream through");
         assertEquals(0, flagged(server).size(), "no viewer flagged: " + flagged(server).encode());
         assertTrue(adminPage(server).contains("None reported"));
       }
 
-      try (Nginx buffering = new Nginx(server.port(), true)) {
+      try (Nginx buffering = nginx(server, true)) {
         long sentAt = System.nanoTime();
         assertTrue(askThrough(buffering, browser), "the page told the person that a proxy buffers the answer");
         System.out.printf("buffering proxy: noticed and answer ended %d ms after Send%n", (System.nanoTime() - sentAt) / 1_000_000);
@@ -182,12 +110,11 @@ class BufferingProxyBrowserTest {
 
   @Test
   void behindAProxyThatRefusesWebSocketsThePageFallsBackToEventSources() throws Exception {
-    assumeTrue(new File(NGINX).canExecute(), "nginx is not installed (apt-get install nginx): the proxy test needs it");
     // The default transport (tabs sharing a WebSocket) through an nginx with no Upgrade headers set.
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_ADMIN_TOKEN", TOKEN,
         "STREAMCHAT_DEMO_TPS", "30", "STREAMCHAT_DEMO_TOKENS", "60"));
-        Nginx plain = new Nginx(server.port(), false)) {
-      Browser browser = chromium.newVisitor();
+        Nginx plain = nginx(server, false)) {
+      Browser browser = SharedBrowser.newVisitor();
       assertFalse(askThrough(plain, browser), "the answer streamed to its end, and no false alarm");
       String cid = browser.driver().getCurrentUrl().replaceAll(".*/c/", "");
       String cookie = browser.driver().manage().getCookieNamed("streamchat_session").getValue();

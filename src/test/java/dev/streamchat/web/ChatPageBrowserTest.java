@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -22,8 +23,8 @@ class ChatPageBrowserTest {
   void anAnswerStreamsSurvivesAReloadAndShowsOnceThenStopEndsTheNextOne() throws Exception {
     // 48 tokens: the demo's prose introduction (no tables or math), whose words read the same in its
     // Markdown and on the page, so the page's text can be compared with the stored text.
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "16", "STREAMCHAT_DEMO_TOKENS", "48"));
-         Browser browser = Browser.open()) {
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "16", "STREAMCHAT_DEMO_TOKENS", "48"))) {
+      Browser browser = SharedBrowser.newVisitor();
       WebDriver page = browser.driver();
       page.get(server.url("/"));
       assertTrue(page.findElement(By.cssSelector(".demo-banner")).getText().contains("demo model"),

@@ -9,6 +9,7 @@ import dev.streamchat.model.FakeProviders;
 import dev.streamchat.model.FakeProviders.Protocol;
 import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,14 +39,13 @@ class ComposerBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    browser = Browser.open(1200, 900);
+    browser = SharedBrowser.newVisitor(1200, 900);
     fakes = new FakeProviders(Map.of());
     page = browser.driver();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) browser.close();
     if (fakes != null) fakes.close();
   }
 

@@ -3,6 +3,7 @@ package dev.streamchat.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -19,8 +19,6 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -35,27 +33,16 @@ class HistoryBrowserTest {
   private static final Map<String, String> SLOW = Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "5000");
 
   private static WebDriver browser;
-  private static Path profile;
   private static Path dataDir;
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
-        "headless Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
-    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-    profile = Files.createTempDirectory("streamchat-chromium");
+    browser = SharedBrowser.newVisitor(1400, 1000).driver();
     dataDir = Files.createTempDirectory("streamchat-history");
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments(
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
-        "--user-data-dir=" + profile);
-    browser = new ChromeDriver(options);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) browser.quit();
-    if (profile != null) TestServer.deleteTree(profile);
     if (dataDir != null) TestServer.deleteTree(dataDir);
   }
 

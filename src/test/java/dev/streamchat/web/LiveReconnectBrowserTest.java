@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
@@ -28,9 +27,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * is gone when the network returns gets an explicit outcome instead of hanging.
  */
 class LiveReconnectBrowserTest {
-
-  @RegisterExtension
-  static final SharedBrowser chromium = new SharedBrowser();
 
   /** Counts the connections the page's streams open. */
   private static final String RECORD = """
@@ -82,7 +78,7 @@ class LiveReconnectBrowserTest {
   void offlineThenOnlineCatchesUpWithinASecondWithNoGapOrDuplicate(String transport) throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "130",
         "STREAMCHAT_PAGE_TRANSPORT", transport))) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
       driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", COUNT_CONNECTIONS));
@@ -140,7 +136,7 @@ class LiveReconnectBrowserTest {
   @Test
   void aStreamWhoseLogIsGoneWhenTheNetworkReturnsReloadsFromTheStore() throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "60"))) {
-      Browser browser = chromium.newVisitor();
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
       startAnswer(driver, server, browser);

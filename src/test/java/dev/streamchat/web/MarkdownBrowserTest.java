@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamchat.model.FakeModelServer;
 import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,7 +50,7 @@ class MarkdownBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    browser = Browser.open();
+    browser = SharedBrowser.newVisitor();
     page = browser.driver();
     model = new FakeModelServer((req, ex) -> {
       if (req.path().startsWith("/v1/models")) {
@@ -90,7 +91,6 @@ class MarkdownBrowserTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) browser.close();
     for (TestServer s : servers.values()) s.close();
     if (model != null) model.close();
   }

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
@@ -42,9 +41,6 @@ class PageLooksBrowserTest {
   private static final String TOKEN = "looks-admin-token";
   /** Where .ci/run installs axe-core (npm); another path can be given with -Daxe.js=... */
   private static final Path AXE = Path.of(System.getProperty("axe.js", ".ci/axe/node_modules/axe-core/axe.min.js"));
-
-  @RegisterExtension
-  static final SharedBrowser chromium = new SharedBrowser();
 
   private static FakeProviders fakes;
 
@@ -66,7 +62,7 @@ class PageLooksBrowserTest {
 
   /** The class's Chromium as a new visitor (a session of its own) on a screen of this size and theme. */
   private static Browser open(int width, int height, boolean dark) throws Exception {
-    Browser b = chromium.newVisitor(Math.max(width, 500), height);
+    Browser b = SharedBrowser.newVisitor(Math.max(width, 500), height);
     if (width < 500) {
       // A window is at least 500 px wide: the phone's own viewport is emulated instead.
       b.driver().executeCdpCommand("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height,

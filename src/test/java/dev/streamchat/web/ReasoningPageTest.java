@@ -6,23 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamchat.model.FakeProviders;
 import dev.streamchat.model.FakeProviders.Protocol;
 import dev.streamchat.model.WireStreams;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -34,26 +30,16 @@ class ReasoningPageTest {
 
   private static FakeProviders fakes;
   private static WebDriver browser;
-  private static Path profile;
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")),
-        "needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)");
+    browser = SharedBrowser.newVisitor(800, 600).driver();
     fakes = new FakeProviders(Map.of());
-    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-    profile = Files.createTempDirectory("streamchat-chrome");
-    ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments("--headless", "--no-sandbox",
-        "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--user-data-dir=" + profile);
-    browser = new ChromeDriver(options);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (browser != null) browser.quit();
     if (fakes != null) fakes.close();
-    if (profile != null) TestServer.deleteTree(profile);
   }
 
   @Test

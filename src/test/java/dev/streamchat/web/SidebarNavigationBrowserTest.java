@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import java.time.Duration;
 import java.util.Map;
@@ -17,8 +18,8 @@ class SidebarNavigationBrowserTest {
 
   @Test
   void switchingConversationsKeepsThePageAndAStreamingAnswerCarriesOn() throws Exception {
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "80"));
-         Browser browser = Browser.open()) {
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "80"))) {
+      Browser browser = SharedBrowser.newVisitor();
       WebDriver page = browser.driver();
       page.get(server.url("/"));
       send(page, "First conversation");

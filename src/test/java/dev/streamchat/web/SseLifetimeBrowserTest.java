@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.testing.Browser;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestServer;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -32,8 +33,8 @@ class SseLifetimeBrowserTest {
   @Test
   void aStreamOutlivingSeveralConnectionsShowsTheTextOnce() throws Exception {
     try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "110",
-        "STREAMCHAT_SSE_MAX_SECONDS", "1", "STREAMCHAT_PAGE_TRANSPORT", "sse"));
-        Browser browser = Browser.open()) {
+        "STREAMCHAT_SSE_MAX_SECONDS", "1", "STREAMCHAT_PAGE_TRANSPORT", "sse"))) {
+      Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;
       driver.get(server.url("/"));

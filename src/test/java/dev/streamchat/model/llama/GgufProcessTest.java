@@ -3,6 +3,7 @@ package dev.streamchat.model.llama;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.testing.ChildInstance;
 import dev.streamchat.testing.TestServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -52,9 +53,7 @@ class GgufProcessTest {
 
   private static Launched launch(String gguf) throws Exception {
     Path dataDir = Files.createTempDirectory("streamchat-process");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "dev.streamchat.app.Main").redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(ChildInstance.mainCommand()).redirectErrorStream(true);
     pb.environment().put("STREAMCHAT_PORT", "0");
     pb.environment().put("STREAMCHAT_DATA_DIR", dataDir.toString());
     pb.environment().put("STREAMCHAT_GGUF", gguf);

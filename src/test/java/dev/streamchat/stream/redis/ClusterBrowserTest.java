@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.Browser;
 import dev.streamchat.testing.RoundRobinProxy;
+import dev.streamchat.testing.SharedBrowser;
 import dev.streamchat.testing.TestDatabase;
 import dev.streamchat.testing.TestRedis;
 import dev.streamchat.testing.TestServer;
@@ -35,8 +36,8 @@ class ClusterBrowserTest {
          TestServer one = TestServer.instance(env(db, redis)); TestServer two = TestServer.instance(env(db, redis));
          TestServer three = TestServer.instance(env(db, redis))) {
       List<TestServer> instances = List.of(one, two, three);
-      try (RoundRobinProxy proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList());
-           Browser browser = Browser.open()) {
+      try (RoundRobinProxy proxy = new RoundRobinProxy(instances.stream().map(TestServer::port).toList())) {
+        Browser browser = SharedBrowser.newVisitor();
         ChromeDriver driver = browser.driver();
         JavascriptExecutor js = driver;
         driver.get(proxy.url("/"));
