@@ -117,23 +117,33 @@ public final class Database {
     try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
       // A migration may run longer than a request's query: no timeout on this connection.
       st.execute(postgres ? "SET statement_timeout = 0" : "SET QUERY_TIMEOUT 0");
-      st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)");
-      int current = 0;
-      try (var rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
-        if (rs.next()) current = rs.getInt(1);
-      }
-      for (int v = current + 1; v <= MIGRATIONS.size(); v++) {
-        String name = MIGRATIONS.get(v - 1);
-        c.setAutoCommit(false);
-        for (String sql : statements(name)) st.execute(sql);
-        st.execute("INSERT INTO schema_version (version) VALUES (" + v + ")");
-        c.commit();
-        c.setAutoCommit(true);
-        LOG.info("database migrated to version {} ({})", v, name);
+      // Instances started together on an empty PostgreSQL would each create the tables (and fail on
+      // PostgreSQL's catalogue): one migrates at a time per schema, the others then find it done.
+      if (postgres) st.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK + ")");
+      try {
+        st.execute("CREATE TABLE IF NOT EXISTS schema_version (version INT NOT NULL)");
+        int current = 0;
+        try (var rs = st.executeQuery("SELECT MAX(version) FROM schema_version")) {
+          if (rs.next()) current = rs.getInt(1);
+        }
+        for (int v = current + 1; v <= MIGRATIONS.size(); v++) {
+          String name = MIGRATIONS.get(v - 1);
+          c.setAutoCommit(false);
+          for (String sql : statements(name)) st.execute(sql);
+          st.execute("INSERT INTO schema_version (version) VALUES (" + v + ")");
+          c.commit();
+          c.setAutoCommit(true);
+          LOG.info("database migrated to version {} ({})", v, name);
+        }
+      } finally {
+        if (postgres) st.execute("SELECT pg_advisory_unlock(" + MIGRATION_LOCK + ")");
       }
       st.execute(postgres ? "RESET statement_timeout" : "SET QUERY_TIMEOUT " + timeouts.queryMs());
     }
   }
+
+  /** The advisory lock key of this schema's migrations. */
+  private static final String MIGRATION_LOCK = "hashtext('streamchat.migrations.' || current_schema())";
 
   private static List<String> statements(String name) throws IOException {
     try (InputStream in = Database.class.getResourceAsStream("/db/" + name)) {
