@@ -28,6 +28,8 @@ public final class AnthropicStreamParser implements StreamParser {
   private final StreamListener listener;
   private final Redactor redactor;
   private final LineSplitter lines;
+  /** Reads a chunk's top-level fields (one reader per stream, not one per chunk). */
+  private final ChunkJson.FieldReader topLevel = this::topLevelField;
   private final SseDecoder events;
   private boolean done;
   private long inputTokens = -1;
@@ -138,25 +140,23 @@ public final class AnthropicStreamParser implements StreamParser {
     usage = false;
     errorType = null;
     errorMessage = null;
-    try (JsonParser p = ChunkJson.open(data, 0, length)) {
-      for (String field; (field = ChunkJson.nextField(p)) != null; ) {
-        switch (field) {
-          case "type" -> chunkType = ChunkJson.string(p);
-          case "message" -> readMessage(p);
-          case "delta" -> readDelta(p);
-          case "usage" -> {
-            usage = ChunkJson.isObject(p);
-            usageInputTokens = null;
-            usageOutputTokens = null;
-            if (usage) readUsage(p, false);
-          }
-          case "error" -> readError(p);
-          default -> p.skipChildren();
-        }
+    ChunkJson.read(data, 0, length, topLevel);
+  }
+
+  /** One field of the chunk's top-level object. */
+  private void topLevelField(String field, JsonParser p) throws IOException {
+    switch (field) {
+      case "type" -> chunkType = ChunkJson.string(p);
+      case "message" -> readMessage(p);
+      case "delta" -> readDelta(p);
+      case "usage" -> {
+        usage = ChunkJson.isObject(p);
+        usageInputTokens = null;
+        usageOutputTokens = null;
+        if (usage) readUsage(p, false);
       }
-      ChunkJson.end(p);
-    } catch (IOException e) {
-      throw StreamFailure.malformed();
+      case "error" -> readError(p);
+      default -> p.skipChildren();
     }
   }
 

@@ -22,12 +22,31 @@ public final class ChunkJson {
   private ChunkJson() {
   }
 
+  /** Reads one field of an object, {@code p} on its value; skips (or reads past) the whole value. */
+  @FunctionalInterface
+  public interface FieldReader {
+    void read(String name, JsonParser p) throws IOException;
+  }
+
+  /**
+   * Reads the chunk's top-level object field by field; a chunk that is not one well-formed JSON
+   * object (and nothing after it) is a {@link StreamFailure#malformed() malformed} one.
+   */
+  public static void read(byte[] data, int offset, int length, FieldReader fields) {
+    try (JsonParser p = open(data, offset, length)) {
+      for (String field; (field = nextField(p)) != null; ) fields.read(field, p);
+      if (p.nextToken() != null) throw StreamFailure.malformed();
+    } catch (IOException e) {
+      throw StreamFailure.malformed();
+    }
+  }
+
   /**
    * A parser over the chunk, positioned on its opening brace; anything but an object throws.
    * Bytes that are not UTF-8 are read as the text they decode to (each bad sequence a U+FFFD), as
    * the chunk's text was read before: Jackson alone would refuse them.
    */
-  public static JsonParser open(byte[] data, int offset, int length) throws IOException {
+  private static JsonParser open(byte[] data, int offset, int length) throws IOException {
     JsonParser p = wellFormedUtf8(data, offset, length) ? FACTORY.createParser(data, offset, length)
         : FACTORY.createParser(new String(data, offset, length, StandardCharsets.UTF_8));
     if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -35,11 +54,6 @@ public final class ChunkJson {
       throw StreamFailure.malformed();
     }
     return p;
-  }
-
-  /** After the object's closing brace: anything more in the chunk makes it malformed. */
-  public static void end(JsonParser p) throws IOException {
-    if (p.nextToken() != null) throw StreamFailure.malformed();
   }
 
   /** The next field of the object {@code p} is in, or null at its end; {@code p} is then on the field's value. */

@@ -8,7 +8,6 @@ import dev.streamchat.model.Usage;
 import dev.streamchat.model.http.ChunkJson;
 import dev.streamchat.model.http.LineSplitter;
 import dev.streamchat.model.http.Redactor;
-import dev.streamchat.model.http.StreamFailure;
 import dev.streamchat.model.http.StreamParser;
 import dev.streamchat.model.http.UpstreamErrors;
 import io.vertx.core.buffer.Buffer;
@@ -28,6 +27,8 @@ public final class OllamaStreamParser implements StreamParser {
   private final StreamListener listener;
   private final Redactor redactor;
   private final LineSplitter lines;
+  /** Reads a chunk's top-level fields (one reader per stream, not one per chunk). */
+  private final ChunkJson.FieldReader topLevel = this::topLevelField;
   private boolean done;
   private FinishReason finishReason = FinishReason.STOP;
   private Usage usage = Usage.UNKNOWN;
@@ -97,24 +98,22 @@ public final class OllamaStreamParser implements StreamParser {
     doneReason = null;
     promptEvalCount = -1;
     evalCount = -1;
-    try (JsonParser p = ChunkJson.open(bytes, offset, length)) {
-      for (String field; (field = ChunkJson.nextField(p)) != null; ) {
-        switch (field) {
-          case "error" -> readError(p);
-          case "message" -> readMessage(p);
-          case "done" -> {
-            chunkDone = p.currentToken() == JsonToken.VALUE_TRUE;
-            p.skipChildren();
-          }
-          case "done_reason" -> doneReason = ChunkJson.string(p);
-          case "prompt_eval_count" -> promptEvalCount = ChunkJson.number(p, -1);
-          case "eval_count" -> evalCount = ChunkJson.number(p, -1);
-          default -> p.skipChildren();
-        }
+    ChunkJson.read(bytes, offset, length, topLevel);
+  }
+
+  /** One field of the chunk's top-level object. */
+  private void topLevelField(String field, JsonParser p) throws IOException {
+    switch (field) {
+      case "error" -> readError(p);
+      case "message" -> readMessage(p);
+      case "done" -> {
+        chunkDone = p.currentToken() == JsonToken.VALUE_TRUE;
+        p.skipChildren();
       }
-      ChunkJson.end(p);
-    } catch (IOException e) {
-      throw StreamFailure.malformed();
+      case "done_reason" -> doneReason = ChunkJson.string(p);
+      case "prompt_eval_count" -> promptEvalCount = ChunkJson.number(p, -1);
+      case "eval_count" -> evalCount = ChunkJson.number(p, -1);
+      default -> p.skipChildren();
     }
   }
 

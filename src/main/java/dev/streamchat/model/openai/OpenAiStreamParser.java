@@ -34,6 +34,8 @@ public final class OpenAiStreamParser implements StreamParser {
   private final StreamListener listener;
   private final Redactor redactor;
   private final LineSplitter lines;
+  /** Reads a chunk's top-level fields (one reader per stream, not one per chunk). */
+  private final ChunkJson.FieldReader topLevel = this::topLevelField;
   private final SseDecoder events;
   private boolean done;
   private FinishReason finishReason;
@@ -122,18 +124,16 @@ public final class OpenAiStreamParser implements StreamParser {
     error = false;
     choice = false;
     hasUsage = false;
-    try (JsonParser p = ChunkJson.open(data, 0, length)) {
-      for (String field; (field = ChunkJson.nextField(p)) != null; ) {
-        switch (field) {
-          case "error" -> readError(p);
-          case "choices" -> readChoices(p);
-          case "usage" -> readUsage(p);
-          default -> p.skipChildren();
-        }
-      }
-      ChunkJson.end(p);
-    } catch (IOException e) {
-      throw StreamFailure.malformed();
+    ChunkJson.read(data, 0, length, topLevel);
+  }
+
+  /** One field of the chunk's top-level object. */
+  private void topLevelField(String field, JsonParser p) throws IOException {
+    switch (field) {
+      case "error" -> readError(p);
+      case "choices" -> readChoices(p);
+      case "usage" -> readUsage(p);
+      default -> p.skipChildren();
     }
   }
 
