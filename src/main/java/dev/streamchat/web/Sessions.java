@@ -125,7 +125,7 @@ final class Sessions implements Handler<RoutingContext> {
    * request's cookie jar: the response keeps that jar as long as it is open, an hour for each
    * viewer of an event stream.
    */
-  private static String sessionCookie(HttpServerRequest request) {
+  static String sessionCookie(HttpServerRequest request) {
     String header = request.getHeader(HttpHeaders.COOKIE);
     if (header == null) return null;
     for (io.netty.handler.codec.http.cookie.Cookie c : ServerCookieDecoder.STRICT.decode(header)) {

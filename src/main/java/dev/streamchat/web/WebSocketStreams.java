@@ -7,8 +7,6 @@ import dev.streamchat.ops.Viewers;
 import dev.streamchat.stream.FeedSink;
 import dev.streamchat.stream.FeedView;
 import dev.streamchat.stream.Feeds;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -90,12 +88,7 @@ final class WebSocketStreams {
 
   /** Whether the request itself carried a session cookie (the session handler issues one to any request without). */
   private static boolean sentSessionCookie(RoutingContext ctx) {
-    for (String header : ctx.request().headers().getAll("Cookie")) {
-      for (Cookie c : ServerCookieDecoder.LAX.decode(header)) {
-        if (c.name().equals(Sessions.COOKIE)) return true;
-      }
-    }
-    return false;
+    return Sessions.sessionCookie(ctx.request()) != null;
   }
 
   private static int indexOfLineBreak(Buffer b, int from) {
