@@ -732,19 +732,7 @@ public final class Bench {
       await(http.conversation(app.port, s)); // warm the code paths before the baseline
       Thread.sleep(2000);
       long base = app.liveHeap(dir.resolve("histogram-0-base.txt"));
-      // Each generation in its own session, as in production (a session may run only a few at once);
-      // sessions and conversations first, so that the difference is the live generations alone.
-      List<Http.Session> sessions = new ArrayList<>();
-      List<String> convs = new ArrayList<>();
-      for (int i = 0; i < gens; i++) sessions.add(new Http.Session());
-      List<Future<String>> made = openBounded(gens, 100, i -> http.conversation(app.port, sessions.get(i)));
-      for (Future<String> f : made) convs.add(f.result());
-      long withConvs = app.liveHeap(dir.resolve("histogram-1-sessions.txt"));
-      // Per live generation is over those that started (a loaded database may refuse a few).
-      int started = (int) openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), slow, model, 0))
-          .stream().filter(Future::succeeded).count();
-      Thread.sleep(2000);
-      long withGens = app.liveHeap(dir.resolve("histogram-2-generations.txt"));
+      LiveGenerations live = liveGenerations(app, model, gens, slow, dir, "histogram-");
       String conv = await(http.conversation(app.port, s));
       String gid = await(http.send(app.port, s, conv, slow, model, 0));
       Recorder rec = new Recorder(false);
@@ -754,7 +742,8 @@ public final class Bench {
       long withViewers = app.liveHeap(dir.resolve("histogram-3-viewers.txt"));
       log("memory " + t.name() + ": class histograms in " + dir);
       double perGenH2 = perGenerationOverHttp2(t, gens, slow, dir);
-      report.memory.put(t.name(), new Report.Memory(base, started, withConvs, withGens, watching, withViewers, perGenH2));
+      report.memory.put(t.name(), new Report.Memory(base, live.started(), live.withConversations(), live.withGenerations(),
+          watching, withViewers, perGenH2));
     }
   }
 
@@ -763,21 +752,35 @@ public final class Bench {
     try (AppProcess app = startApp(t, "memory-h2", openAiEnv(Upstream.H2_TLS))) {
       String model = openAiModel(app);
       await(http.conversation(app.port, new Http.Session()));
-      List<Http.Session> sessions = new ArrayList<>();
-      for (int i = 0; i < gens; i++) sessions.add(new Http.Session());
-      List<String> convs = new ArrayList<>();
-      for (Future<String> f : openBounded(gens, 100, i -> http.conversation(app.port, sessions.get(i)))) convs.add(f.result());
-      Thread.sleep(2000);
-      long withConvs = app.liveHeap(dir.resolve("histogram-h2-1-sessions.txt"));
-      int started = (int) openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), prompt, model, 0))
-          .stream().filter(Future::succeeded).count();
-      Thread.sleep(2000);
-      long withGens = app.liveHeap(dir.resolve("histogram-h2-2-generations.txt"));
-      return started == 0 ? Double.NaN : (withGens - withConvs) / (double) started;
+      LiveGenerations live = liveGenerations(app, model, gens, prompt, dir, "histogram-h2-");
+      return live.perGenerationBytes();
     } catch (IllegalStateException cannotStart) { // a build without HTTP/2 upstreams or without the CA setting
       report.notes.add("No HTTP/2 memory reading for " + t.name() + ": " + cannotStart.getMessage());
       return Double.NaN;
     }
+  }
+
+  /** The live heap with a session and conversation per generation to come, then with the generations that started. */
+  record LiveGenerations(long withConversations, long withGenerations, int started) {
+    double perGenerationBytes() {
+      return started == 0 ? Double.NaN : (withGenerations - withConversations) / (double) started;
+    }
+  }
+
+  LiveGenerations liveGenerations(AppProcess app, String model, int gens, String prompt, Path dir, String prefix)
+      throws Exception {
+    // Each generation in its own session, as in production (a session may run only a few at once);
+    // sessions and conversations first, so that the difference is the live generations alone.
+    List<Http.Session> sessions = new ArrayList<>();
+    for (int i = 0; i < gens; i++) sessions.add(new Http.Session());
+    List<String> convs = new ArrayList<>();
+    for (Future<String> f : openBounded(gens, 100, i -> http.conversation(app.port, sessions.get(i)))) convs.add(f.result());
+    long withConvs = app.liveHeap(dir.resolve(prefix + "1-sessions.txt"));
+    // Per live generation is over those that started (a loaded database may refuse a few).
+    int started = (int) openBounded(gens, 100, i -> http.send(app.port, sessions.get(i), convs.get(i), prompt, model, 0))
+        .stream().filter(Future::succeeded).count();
+    Thread.sleep(2000);
+    return new LiveGenerations(withConvs, app.liveHeap(dir.resolve(prefix + "2-generations.txt")), started);
   }
 
   // ---------------------------------------------------------------- helpers
