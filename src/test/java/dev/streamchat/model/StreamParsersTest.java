@@ -114,7 +114,7 @@ class StreamParsersTest {
   @Test
   void lineSplitterHandlesCrLfAcrossWritesAndSplitCharacters() {
     List<String> lines = new ArrayList<>();
-    LineSplitter s = new LineSplitter(1024, lines::add);
+    LineSplitter s = textLines(1024, lines);
     byte[] smile = "🙂".getBytes(StandardCharsets.UTF_8);
     s.feed("a\r".getBytes(StandardCharsets.UTF_8));
     s.feed("\nb".getBytes(StandardCharsets.UTF_8));
@@ -123,7 +123,13 @@ class StreamParsersTest {
     s.feed("\rc\n\nd".getBytes(StandardCharsets.UTF_8));
     s.finish();
     assertEquals(List.of("a", "b🙂", "c", "", "d"), lines);
-    LineSplitter bounded = new LineSplitter(1024, lines::add);
+    LineSplitter bounded = textLines(1024, lines);
     assertThrows(LineSplitter.LineTooLong.class, () -> bounded.feed(new byte[2000]));
+  }
+
+  /** A splitter that collects each line as text (UTF-8, malformed bytes replaced). */
+  static LineSplitter textLines(int maxLineBytes, List<String> into) {
+    return new LineSplitter(maxLineBytes, (bytes, offset, length) ->
+        into.add(new String(bytes, offset, length, StandardCharsets.UTF_8)));
   }
 }

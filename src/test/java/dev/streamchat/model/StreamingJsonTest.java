@@ -147,13 +147,13 @@ class StreamingJsonTest {
     byte[] longLine = new byte[1025];
     Arrays.fill(longLine, (byte) 'x');
     longLine[1024] = '\n';
-    new LineSplitter(1024, lines::add).feed(longLine); // 1,024 bytes and its end: fits
+    StreamParsersTest.textLines(1024, lines).feed(longLine); // 1,024 bytes and its end: fits
     assertEquals(1, lines.size());
     byte[] tooLong = Arrays.copyOf(longLine, 1026);
     tooLong[1024] = 'x';
     tooLong[1025] = '\n';
-    assertThrows(LineSplitter.LineTooLong.class, () -> new LineSplitter(1024, lines::add).feed(tooLong));
-    LineSplitter split = new LineSplitter(1024, lines::add);
+    assertThrows(LineSplitter.LineTooLong.class, () -> StreamParsersTest.textLines(1024, lines).feed(tooLong));
+    LineSplitter split = StreamParsersTest.textLines(1024, lines);
     split.feed(Arrays.copyOfRange(tooLong, 0, 600));
     assertThrows(LineSplitter.LineTooLong.class, () -> split.feed(Arrays.copyOfRange(tooLong, 600, 1026)));
   }

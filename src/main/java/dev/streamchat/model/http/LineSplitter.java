@@ -1,9 +1,7 @@
 package dev.streamchat.model.http;
 
 import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.function.Consumer;
 
 /**
  * Splits a byte stream into lines as they arrive, handing each line on as bytes (a multi-byte
@@ -37,11 +35,6 @@ public final class LineSplitter {
   public LineSplitter(int maxLineBytes, LineHandler onLine) {
     this.maxLineBytes = maxLineBytes;
     this.onLine = onLine;
-  }
-
-  /** Lines as text (UTF-8, malformed bytes replaced). */
-  public LineSplitter(int maxLineBytes, Consumer<String> onLine) {
-    this(maxLineBytes, (bytes, offset, length) -> onLine.accept(new String(bytes, offset, length, StandardCharsets.UTF_8)));
   }
 
   public void feed(Buffer bytes) {
