@@ -41,14 +41,18 @@ import org.openqa.selenium.chrome.ChromeDriver;
  */
 class CheckingBrowserTest {
 
-  private static final String SECRET = "SECRET-7f3a9c2e1b4d";
+  /**
+   * Its digits include letters no UUID or hex id on the page can hold ("q", "z"), so finding a
+   * piece of it in the page source means the secret leaked, not that an id happened to match.
+   */
+  private static final String SECRET = "SECRET-7zq39c2e1b4d";
   /**
    * The model's answer: its first piece, then (once the test has seen it arrive, so the viewer is
    * following live before anything is held) the start of the secret, then it waits until the test
    * lets it go on. A viewer that joins while text is held may not be told; this one is there before.
    */
   private static final String FIRST = "The token ";
-  private static final List<String> BEFORE = List.of("is ", "SECRET-", "7f3a");
+  private static final List<String> BEFORE = List.of("is ", "SECRET-", "7zq3");
   private static final List<String> AFTER = List.of("9c2e1b4d", ", do not ", "share it.");
   private static final String SHOWN = "The token is [redacted], do not share it.";
 
@@ -73,7 +77,7 @@ class CheckingBrowserTest {
     TestServer app = servers.get(transport);
     if (app == null) {
       Map<String, String> env = new HashMap<>(model.env());
-      env.putAll(Map.of("STREAMCHAT_REDACT", "SECRET-[0-9a-f]{12}", "STREAMCHAT_PAGE_TRANSPORT", transport));
+      env.putAll(Map.of("STREAMCHAT_REDACT", "SECRET-[0-9a-z]{12}", "STREAMCHAT_PAGE_TRANSPORT", transport));
       app = TestServer.start(env);
       servers.put(transport, app);
     }
@@ -175,11 +179,11 @@ class CheckingBrowserTest {
     assertTrue(client.readAll(gid, null, null).stream().noneMatch(e -> e.event().equals("held")));
   }
 
-  /** Neither the secret nor a prefix of it the pattern could still complete ("SECRET-", "SECRET-7f3a"...). */
+  /** Neither the secret nor a prefix of it the pattern could still complete ("SECRET-", "SECRET-7zq3"...). */
   private static void assertNoSecret(String s, String where) {
     for (int n = 3; n <= SECRET.length(); n++) {
       assertFalse(s.contains(SECRET.substring(0, n)), where + " holds " + SECRET.substring(0, n) + ": " + s);
     }
-    assertFalse(s.contains("7f3a"), where + " holds part of the secret: " + s);
+    assertFalse(s.contains("7zq3"), where + " holds part of the secret: " + s);
   }
 }
