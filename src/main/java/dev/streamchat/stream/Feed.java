@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * its view; any other sink (new, behind, or with a full write queue) catches up from the store on
  * its own, one pending task at most, and rejoins the shared rendering once in step again.
  *
- * <p>Live events are fanned out in the loop's next task, all that arrived meanwhile together: a
- * loop that falls behind (more viewers than it can write to per event) then writes each sink once
- * for several events instead of once per event, so the work per event shrinks as the load grows,
- * and the delay stays about one fan-out long instead of growing with a backlog of events.
+ * <p>A live event is fanned out the moment it arrives while the loop is on time. On a loop that
+ * is late (more viewers than it can write to per event) it is fanned out in the loop's next task,
+ * with all that arrived meanwhile: each sink is then written once for several events instead of
+ * once per event, so the work per event shrinks as the load grows, and the delay stays about one
+ * fan-out long instead of growing with a backlog of events.
  *
  * <p>A feed whose last sink leaves before the end lingers a while: live events already on their
  * way to its subscription would otherwise be dropped by the event bus (and logged as discarded),
@@ -108,8 +109,12 @@ final class Feed {
   private void arrive(LiveEvent event) {
     arrived.add(event);
     if (fanOutQueued) return;
-    fanOutQueued = true;
-    context.runOnContext(v -> fanOut());
+    if (owner.onTime()) {
+      fanOut();
+    } else {
+      fanOutQueued = true;
+      context.runOnContext(v -> fanOut());
+    }
   }
 
   /** Fans out what arrived, in order; consecutive batches of chunks as one event. */

@@ -2,6 +2,7 @@ package dev.streamchat.stream;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.shareddata.Shareable;
 import java.util.HashMap;
 import java.util.List;
@@ -17,13 +18,19 @@ public final class Feeds {
   private static final String STORE = "store";
   private static final String KEY = Feeds.class.getName();
 
+  /** Fan out at once while this loop is at most this late; past it, events that arrive together go out together. */
+  static final double ON_TIME_MS = 5;
+
   private final Context context;
   private final StreamStore store;
+  /** This loop's delay (null on a context that is no event loop of the instance: then always on time). */
+  private final Pressure.Loop loop;
   private final Map<String, Feed> byGeneration = new HashMap<>();
 
   private Feeds(Context context, StreamStore store) {
     this.context = context;
     this.store = store;
+    this.loop = Pressure.of(context.owner()).loop(((ContextInternal) context).nettyEventLoop());
   }
 
   /** Makes {@code store} the one feeds read from on this Vert.x instance. */
@@ -62,6 +69,11 @@ public final class Feeds {
   /** Live events may have been lost (the fan-out was cut off): every sink checks the store. */
   private void resync() {
     for (Feed feed : List.copyOf(byGeneration.values())) feed.resync();
+  }
+
+  /** Whether this loop keeps up with its work now: a live event can go out the moment it arrives. */
+  boolean onTime() {
+    return loop == null || loop.delayMs() <= ON_TIME_MS;
   }
 
   /** Feeds open on this loop (for tests and figures). */

@@ -40,20 +40,21 @@ public final class Pressure implements Shareable {
   public record Reading(double loopDelayMs, long pendingBytes) {
   }
 
-  private final Vertx vertx;
   private final LongAdder journalBacklog = new LongAdder();
   private final List<LongSupplier> pendingSources = new CopyOnWriteArrayList<>();
-  private final List<Loop> loops = new CopyOnWriteArrayList<>();
+  private final List<Loop> loops = new ArrayList<>();
   private volatile boolean started;
 
   private Pressure(Vertx vertx) {
-    this.vertx = vertx;
     pendingSources.add(journalBacklog::sum);
+    for (EventExecutor executor : ((VertxInternal) vertx).nettyEventLoopGroup()) loops.add(new Loop(executor));
   }
 
   /** The gauge of this Vert.x instance (made on first use; its timers run once {@link #start() started}). */
   public static Pressure of(Vertx vertx) {
     var map = vertx.sharedData().<String, Pressure>getLocalMap(MAP);
+    Pressure known = map.get(KEY);
+    if (known != null) return known;
     Pressure made = new Pressure(vertx);
     Pressure there = map.putIfAbsent(KEY, made);
     return there == null ? made : there;
@@ -63,11 +64,16 @@ public final class Pressure implements Shareable {
   public synchronized Pressure start() {
     if (started) return this;
     started = true;
-    List<Loop> all = new ArrayList<>();
-    for (EventExecutor executor : ((VertxInternal) vertx).nettyEventLoopGroup()) all.add(new Loop(executor));
-    loops.addAll(all);
-    for (Loop loop : all) loop.schedule();
+    for (Loop loop : loops) loop.schedule();
     return this;
+  }
+
+  /** The gauge of one event loop of the instance ({@code null} for a thread that is none of them). */
+  public Loop loop(EventExecutor executor) {
+    for (Loop loop : loops) {
+      if (loop.executor == executor) return loop;
+    }
+    return null;
   }
 
   /** The text journal writers hold, not yet durable: they add what they take and remove what is written. */
@@ -102,8 +108,9 @@ public final class Pressure implements Shareable {
   }
 
   /** One event loop's timer: rescheduled from its own run, so a busy loop delays the next one too. */
-  private static final class Loop implements Runnable {
+  public static final class Loop implements Runnable {
     private final EventExecutor executor;
+    /** When the timer should run next; 0 until it is started. */
     private volatile long due;
     private volatile double averageNanos;
 
@@ -133,8 +140,15 @@ public final class Pressure implements Shareable {
      * stuck, and that shows now, not once it runs again (one slow turn is left to the average).
      */
     double delayNanos(long now) {
+      long due = this.due;
+      if (due == 0) return 0;
       long overdue = now - due;
       return overdue > STUCK_NANOS ? Math.max(averageNanos, overdue) : averageNanos;
+    }
+
+    /** This loop's delay now, in milliseconds (0 before {@link Pressure#start()}). */
+    public double delayMs() {
+      return delayNanos(System.nanoTime()) / 1e6;
     }
   }
 }

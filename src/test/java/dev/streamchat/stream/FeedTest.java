@@ -156,6 +156,28 @@ class FeedTest {
   }
 
   @Test
+  void onALoopThatIsOnTimeALiveEventGoesOutInTheTaskThatDeliversIt() throws Exception {
+    String id = start("g-on-time");
+    RecordingSink sink = attach(id, 0, Views.COUNTING);
+    until(() -> Feeds.here(vertx).settled(id));
+    Pressure.of(vertx).start();
+    List<Chunk> chunk = List.of(new Chunk(++seq, Chunk.Kind.TEXT, "now"));
+    await(store.append(id, chunk));
+    CompletableFuture<Long> seenByTheNextTask = new CompletableFuture<>();
+    call(() -> {
+      // The delivery is queued first, then a task of ours: by the time ours runs, the event is out
+      // (a fan-out left to a task of its own would be queued behind ours, one more trip per token).
+      vertx.eventBus().publish(Addresses.events(id), LiveEvent.chunks(chunk));
+      loop.runOnContext(v -> seenByTheNextTask.complete(sink.lastSeq()));
+      return null;
+    });
+    assertEquals(1L, seenByTheNextTask.get(10, TimeUnit.SECONDS), "written when it arrived");
+    finish(id);
+    until(() -> sink.ended != null);
+    assertEquals("now", sink.text());
+  }
+
+  @Test
   void eventsThatArriveWhileTheLoopIsBusyGoOutAsOneWritePerViewer() throws Exception {
     String id = start("g-behind");
     List<RecordingSink> sinks = new ArrayList<>();
@@ -165,8 +187,10 @@ class FeedTest {
     for (int i = 0; i < 10; i++) chunks.add(new Chunk(++seq, Chunk.Kind.TEXT, "w" + i + " "));
     await(store.append(id, chunks));
     int before = Views.COUNTING.renders.get();
+    Pressure.of(vertx).start();
     call(() -> {
-      // A loop behind its work: ten events reach the feed's queue before it gets to fan any out.
+      // A loop behind its work: stuck past its timer, and ten events reach the feed while it is.
+      Thread.sleep(Pressure.STUCK_MS + 50);
       for (Chunk c : chunks) vertx.eventBus().publish(Addresses.events(id), LiveEvent.chunks(List.of(c)));
       return null;
     });

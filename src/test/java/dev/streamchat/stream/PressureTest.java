@@ -3,9 +3,12 @@ package dev.streamchat.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,8 +44,18 @@ class PressureTest {
     // began, is overdue by at least the sleep less one tick.
     Thread.sleep(400);
     double whileBlocked = pressure.loopDelayMs();
+    Pressure.Loop blockedLoop = pressure.loop(((ContextInternal) loop).nettyEventLoop());
+    double ownWhileBlocked = blockedLoop.delayMs();
+    Pressure.Loop otherLoop = null;
+    for (EventExecutor e : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+      if (pressure.loop(e) != blockedLoop) otherLoop = pressure.loop(e);
+    }
+    double otherWhileBlocked = otherLoop.delayMs();
     release.countDown();
     assertTrue(whileBlocked >= 400 - Pressure.TICK_MS, "a stuck loop shows while stuck: " + whileBlocked);
+    // Each loop's own gauge (what its feeds ask before fanning out at once) is its own delay.
+    assertTrue(ownWhileBlocked >= 400 - Pressure.TICK_MS, "the stuck loop's own gauge: " + ownWhileBlocked);
+    assertTrue(otherWhileBlocked < 100, "the other loop is on time: " + otherWhileBlocked);
 
     // Once it runs, its late timer is in the average, which then decays as the loop keeps time.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
