@@ -256,7 +256,10 @@ final class Feed {
     GenerationStatus status = slice.status();
     // A cursor beyond the log is taken as its last chunk: the stream goes on from the nearest valid point.
     if (status.lastSeq() < s.lastSent) s.lastSent = status.lastSeq();
-    s.started = true;
+    if (!s.started) {
+      s.started = true;
+      s.sink.started(s.lastSent);
+    }
     boolean ends = slice.endsAfter(s.lastSent);
     if (slice.chunks().isEmpty() && !ends) {
       // The end (or chunks) may have come while this read was under way and passed the busy sink

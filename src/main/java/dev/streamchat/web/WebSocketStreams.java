@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * {@code {"gid", "event": "error", "status", "error"}} for a subscription it refuses. A
  * subscription may carry an {@code "id"} of the client's (its messages then carry it too), so one
  * socket can follow one generation for several readers from different cursors: the tabs of a
- * browser sharing one socket (webroot/live.js). Each
+ * browser sharing one socket (webroot/live.js). With {@code "ack": true} the subscription's first
+ * message is {@code {"gid", "event": "subscribed", "after"}} (or its error), so a client that
+ * resubscribes knows which messages are the new subscription's. Each
  * subscription is a sink of the generation's feed, so resume, catching up and coalescing for a slow
  * socket are the SSE stream's.
  *
@@ -153,7 +155,8 @@ final class WebSocketStreams {
         Object subscribe = message.getValue("subscribe");
         Object unsubscribe = message.getValue("unsubscribe");
         if (subscribe instanceof String gid && unsubscribe == null) {
-          subscribe(gid, id(message.getValue("id"), gid), cursor(message.getValue("after")), view(message.getValue("view")));
+          subscribe(gid, id(message.getValue("id"), gid), cursor(message.getValue("after")), view(message.getValue("view")),
+              ack(message.getValue("ack")));
         } else if (unsubscribe instanceof String gid && subscribe == null) {
           Subscription s = subscriptions.remove(id(message.getValue("id"), gid));
           if (s != null) s.close();
@@ -178,6 +181,12 @@ final class WebSocketStreams {
       throw Problem.badRequest("view must be \"api\" or \"page\".");
     }
 
+    private boolean ack(Object ack) {
+      if (ack == null) return false;
+      if (ack instanceof Boolean b) return b;
+      throw Problem.badRequest("ack must be true or false.");
+    }
+
     private long cursor(Object after) {
       if (after == null) return 0;
       if (after instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() == Math.rint(n.doubleValue())
@@ -197,15 +206,19 @@ final class WebSocketStreams {
       return true;
     }
 
-    /** A new subscription, or a resume: subscribing again to a generation restarts it after {@code after}. */
-    private void subscribe(String gid, String id, long after, FeedView view) {
+    /**
+     * A new subscription, or a resume: subscribing again to a generation restarts it after {@code after}.
+     * The one replaced is closed here, so it sends nothing after this; with {@code ack} the new one's
+     * first message says where it starts, so the client can tell the two apart.
+     */
+    private void subscribe(String gid, String id, long after, FeedView view, boolean ack) {
       Subscription previous = subscriptions.remove(id);
       if (previous != null) previous.close();
       if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
         close(POLICY, "Too many subscriptions: at most " + MAX_SUBSCRIPTIONS + " on one socket.");
         return;
       }
-      Subscription s = new Subscription(gid, id);
+      Subscription s = new Subscription(gid, id, ack);
       subscriptions.put(id, s);
       chat.generation(owner, gid).onComplete(ar -> {
         if (closed || subscriptions.get(id) != s) return;
@@ -254,14 +267,17 @@ final class WebSocketStreams {
       private final String gid;
       /** The client's id for this subscription, or null: its messages are then the view's as they are. */
       private final String id;
+      /** The client asked for {@code subscribed} before the subscription's first event. */
+      private final boolean ack;
       private Feeds.Subscription feed;
       private Viewers.Viewer viewer;
       private Quotas.Slot slot;
       private boolean ended;
 
-      Subscription(String gid, String id) {
+      Subscription(String gid, String id, boolean ack) {
         this.gid = gid;
         this.id = id.equals(gid) ? null : id;
+        this.ack = ack;
       }
 
       void refuse(Throwable cause) {
@@ -281,6 +297,14 @@ final class WebSocketStreams {
         slot = viewerSlot;
         viewer = Viewers.of(vertx).join(gid, after);
         feed = Feeds.here(vertx).attach(gid, view, this, after);
+      }
+
+      /** Accepted, and its cursor checked against the log: nothing of it has been sent yet. */
+      @Override
+      public void started(long cursor) {
+        if (ack && !ended && !closed) {
+          send(tagged(new JsonObject().put("gid", gid).put("event", "subscribed").put("after", cursor).toBuffer()));
+        }
       }
 
       @Override

@@ -136,6 +136,24 @@ class FeedTest {
   }
 
   @Test
+  void aSinkIsToldTheCursorItReallyStartsFromBeforeAnyEvent() throws Exception {
+    String id = start("g-started");
+    append(id, "one ", "two ", "three");
+    RecordingSink resumed = attach(id, 1, Views.COUNTING); // opens its rendering on the prefix first
+    RecordingSink beyond = attach(id, 99, Views.DELTAS);
+    until(() -> resumed.lastSeq() == 3 && beyond.startedAt != null);
+    append(id, " four");
+    until(() -> resumed.lastSeq() == 4 && beyond.lastSeq() == 4);
+    assertEquals(1L, resumed.startedAt);
+    assertEquals(3L, beyond.startedAt, "a cursor beyond the log starts from its last chunk, and is told so");
+    assertEquals(" four", beyond.text());
+    for (RecordingSink sink : List.of(resumed, beyond)) {
+      assertEquals(1, sink.startedCalls, "told once");
+      assertEquals(0, sink.eventsWhenStarted, "told before any event");
+    }
+  }
+
+  @Test
   void subscribersBeforeTheFirstChunkShareOneRenderingPerEvent() throws Exception {
     String id = start("g-early");
     List<RecordingSink> sinks = new ArrayList<>();
@@ -392,6 +410,17 @@ class FeedTest {
     int drainWaits;
     Runnable onDrain;
     private long lastSeq;
+    /** The cursor the feed said the sink starts from (null: not told yet), how often, and how many events it had then. */
+    Long startedAt;
+    int startedCalls;
+    int eventsWhenStarted;
+
+    @Override
+    public void started(long cursor) {
+      startedAt = cursor;
+      startedCalls++;
+      eventsWhenStarted = events.size();
+    }
 
     @Override
     public boolean writeQueueFull() {

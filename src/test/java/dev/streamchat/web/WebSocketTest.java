@@ -168,6 +168,92 @@ class WebSocketTest {
     assertEquals(text, got.get("tab-b").toString(), "the reader after chunk " + cut + " got exactly the rest");
   }
 
+  /** The text of the generation's chunks after {@code after}, as the SSE API sends it. */
+  private static String textAfter(ApiClient api, String gid, long after) {
+    StringBuilder text = new StringBuilder();
+    api.readAll(gid, null, after).forEach(e -> {
+      if (e.event().equals("chunk")) text.append(new JsonObject(e.data()).getString("text"));
+    });
+    return text.toString();
+  }
+
+  private static JsonObject subscribed(String gid, long after) {
+    return new JsonObject().put("gid", gid).put("event", "subscribed").put("after", after);
+  }
+
+  @Test
+  void anAcknowledgedSubscriptionIsToldFirstTheCursorItStartsFromAndARefusedOneIsNot() throws Exception {
+    server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "200"));
+    ApiClient api = server.client();
+    String gid = api.ask(api.newConversation(), "ack", 20);
+    long chunks = api.awaitFinal(gid).getLong("chunks");
+    assertTrue(chunks > 5, "chunks: " + chunks);
+    Socket2 socket = open(api);
+
+    socket.send(subscribe(gid, 5).put("ack", true));
+    assertEquals(subscribed(gid, 5), socket.next(), "the acknowledgement comes first, with the cursor");
+    StringBuilder text = new StringBuilder();
+    for (JsonObject m = socket.next(); !m.getString("event").equals("end"); m = socket.next()) {
+      assertTrue(m.getLong("seq") > 5, m.encode());
+      text.append(m.getString("text"));
+    }
+    assertEquals(textAfter(api, gid, 5), text.toString());
+
+    // With an id it carries the id; a cursor beyond the log is acknowledged as where the stream really goes on.
+    socket.send(subscribe(gid, 10_000).put("id", "far").put("ack", true));
+    assertEquals(subscribed(gid, chunks).put("id", "far"), socket.next());
+    assertEquals("end", socket.next().getString("event"));
+
+    // A refused subscription gets its error and no acknowledgement; the next one is served as usual.
+    socket.send(subscribe("no-such-generation", 0).put("ack", true));
+    socket.send(subscribe(gid, chunks).put("ack", true));
+    List<JsonObject> messages = new ArrayList<>();
+    // Each is answered when its lookup completes, so in either order.
+    while (messages.stream().noneMatch(m -> m.getString("event").equals("end"))
+        || messages.stream().noneMatch(m -> m.getString("event").equals("error"))) {
+      messages.add(socket.next());
+    }
+    assertEquals(List.of(subscribed(gid, chunks)),
+        messages.stream().filter(m -> m.getString("event").equals("subscribed")).toList(), messages.toString());
+    JsonObject refused = messages.stream().filter(m -> m.getString("gid").equals("no-such-generation")).findFirst().orElseThrow();
+    assertEquals(404, refused.getInteger("status"), refused.encode());
+  }
+
+  @Test
+  void noMessageOfAReplacedSubscriptionComesAfterTheAcknowledgementOfItsResume() throws Exception {
+    server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "500", "STREAMCHAT_DEMO_TOKENS", "1500"));
+    ApiClient api = server.client();
+    String gid = api.ask(api.newConversation(), "a long answer", null);
+    while (api.generation(gid).getLong("chunks") < 50) Thread.sleep(5);
+    long cut = 20;
+    Socket2 socket = open(api);
+    socket.send(subscribe(gid, 0).put("ack", true));
+    assertEquals(subscribed(gid, 0), socket.next());
+    // The server wrote that subscription's first event in the same step as its acknowledgement, and
+    // live ones follow, so they are on their way as the client resumes from another cursor on the
+    // same socket, without an id.
+    socket.send(subscribe(gid, cut).put("ack", true));
+    int old = 0;
+    for (JsonObject m = socket.next(); !m.equals(subscribed(gid, cut)); m = socket.next()) {
+      assertEquals("chunk", m.getString("event"), m.encode());
+      old++;
+    }
+    assertTrue(old > 0, "the replaced subscription's messages came in between");
+    StringBuilder text = new StringBuilder();
+    long lastSeq = cut;
+    for (JsonObject m = socket.next(); !m.getString("event").equals("end"); m = socket.next()) {
+      assertEquals("chunk", m.getString("event"), m.encode());
+      assertTrue(m.getLong("seq") > lastSeq, "after the acknowledgement, only the resumed subscription: " + m.encode());
+      lastSeq = m.getLong("seq");
+      text.append(m.getString("text"));
+    }
+    JsonObject done = api.awaitFinal(gid);
+    assertEquals(done.getLong("chunks"), lastSeq);
+    String after = textAfter(api, gid, cut);
+    assertTrue(done.getString("text").endsWith(after) && after.length() < done.getString("text").length());
+    assertEquals(after, text.toString(), "exactly the text after chunk " + cut + ", once");
+  }
+
   @Test
   void resumeAtRandomCutsHasNoGapAndNoDuplicate() throws Exception {
     server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "150", "STREAMCHAT_DEMO_TOKENS", "300"));
@@ -176,29 +262,45 @@ class WebSocketTest {
     ApiClient api = server.client();
     String gid = api.ask(api.newConversation(), "long", null);
     StringBuilder text = new StringBuilder();
+    // The text's length after each seq applied: where a subscription acknowledged after that seq resets it to.
+    Map<Long, Integer> lengthAt = new HashMap<>(Map.of(0L, 0));
+    List<Long> cuts = new ArrayList<>(List.of(0L));
     long cursor = 0;
     int sockets = 0;
     boolean ended = false;
     while (!ended) {
       assertTrue(++sockets < 200, "seed " + seed + ": the stream did not end");
       Socket2 socket = open(api);
-      // Subscribe, maybe twice (a resubscribe restarts after the cursor), read a random number of messages, drop.
-      socket.send(subscribe(gid, cursor));
-      if (random.nextInt(4) == 0) socket.send(subscribe(gid, cursor));
+      // Subscribe, maybe again at once from this or an earlier cut (a resubscribe restarts after its
+      // cursor), read a random number of messages, drop.
+      List<Long> asked = new ArrayList<>(List.of(cursor));
+      socket.send(subscribe(gid, cursor).put("ack", true));
+      if (random.nextInt(4) == 0) {
+        asked.add(random.nextBoolean() ? cursor : cuts.get(random.nextInt(cuts.size())));
+        socket.send(subscribe(gid, asked.get(1)).put("ack", true));
+      }
       int take = 1 + random.nextInt(12);
       long lastSeen = cursor;
-      Map<Long, String> got = new HashMap<>();
-      for (int i = 0; i < take && !ended; i++) {
+      for (int i = 0; i < take && !ended; ) {
         JsonObject m = socket.next();
+        if (m.getString("event").equals("subscribed")) {
+          // Every later message is this subscription's, after the acknowledged cursor: what the one
+          // it replaced applied beyond it comes again.
+          long after = m.getLong("after");
+          assertTrue(asked.contains(after), "seed " + seed + ": " + m.encode() + " for " + asked);
+          text.setLength(lengthAt.get(after));
+          lastSeen = after;
+          continue;
+        }
+        i++;
         if (m.getString("event").equals("end")) {
           ended = true;
-        } else if (m.getLong("seq") > lastSeen) {
-          // A resubscribe may send its first event again; a client keeps the highest seq it applied.
-          got.put(m.getLong("seq"), m.getString("text"));
+        } else {
+          assertTrue(m.getLong("seq") > lastSeen, "seed " + seed + ": seq grows within a subscription: " + m.encode());
           text.append(m.getString("text"));
           lastSeen = m.getLong("seq");
-        } else {
-          assertTrue(got.containsKey(m.getLong("seq")) || m.getLong("seq") <= cursor, "seed " + seed + ": " + m.encode());
+          lengthAt.put(lastSeen, text.length());
+          cuts.add(lastSeen);
         }
       }
       cursor = lastSeen;
@@ -286,6 +388,10 @@ class WebSocketTest {
     Socket2 wrongType = open(api);
     wrongType.send(new JsonObject().put("subscribe", 42));
     assertTrue(wrongType.closeReason().startsWith("1007 Malformed message: a message is"), "wrong field type");
+
+    Socket2 badAck = open(api);
+    badAck.send(new JsonObject().put("subscribe", "abc").put("ack", "yes"));
+    assertEquals("1007 Malformed message: ack must be true or false.", badAck.closeReason());
 
     Socket2 badCursor = open(api);
     badCursor.send(new JsonObject().put("subscribe", "abc").put("after", -1));
