@@ -1,6 +1,7 @@
 package dev.streamchat.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamchat.model.FakeProviders.Protocol;
 import dev.streamchat.testing.ApiClient;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * With {@code STREAMCHAT_UPSTREAM_HTTP2=prior-knowledge} a plain-HTTP model server that speaks
- * HTTP/2 (h2c) gets every answer as a stream of one shared connection, and each answer arrives whole.
+ * HTTP/2 (h2c) gets every answer as a stream of a shared connection (one per event loop of the app
+ * at most: an answer is read on the loop it runs on), and each answer arrives whole.
  */
 @ExtendWith(VertxExtension.class)
 class Http2UpstreamTest {
@@ -58,18 +60,22 @@ class Http2UpstreamTest {
           });
         });
     server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    // Vert.x's default, the most event loops the app can have; more answers than that at once must share.
+    int loops = 2 * Runtime.getRuntime().availableProcessors();
+    int answers = loops + 4;
     try (TestServer app = TestServer.start(Map.of("OPENAI_BASE_URL", "http://127.0.0.1:" + server.actualPort() + "/v1",
-        "STREAMCHAT_UPSTREAM_HTTP2", "prior-knowledge", "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", "10"))) {
+        "STREAMCHAT_UPSTREAM_HTTP2", "prior-knowledge", "STREAMCHAT_MAX_GENERATIONS_PER_SESSION", String.valueOf(answers)))) {
       ApiClient client = app.client();
       List<String> gids = new ArrayList<>();
-      for (int i = 0; i < 5; i++) gids.add(client.ask(client.newConversation(), "hi " + i, Protocol.OPENAI.modelId, null));
+      for (int i = 0; i < answers; i++) gids.add(client.ask(client.newConversation(), "hi " + i, Protocol.OPENAI.modelId, null));
       for (String gid : gids) {
         var g = client.awaitFinal(gid);
         assertEquals("done", g.getString("state"));
         assertEquals(WireStreams.text(WireStreams.ANSWER), g.getString("text"));
       }
       assertEquals(Set.of(HttpVersion.HTTP_2), versions, "every request over HTTP/2");
-      assertEquals(1, connections.get(), "one connection carries the model list and all five answers");
+      assertTrue(connections.get() <= loops,
+          connections.get() + " connections carry the model list and " + answers + " answers running at once: at most one per event loop");
     } finally {
       server.close();
     }

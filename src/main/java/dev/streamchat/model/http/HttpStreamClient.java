@@ -5,6 +5,7 @@ import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.StreamHandle;
 import dev.streamchat.model.StreamListener;
 import dev.streamchat.model.Usage;
+import io.netty.channel.EventLoop;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,12 +17,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.TrustOptions;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -53,9 +56,15 @@ public final class HttpStreamClient {
   }
 
   private final Vertx vertx;
-  private final HttpClient tls;
-  private final HttpClient plain;
   private final Timeouts timeouts;
+  private final Http2 http2;
+  private final TrustOptions trust;
+  /** The clients of each event loop: see {@link #clientFor}. */
+  private final Map<EventLoop, Clients> byLoop = new ConcurrentHashMap<>();
+
+  /** One event loop's clients: for {@code https:} servers and for plain HTTP (the same one unless h2c). */
+  private record Clients(HttpClient tls, HttpClient plain) {
+  }
 
   public HttpStreamClient(Vertx vertx, Timeouts timeouts) {
     this(vertx, timeouts, Http2.OFF, List.of());
@@ -65,10 +74,13 @@ public final class HttpStreamClient {
   public HttpStreamClient(Vertx vertx, Timeouts timeouts, Http2 http2, List<X509Certificate> extraAuthorities) {
     this.vertx = vertx;
     this.timeouts = timeouts;
-    TrustOptions trust = extraAuthorities.isEmpty() ? null : TrustOptions.wrap(UpstreamTrust.withExtra(extraAuthorities));
-    HttpClient http1 = client(vertx, timeouts, false, trust);
-    this.tls = http2 == Http2.OFF ? http1 : client(vertx, timeouts, true, trust);
-    this.plain = http2 == Http2.PRIOR_KNOWLEDGE ? client(vertx, timeouts, true, trust) : http1;
+    this.http2 = http2;
+    this.trust = extraAuthorities.isEmpty() ? null : TrustOptions.wrap(UpstreamTrust.withExtra(extraAuthorities));
+  }
+
+  private Clients newClients() {
+    HttpClient plain = client(vertx, timeouts, http2 == Http2.PRIOR_KNOWLEDGE, trust);
+    return new Clients(http2 == Http2.ALPN ? client(vertx, timeouts, true, trust) : plain, plain);
   }
 
   /**
@@ -85,8 +97,16 @@ public final class HttpStreamClient {
         .setHttp2MaxSize(HTTP2_CONNECTIONS_PER_SERVER));
   }
 
+  /**
+   * The client for {@code url} of the calling event loop. A pooled connection lives on the loop
+   * that opened it, and Vert.x hands a response's bytes to the requesting context; were the pool
+   * shared, a reused connection would read each token on one loop and parse it on another, one
+   * more hand-off between threads per token. Each loop's own pool keeps a stream on one loop.
+   */
   private HttpClient clientFor(String url) {
-    return url.regionMatches(true, 0, "https:", 0, 6) ? tls : plain;
+    EventLoop loop = ((ContextInternal) vertx.getOrCreateContext()).nettyEventLoop();
+    Clients clients = byLoop.computeIfAbsent(loop, l -> newClients());
+    return url.regionMatches(true, 0, "https:", 0, 6) ? clients.tls() : clients.plain();
   }
 
   /** GETs a JSON object; fails with a human message (status or connection), never a body. */
