@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs streamchat's streaming benchmark on this machine, the commit before a change and the
 # working tree's build side by side in one run, and writes BENCHMARKS.md and bench/plots/.
-# Usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--levels N,N]
+# Usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--levels N,N] [--profile DIR]
 #   quick:    fewer levels and shorter windows, for trying it out
 #   --before: the build to compare with (default 1e11f0d, the commit before the live path's
 #             redesign, issue 12); it is built in a temporary git worktree, removed afterwards
@@ -9,6 +9,7 @@
 #   --until:  UTC time after which no new level or phase starts (what is left out is said in the report)
 #   --offer:  overload: streams to offer when the run has no concurrency phase to say what each build carried
 #   --levels: the viewer counts (fan-out) or stream counts (concurrency) to run, e.g. 5000, instead of the full set
+#   --profile: each streamchat process records a JFR profile into DIR (<build>-<phase>-<log>.jfr), to see where its time goes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,8 @@ while [ $# -gt 0 ]; do
     --until) extra+=(--until "$2"); shift ;;
     --offer) extra+=(--offer "$2"); shift ;;
     --levels) extra+=(--levels "$2"); shift ;;
-    *) echo "usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--levels N,N]" >&2; exit 2 ;;
+    --profile) extra+=(--profile "$(realpath -m "$2")"); shift ;;
+    *) echo "usage: bench/run.sh [quick] [--before REV] [--only phase,phase] [--until HH:MM] [--offer N] [--levels N,N] [--profile DIR]" >&2; exit 2 ;;
   esac
   shift
 done

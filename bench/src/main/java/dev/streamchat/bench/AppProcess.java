@@ -3,6 +3,7 @@ package dev.streamchat.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +31,19 @@ final class AppProcess implements AutoCloseable {
     this.log = log;
   }
 
+  /** Where each streamchat process writes a JFR recording (named for its log's folder), or null: none. */
+  static Path profileDir;
+
   static AppProcess start(Path jar, Path dataDir, Map<String, String> env, Path log) throws Exception {
     Files.createDirectories(dataDir);
-    ProcessBuilder pb = new ProcessBuilder(List.of("java", "-jar", jar.toString()))
+    List<String> command = new ArrayList<>(List.of("java"));
+    if (profileDir != null) {
+      Files.createDirectories(profileDir);
+      Path recording = profileDir.resolve(log.getParent().getFileName() + "-" + log.getFileName() + ".jfr");
+      command.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename=" + recording);
+    }
+    command.addAll(List.of("-jar", jar.toString()));
+    ProcessBuilder pb = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(log.toFile())
         // Not the repository: Vert.x resolves templates/ and webroot/ from the working directory
         // before the jar, and a jar of another commit must render its own.

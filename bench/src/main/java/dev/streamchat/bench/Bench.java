@@ -110,6 +110,7 @@ public final class Bench {
         case "--until" -> until = args[++i];
         case "--offer" -> offer = Integer.parseInt(args[++i]);
         case "--levels" -> levels = args[++i];
+        case "--profile" -> AppProcess.profileDir = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
