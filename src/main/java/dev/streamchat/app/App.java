@@ -156,7 +156,8 @@ public final class App extends VerticleBase {
     redis = Redis.createClient(vertx, options);
     live = new RedisLive(vertx, options, keys, cluster.instance());
     LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
-    RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds(), cluster.leaseMs());
+    RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds(),
+        cluster.leaseMs());
     redisStore = store;
     // One that says it shut down has its answers claimed at once, not at the next look.
     live.onInstanceGone(store::lookNow);

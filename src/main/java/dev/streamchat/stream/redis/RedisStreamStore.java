@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * whole service.
  *
  * <p>Each instance keeps the set of generations it writes and a lease (6 s by default) it renews
- * as often. When an instance's lease runs out (it died, or handed its generations over at shutdown and
- * deleted it), each survivor tries to claim each of its generations: a script sets the
+ * as often. When an instance's lease runs out (it died, or handed its generations over at
+ * shutdown and deleted it), each survivor tries to claim each of its generations: a script sets the
  * generation's {@code instance} field to the claimer only if it still names the gone instance,
  * so exactly one claims each. The claim is added to the claimer's own set first, so should the
  * claimer die before it is done, its lease runs out in turn and another survivor claims it from
