@@ -156,11 +156,12 @@ public final class App extends VerticleBase {
     redis = Redis.createClient(vertx, options);
     live = new RedisLive(vertx, options, keys, cluster.instance());
     LOG.info("one of a service: instance {}, Redis keys under '{}:'", cluster.instance(), cluster.prefix());
-    RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds());
+    RedisStreamStore store = new RedisStreamStore(redis, keys, cluster.instance(), cluster.finishedTtlSeconds(),
+        cluster.leaseMs());
     redisStore = store;
     // One that says it shut down has its answers claimed at once, not at the next look.
     live.onInstanceGone(store::lookNow);
-    store.watch(vertx, 1_000);
+    store.watch(vertx);
     // Ended logs expire in Redis; their answers are in the database.
     return new ArchivedAnswers(store, chats);
   }

@@ -152,7 +152,8 @@ public record Config(
           + prefix + "'");
     }
     return Optional.of(new Cluster(url.get(), address, prefix,
-        e.integer("STREAMCHAT_REDIS_TTL_SECONDS", Cluster.DEFAULT_TTL_SECONDS, 60, 30 * 24 * 3600)));
+        e.integer("STREAMCHAT_REDIS_TTL_SECONDS", Cluster.DEFAULT_TTL_SECONDS, 60, 30 * 24 * 3600),
+        e.integer("STREAMCHAT_REDIS_LEASE_MS", Cluster.DEFAULT_LEASE_MS, 1000, 300_000)));
   }
 
   private static String hostName() {
@@ -170,10 +171,13 @@ public record Config(
    * @param instance this instance's name in the service (its {@code host:port})
    * @param prefix what every Redis key and channel of this service begins with
    * @param finishedTtlSeconds how long Redis keeps an ended answer's log (PostgreSQL keeps the answer)
+   * @param leaseMs how long an instance that stopped renewing its lease counts as alive; the others
+   *     claim its answers after that
    */
-  public record Cluster(String redisUrl, String instance, String prefix, int finishedTtlSeconds) {
+  public record Cluster(String redisUrl, String instance, String prefix, int finishedTtlSeconds, int leaseMs) {
     public static final String DEFAULT_PREFIX = "streamchat";
     public static final int DEFAULT_TTL_SECONDS = 3600;
+    public static final int DEFAULT_LEASE_MS = 6000;
   }
 
   /**

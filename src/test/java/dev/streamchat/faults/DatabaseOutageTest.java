@@ -49,7 +49,8 @@ class DatabaseOutageTest {
         ApiClient honest = server.client();
         String conv = honest.newConversation();
         String other = honest.newConversation();
-        String longAnswer = honest.ask(conv, "Keep talking through the outage", 400);
+        // 6 s at 50 a second: it outlasts the outage (3 s, up to 1.5 s more for a dropped call) and the return.
+        String longAnswer = honest.ask(conv, "Keep talking through the outage", 300);
         CompletableFuture<List<SseEvent>> watched = CompletableFuture.supplyAsync(() -> readToEnd(honest, longAnswer));
         String endsDuringOutage = honest.ask(other, "A short one", 10);
 

@@ -76,7 +76,8 @@ class LiveReconnectBrowserTest {
   @ParameterizedTest(name = "page transport {0}")
   @ValueSource(strings = {"sse", "websocket", "shared"})
   void offlineThenOnlineCatchesUpWithinASecondWithNoGapOrDuplicate(String transport) throws Exception {
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "130",
+    // Answers of 5 s: the page drops at chunk 10 for 2.5 s (about 50 chunks) and streams live ~2 s after it is back.
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "100",
         "STREAMCHAT_PAGE_TRANSPORT", transport))) {
       Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
@@ -135,7 +136,8 @@ class LiveReconnectBrowserTest {
 
   @Test
   void aStreamWhoseLogIsGoneWhenTheNetworkReturnsReloadsFromTheStore() throws Exception {
-    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "60"))) {
+    // An answer of 2 s: it ends while the page is offline.
+    try (TestServer server = TestServer.start(Map.of("STREAMCHAT_DEMO_TPS", "20", "STREAMCHAT_DEMO_TOKENS", "40"))) {
       Browser browser = SharedBrowser.newVisitor();
       ChromeDriver driver = browser.driver();
       JavascriptExecutor js = driver;

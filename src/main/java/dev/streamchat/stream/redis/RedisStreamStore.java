@@ -37,12 +37,13 @@ import org.slf4j.LoggerFactory;
  * both under the generation's hash tag. A script appends a batch, updates the counters and
  * publishes the batch on the events channel in one step, so a chunk is in Redis before any
  * instance can show it. Ended logs expire after the configured time (the answer is in the
- * database); running ones after a day at most. What the others write is read every second, so the
- * list of running generations (admin page, limits) covers the whole service.
+ * database); running ones after a day at most. What the others write is read six times per lease
+ * (every second by default), so the list of running generations (admin page, limits) covers the
+ * whole service.
  *
- * <p>Each instance keeps the set of generations it writes and a lease it renews every second.
- * When an instance's lease runs out (it died, or handed its generations over at shutdown and
- * deleted it), each survivor tries to claim each of its generations: a script sets the
+ * <p>Each instance keeps the set of generations it writes and a lease (6 s by default) it renews
+ * as often. When an instance's lease runs out (it died, or handed its generations over at
+ * shutdown and deleted it), each survivor tries to claim each of its generations: a script sets the
  * generation's {@code instance} field to the claimer only if it still names the gone instance,
  * so exactly one claims each. The claim is added to the claimer's own set first, so should the
  * claimer die before it is done, its lease runs out in turn and another survivor claims it from
@@ -57,8 +58,6 @@ public final class RedisStreamStore implements StreamStore {
   private static final long COMMAND_TIMEOUT_MS = 5_000;
   private static final int RUNNING_TTL_SECONDS = 24 * 3600;
   private static final long END_RETRY_MS = 10 * 60_000;
-  /** An instance that has not renewed its lease for this long is taken for dead. */
-  static final long LEASE_MS = 6_000;
   /** Stream entries one read asks for; an entry is one appended batch. */
   private static final int ENTRIES_PER_READ = 256;
 
@@ -101,6 +100,8 @@ public final class RedisStreamStore implements StreamStore {
   private final RedisKeys keys;
   private final String instance;
   private final int finishedTtlSeconds;
+  /** An instance that has not renewed its lease for this long is taken for dead. */
+  private final long leaseMs;
   private final Map<String, Live> running = new ConcurrentHashMap<>();
   /** What the other instances write, as last read. */
   private volatile Map<String, Remote> others = Map.of();
@@ -136,11 +137,12 @@ public final class RedisStreamStore implements StreamStore {
     }
   }
 
-  public RedisStreamStore(Redis redis, RedisKeys keys, String instance, int finishedTtlSeconds) {
+  public RedisStreamStore(Redis redis, RedisKeys keys, String instance, int finishedTtlSeconds, long leaseMs) {
     this.redis = redis;
     this.keys = keys;
     this.instance = instance;
     this.finishedTtlSeconds = finishedTtlSeconds;
+    this.leaseMs = leaseMs;
   }
 
   private Future<Response> send(Request request) {
@@ -325,12 +327,13 @@ public final class RedisStreamStore implements StreamStore {
   }
 
   /**
-   * Reads what the other instances are writing every {@code periodMs}, so {@link #running()} (the
-   * admin list, the limits) covers the whole service, and renews this instance's lease.
+   * Reads what the other instances are writing six times per lease (every second by default), so
+   * {@link #running()} (the admin list, the limits) covers the whole service, and renews this
+   * instance's lease: five renewals in a row may be late or lost before it lapses.
    */
-  public void watch(Vertx vertx, long periodMs) {
+  public void watch(Vertx vertx) {
     watcher = vertx;
-    watchTimer = vertx.setPeriodic(0, periodMs, t -> lookNow());
+    watchTimer = vertx.setPeriodic(0, leaseMs / 6, t -> lookNow());
   }
 
   /** Renews the lease and reads the others now (also when an instance says it has gone). */
@@ -354,7 +357,7 @@ public final class RedisStreamStore implements StreamStore {
 
   private Future<Void> renewLease() {
     return redis.batch(List.of(
-            Request.cmd(Command.SET).arg(keys.lease(instance)).arg(instance).arg("PX").arg(LEASE_MS),
+            Request.cmd(Command.SET).arg(keys.lease(instance)).arg(instance).arg("PX").arg(leaseMs),
             Request.cmd(Command.SADD).arg(keys.instances()).arg(instance)))
         .timeout(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS).mapEmpty();
   }

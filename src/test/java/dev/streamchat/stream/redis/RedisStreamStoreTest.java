@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.app.Config;
 import dev.streamchat.model.FinishReason;
 import dev.streamchat.model.ResponseFormat;
 import dev.streamchat.model.Usage;
@@ -67,7 +68,7 @@ class RedisStreamStoreTest {
   }
 
   private RedisStreamStore store(String instance) {
-    return new RedisStreamStore(Redis.createClient(vertx, options), keys, instance, 120);
+    return new RedisStreamStore(Redis.createClient(vertx, options), keys, instance, 120, Config.Cluster.DEFAULT_LEASE_MS);
   }
 
   private static GenerationInfo info(String id) {

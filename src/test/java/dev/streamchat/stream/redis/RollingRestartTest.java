@@ -3,6 +3,7 @@ package dev.streamchat.stream.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamchat.app.Config;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.ChildInstance;
 import dev.streamchat.testing.Nginx;
@@ -87,7 +88,7 @@ class RollingRestartTest {
           // The first instance still wrote its answer when it got SIGTERM; how many later ones did depends on the machine's pace.
           System.out.println("rolling restart: " + claimed + " answer(s) taken over");
           assertTrue(claimed >= 1, "the answer of the first instance stopped was taken over by another");
-          assertTrue(longestGapMs(viewers.get(0)) < RedisStreamStore.LEASE_MS,
+          assertTrue(longestGapMs(viewers.get(0)) < Config.Cluster.DEFAULT_LEASE_MS,
               "handed over at once, not after its lease lapsed: " + longestGapMs(viewers.get(0)) + " ms");
         }
       } finally {
