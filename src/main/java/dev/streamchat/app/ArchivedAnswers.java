@@ -106,6 +106,11 @@ final class ArchivedAnswers implements StreamStore {
   }
 
   @Override
+  public Future<Void> tellHeld(String id, boolean holding) {
+    return live.tellHeld(id, holding);
+  }
+
+  @Override
   public Future<GenerationStatus> finish(String id, GenerationEnd end) {
     return live.finish(id, end);
   }

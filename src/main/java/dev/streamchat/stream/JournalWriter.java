@@ -173,7 +173,7 @@ final class JournalWriter implements StreamListener {
           holding = true;
           if (!toldHolding) {
             toldHolding = true;
-            bus.publish(address, LiveEvent.held(true));
+            tellHeld(true);
           }
         }));
       }
@@ -187,12 +187,23 @@ final class JournalWriter implements StreamListener {
     }
   }
 
-  /** "No longer held" goes out once the text released with it is published, so it never comes first. */
+  /**
+   * "No longer held" goes out once the text released with it is published, so it never comes
+   * first: here on the bus after its chunks, and to the other instances after the append that
+   * published them there (see {@link StreamStore#tellHeld}).
+   */
   private void tellReleased() {
     if (toldHolding && !holding && durableSeq >= releasedUpTo && end == null) {
       toldHolding = false;
-      bus.publish(address, LiveEvent.held(false));
+      tellHeld(false);
     }
+  }
+
+  /** Tells this process's viewers, and through the store the other instances' (if any). */
+  private void tellHeld(boolean holding) {
+    bus.publish(address, LiveEvent.held(holding));
+    store.tellHeld(id, holding).onFailure(err ->
+        LOG.debug("generation {}: the other instances were not told whether text is held: {}", id, err.toString()));
   }
 
   private void cancelHoldTimer() {

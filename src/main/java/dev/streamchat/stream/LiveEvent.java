@@ -22,7 +22,8 @@ public record LiveEvent(List<Chunk> chunks, GenerationStatus end, boolean holdin
     return new LiveEvent(List.of(), status);
   }
 
-  static LiveEvent held(boolean holding) {
+  /** Whether filters hold text back now; public for the relay of another instance's (it carries no text). */
+  public static LiveEvent held(boolean holding) {
     return new LiveEvent(List.of(), null, holding);
   }
 

@@ -44,6 +44,18 @@ public interface StreamStore {
     return Future.failedFuture(new IllegalStateException("this store cannot hand a generation over"));
   }
 
+  /**
+   * Tells the viewers on the other instances of a service whether filters hold text of a
+   * generation this process writes back now (the writer tells this process's own on the event
+   * bus). Transient: nothing is stored, and no text goes with it. A store shared by several
+   * instances tells them in the order it is called, after every append that was done when it was
+   * called (so "no longer held" follows the text released with it) and before the end; alone
+   * there is no one to tell.
+   */
+  default Future<Void> tellHeld(String generationId, boolean holding) {
+    return Future.succeededFuture();
+  }
+
   /** Ends the log with its end record; the future holds the final status. */
   Future<GenerationStatus> finish(String generationId, GenerationEnd end);
 

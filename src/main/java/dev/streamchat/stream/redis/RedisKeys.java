@@ -55,6 +55,15 @@ public record RedisKeys(String prefix) {
     return prefix + ":events";
   }
 
+  /**
+   * The channel every instance hears whether filters hold text of a generation back on. It is
+   * not {@link #events()}: an instance of an earlier release takes every message there for chunks
+   * or an end, and would log each of these as unreadable; here it never hears them.
+   */
+  String held() {
+    return prefix + ":held";
+  }
+
   /** The channel only {@code instance} hears: generation ids to stop. */
   String stops(String instance) {
     return prefix + ":stop:" + instance;

@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What this instance hears from the others over Redis pub/sub, on one connection of its own: the
- * live events of generations written elsewhere, republished on the local event bus where feeds
- * listen for them (the instance's own it has published there itself), and the ids of the
+ * live events of generations written elsewhere (chunks, the end, and whether filters hold text
+ * back), republished on the local event bus where feeds listen for them, in the order they came
+ * (the instance's own it has published there itself), and the ids of the
  * generations it writes that someone asked to stop, and word that another instance has shut down.
  * The subscription is made before the instance serves anything, so a feed registered on the local
  * bus misses nothing published after it.
@@ -66,7 +67,7 @@ public final class RedisLive {
       conn.handler(this::onMessage);
       conn.exceptionHandler(err -> LOG.warn("Redis subscription: {}", err.toString()));
       conn.endHandler(v -> lost(null));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.events()).arg(keys.stops(instance)));
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(keys.events()).arg(keys.held()).arg(keys.stops(instance)));
     }).onComplete(ar -> {
       if (ar.succeeded()) {
         LOG.info("listening to the other instances on Redis as {}", instance);
@@ -97,6 +98,7 @@ public final class RedisLive {
     String payload = r.get(2).toString();
     try {
       if (channel.equals(keys.events())) onEvent(new JsonObject(payload));
+      else if (channel.equals(keys.held())) onHeld(new JsonObject(payload));
       else if (channel.equals(keys.stops(instance))) vertx.eventBus().request(Addresses.stop(payload), null);
     } catch (RuntimeException e) {
       LOG.warn("a message on {} could not be read: {}", channel, e.toString());
@@ -126,6 +128,12 @@ public final class RedisLive {
       live = new LiveEvent(RedisRecords.chunks(event.getLong("f"), event.getString("k"), event.getJsonArray("t")), null);
     }
     vertx.eventBus().publish(Addresses.events(gid), live);
+  }
+
+  /** Whether filters hold text of another instance's generation back now: its feeds here tell their viewers. */
+  private void onHeld(JsonObject event) {
+    if (instance.equals(event.getString("i"))) return;
+    vertx.eventBus().publish(Addresses.events(event.getString("g")), LiveEvent.held(event.getBoolean("held")));
   }
 
   /** Succeeds while this instance hears the others (for the readiness check). */

@@ -87,6 +87,11 @@ public final class RedisStreamStore implements StreamStore {
       redis.call('DEL', KEYS[3])
       redis.call('PUBLISH', ARGV[2], ARGV[3])
       return 1""";
+  /** Publishes a held event, unless the generation was taken over (as appends are fenced). */
+  private static final String HELD = """
+      if redis.call('HGET', KEYS[1], 'instance') ~= ARGV[3] then return 0 end
+      redis.call('PUBLISH', ARGV[1], ARGV[2])
+      return 1""";
   /** Makes ARGV[2] the writer of a running generation that ARGV[1] writes; answers its fields, or nothing. */
   private static final String CLAIM = """
       if redis.call('HEXISTS', KEYS[1], 'id') == 0 or redis.call('HEXISTS', KEYS[1], 'state') == 1 then return {} end
@@ -125,6 +130,8 @@ public final class RedisStreamStore implements StreamStore {
     volatile long lastSeq;
     volatile long firstChunkAt;
     volatile long lastChunkAt;
+    /** The last held event sent: the next one, and the end, wait for it. */
+    volatile Future<?> heldTold = Future.succeededFuture();
 
     Live(GenerationInfo info, long lastSeq, long firstChunkAt) {
       this.info = info;
@@ -196,6 +203,28 @@ public final class RedisStreamStore implements StreamStore {
         });
   }
 
+  /**
+   * Publishes it from a script on the generation's keys, as {@link #append} publishes chunks (on
+   * Redis Cluster, from the same node). Redis hands a subscriber messages in the order it ran the
+   * commands that published them, on any channel, so what matters is the order Redis runs them in:
+   * <ul>
+   *   <li>after the chunks released with a "no longer held": the writer tells it only once their
+   *       append is done, that is once Redis has run the script that published them;
+   *   <li>after the previous held event, and before the end: the pool may send two commands on
+   *       two connections, which Redis may run in either order, so each waits for the one before.
+   * </ul>
+   */
+  @Override
+  public Future<Void> tellHeld(String generationId, boolean holding) {
+    Live live = running.get(generationId);
+    if (live == null) return Future.succeededFuture(); // handed over: this instance tells no more of it
+    String message = new JsonObject().put("i", instance).put("g", generationId).put("held", holding).encode();
+    Future<Void> told = live.heldTold.transform(previous -> eval(HELD, generationId, keys.held(), message, instance))
+        .mapEmpty();
+    live.heldTold = told;
+    return told;
+  }
+
   @Override
   public Future<GenerationStatus> finish(String generationId, GenerationEnd end) {
     Live live = running.get(generationId);
@@ -211,7 +240,8 @@ public final class RedisStreamStore implements StreamStore {
     args.add(message);
     args.add(instance);
     infoFieldsAsArgs(RedisRecords.endFields(withFirst, live.lastSeq), args);
-    return writeEnd(generationId, args.toArray(), System.currentTimeMillis() + END_RETRY_MS)
+    long until = System.currentTimeMillis() + END_RETRY_MS;
+    return live.heldTold.transform(held -> writeEnd(generationId, args.toArray(), until))
         .compose(ok -> send(Request.cmd(Command.SREM).arg(keys.running(instance)).arg(generationId)))
         .transform(ar -> {
           running.remove(generationId);
