@@ -82,20 +82,27 @@ public final class RedactionStage implements PipelineStage {
       next.onHeld(total);
     }
 
+    /**
+     * The model's own end: what is held is judged as it stands (it can no longer become a match).
+     * An answer cut short (a length bound, the model server's filter) may have been cut inside a
+     * secret, so what is held then is not shown: it is only ever the start of a possible match.
+     */
     @Override
     public void onComplete(FinishReason reason, Usage usage) {
       if (ended) return;
-      flush();
-      if (endedByPhrase()) return;
+      if (reason == FinishReason.STOP) {
+        flush();
+        if (endedByPhrase()) return;
+      }
       ended = true;
       held = 0;
       next.onComplete(reason, usage);
     }
 
+    /** A stream that broke may have broken inside a secret: what is held is not shown. */
     @Override
     public void onFailure(Failure failure) {
       if (ended) return;
-      flush(); // what the model wrote before failing is kept, judged as it stands
       ended = true;
       held = 0;
       next.onFailure(failure);

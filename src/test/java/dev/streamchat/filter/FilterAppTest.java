@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.streamchat.model.FakeModelServer;
+import dev.streamchat.model.WireStreams;
 import dev.streamchat.testing.ApiClient;
 import dev.streamchat.testing.FakeOpenAi;
 import dev.streamchat.testing.SseEvent;
@@ -23,6 +25,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -129,6 +133,47 @@ class FilterAppTest {
     } finally {
       Files.deleteIfExists(rules);
     }
+  }
+
+  /**
+   * A model cut off inside a secret (its stream breaks, or a length bound ends it) leaves the
+   * start of the secret held: the answer ends without it, since it cannot be judged.
+   */
+  @ParameterizedTest(name = "the model {0}")
+  @ValueSource(strings = {"breaks", "is cut by length"})
+  void aSecretCutOffByTheEndOfTheAnswerIsNotShownInPart(String ending) throws Exception {
+    String before = "The token is ";
+    try (FakeModelServer cutting = new FakeModelServer((req, ex) -> {
+      if (req.path().startsWith("/v1/models")) {
+        ex.reply(200, "application/json", "{\"object\":\"list\",\"data\":[{\"id\":\"fake-gpt\",\"object\":\"model\"}]}");
+        return;
+      }
+      ex.begin("text/event-stream");
+      for (String p : List.of(before, "SECRET-", "7f3a")) ex.write(sse(WireStreams.openAiChunk(new WireStreams.Piece(false, p))));
+      if (ending.equals("breaks")) {
+        ex.cut();
+        return;
+      }
+      ex.write(sse("{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}"));
+      ex.write(sse("[DONE]"));
+      ex.end();
+    });
+        TestServer own = TestServer.start(Map.of("OPENAI_BASE_URL", cutting.url("/v1"), "OPENAI_API_KEY", "sk-test-key",
+            "STREAMCHAT_REDACT", "SECRET-[0-9a-f]{12}"))) {
+      ApiClient client = own.client();
+      String gid = client.ask(client.newConversation(), "What is the token?", FakeOpenAi.MODEL, null);
+      List<SseEvent> events = client.readAll(gid, null, null);
+      assertEquals(before, text(events), "the text before the secret, nothing of it");
+      JsonObject stored = client.awaitFinal(gid);
+      assertEquals(ending.equals("breaks") ? "failed" : "done", stored.getString("state"));
+      assertEquals(before, stored.getString("text"));
+      assertNoSecret(stored.encode(), "the stored answer");
+      assertNoSecret(client.get("/g/" + gid + "/stream").body(), "the page's replay");
+    }
+  }
+
+  private static byte[] sse(String data) {
+    return ("data: " + data + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   private static String text(List<SseEvent> events) {
