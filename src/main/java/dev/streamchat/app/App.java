@@ -300,10 +300,11 @@ public final class App extends VerticleBase {
     Operations ops = new Operations(adminAccess(shared), service, streams, viewers, endedGenerations,
         live == null ? new Health(chats, streams, disk) : new Health(chats, streams, disk, live::ready),
         telemetry.registry(), filterMetrics);
-    // One worker owns every generation; their I/O runs on one event-loop lane per core, paced by
-    // the journal writer (which pauses a model's stream while the journal is behind).
-    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
-    worker = new GenerationWorker(streams, models, config.maxAnswerTokens(), config.maxAnswerBytes(), stages, cores,
+    // One worker owns every generation; their I/O runs on one lane per event loop, paced by the
+    // journal writer (which pauses a model's stream while the journal is behind). A web verticle
+    // per event loop too: every loop serves HTTP and carries generations.
+    int loops = config.eventLoops();
+    worker = new GenerationWorker(streams, models, config.maxAnswerTokens(), config.maxAnswerBytes(), stages, loops,
         this::ended);
     return accounts.start().compose(v -> vertx.deployVerticle(worker,
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)))
@@ -314,7 +315,7 @@ public final class App extends VerticleBase {
           WebVerticle web = new WebVerticle(config, service, ops, accounts, shared.csrfKey());
           firstWeb.compareAndSet(null, web);
           return web;
-        }, new DeploymentOptions().setInstances(Math.max(1, Runtime.getRuntime().availableProcessors()))));
+        }, new DeploymentOptions().setInstances(loops)));
   }
 
   /** The port the HTTP server listens on. */

@@ -40,7 +40,8 @@ public record Config(
     Faults faults,
     Durability fsync,
     Optional<Cluster> cluster,
-    Admit admit) {
+    Admit admit,
+    int eventLoops) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_DATA_DIR = "./data";
@@ -99,7 +100,16 @@ public record Config(
         cluster(e),
         new Admit(
             e.integer("STREAMCHAT_ADMIT_MAX_LOOP_DELAY_MS", Admit.DEFAULT_MAX_LOOP_DELAY_MS, 1, 600_000),
-            e.integer("STREAMCHAT_ADMIT_MAX_PENDING_KB", Admit.DEFAULT_MAX_PENDING_KB, 1, 64 * 1024 * 1024) * 1024L));
+            e.integer("STREAMCHAT_ADMIT_MAX_PENDING_KB", Admit.DEFAULT_MAX_PENDING_KB, 1, 64 * 1024 * 1024) * 1024L),
+        e.integer("STREAMCHAT_EVENT_LOOPS", defaultEventLoops(), 1, 1024));
+  }
+
+  /**
+   * One event loop per core: a generation's lane and its viewers' web verticle then share a loop
+   * more often than with Vert.x's two per core, so fewer chunks cross from one loop to another.
+   */
+  static int defaultEventLoops() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
   /** Answer filters (issue 15): redaction rules, the rules file, moderation. */

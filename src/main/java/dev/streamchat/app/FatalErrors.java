@@ -1,6 +1,8 @@
 package dev.streamchat.app;
 
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link OutOfMemoryError} anywhere ends the process, with one clear line on stderr, so that
@@ -12,6 +14,8 @@ import io.vertx.core.Vertx;
  * swallows.
  */
 public final class FatalErrors {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FatalErrors.class);
 
   /** The exit status after running out of memory. */
   public static final int OUT_OF_MEMORY_EXIT = 3;
@@ -31,7 +35,17 @@ public final class FatalErrors {
         error.printStackTrace();
       }
     });
-    vertx.exceptionHandler(FatalErrors::haltIfOutOfMemory);
+    vertx.exceptionHandler(FatalErrors::unhandled);
+  }
+
+  /**
+   * What a handler threw. Vert.x logs it only while no exception handler is set, so it is logged
+   * here as Vert.x would: a response written from another event loop than its connection's
+   * (strict thread mode) fails with an exception, and without this line the request just hangs.
+   */
+  private static void unhandled(Throwable error) {
+    haltIfOutOfMemory(error);
+    LOG.error("Unhandled exception", error);
   }
 
   /** Ends the process at once when {@code error} is, or was caused by, running out of memory. */

@@ -23,7 +23,7 @@ public final class Main {
       System.exit(2);
       return;
     }
-    Vertx vertx = Telemetry.newVertx();
+    Vertx vertx = Telemetry.newVertx(config.eventLoops());
     FatalErrors.install(vertx);
     App app = new App(config);
     vertx.deployVerticle(app).onComplete(ar -> {

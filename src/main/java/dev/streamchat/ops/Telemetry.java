@@ -67,21 +67,23 @@ public final class Telemetry {
   }
 
   /**
-   * A Vert.x instance reporting through Micrometer as {@link #vertxOptions()} says, with its HTTP
-   * server metrics made safe for connections accepted while a server starts ({@link NullSafeMetrics}).
+   * A Vert.x instance with {@code eventLoops} event loops, reporting through Micrometer as
+   * {@link #vertxOptions(int)} says, with its HTTP server metrics made safe for connections
+   * accepted while a server starts ({@link NullSafeMetrics}).
    */
-  public static Vertx newVertx() {
+  public static Vertx newVertx(int eventLoops) {
     MicrometerMetricsFactory micrometer = new MicrometerMetricsFactory();
-    return Vertx.builder().with(vertxOptions())
+    return Vertx.builder().with(vertxOptions(eventLoops))
         .withMetrics(options -> new NullSafeMetrics(micrometer.metrics(options))).build();
   }
 
   /**
-   * Options for a Vert.x instance that reports its metrics and the JVM's through Micrometer into
-   * a Prometheus registry of its own (several instances in one JVM, as in tests, stay apart).
+   * Options for a Vert.x instance with {@code eventLoops} event loops (Vert.x's own default is two
+   * per core) that reports its metrics and the JVM's through Micrometer into a Prometheus registry
+   * of its own (several instances in one JVM, as in tests, stay apart).
    */
-  public static VertxOptions vertxOptions() {
-    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+  public static VertxOptions vertxOptions(int eventLoops) {
+    return new VertxOptions().setEventLoopPoolSize(eventLoops).setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setRegistryName("streamchat-" + UUID.randomUUID())
@@ -90,7 +92,7 @@ public final class Telemetry {
 
   /**
    * The Prometheus registry this Vert.x instance reports into; when it was made without
-   * {@link #vertxOptions()}, a registry of the application's own meters alone.
+   * {@link #vertxOptions(int)}, a registry of the application's own meters alone.
    */
   public static PrometheusMeterRegistry registry(Vertx vertx) {
     if (vertx instanceof VertxInternal internal && internal.metrics() instanceof MicrometerMetrics metrics

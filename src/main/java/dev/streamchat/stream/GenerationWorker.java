@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * Where a generation is started, stopped and owned: takes {@link GenerationRequest}s from the
  * event bus, assembles each one's {@link Pipeline} and streams its model into it. Deployed as a
  * worker verticle; each generation's I/O (its model's HTTP stream, parsing, the pipeline) runs on
- * one of {@code lanes} event-loop contexts, taken in turn, so every core carries some. Nothing
- * there blocks: the journal is written off the loop, and the journal writer pauses the model's
- * stream while the journal is behind.
+ * one of {@code lanes} event-loop contexts, taken in turn, so every event loop carries some.
+ * Nothing there blocks: the journal is written off the loop, and the journal writer pauses the
+ * model's stream while the journal is behind.
  *
  * <p>A request with a {@link GenerationRequest.Resume} carries on a generation taken over from an
  * instance that stopped: its log is taken up where it stands. When the worker stops, an instance

@@ -60,9 +60,9 @@ class StartupRaceTest {
     try {
       for (int i = 0; i < RESTARTS; i++) {
         stopping.set(false);
-        Vertx vertx = Telemetry.newVertx();
-        vertx.deployVerticle(new App(Config.from(Map.of("STREAMCHAT_PORT", String.valueOf(port),
-            "STREAMCHAT_DATA_DIR", dir.toString())))).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        Config config = Config.from(Map.of("STREAMCHAT_PORT", String.valueOf(port), "STREAMCHAT_DATA_DIR", dir.toString()));
+        Vertx vertx = Telemetry.newVertx(config.eventLoops());
+        vertx.deployVerticle(new App(config)).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         Thread.sleep(300);
         stopping.set(true);
         vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

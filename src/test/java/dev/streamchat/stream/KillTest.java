@@ -34,6 +34,8 @@ class KillTest {
 
   static final List<String> KINDS = TestDatabase.KINDS;
   private static final Pattern LISTENING = Pattern.compile("listening on port (\\d+)");
+  /** Put where the port would be when the child's output ends without one. */
+  private static final int ENDED = -1;
 
   @ParameterizedTest
   @FieldSource("KINDS")
@@ -95,23 +97,30 @@ class KillTest {
     return pb.start();
   }
 
-  /** Reads the child's output (all of it, so it never blocks) until it says its port. */
+  /**
+   * Reads the child's output (all of it, so it never blocks, and echoes it) until it says its port.
+   */
   static int awaitPort(Process child) throws InterruptedException {
     BlockingQueue<Integer> port = new LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
+          // Into the test's own output (a file per test class): what a child that stalls logged is kept.
+          System.out.println("child " + child.pid() + ": " + line);
           Matcher m = LISTENING.matcher(line);
           if (m.find()) port.add(Integer.parseInt(m.group(1)));
         }
       } catch (java.io.IOException ignored) {
         // the child was killed
+      } finally {
+        port.add(ENDED);
       }
     }, "child-output");
     reader.setDaemon(true);
     reader.start();
     Integer p = port.poll(60, TimeUnit.SECONDS);
     if (p == null) throw new AssertionError("the child server did not say its port within 60 s");
+    if (p == ENDED) throw new AssertionError("the child server ended before it said its port (its output is in the test's)");
     return p;
   }
 }

@@ -28,8 +28,9 @@ public final class TestServer implements AutoCloseable {
     all.putIfAbsent("STREAMCHAT_PORT", "0");
     liftLoopDelayAdmission(all);
     all.put("STREAMCHAT_DATA_DIR", dataDir.toString());
-    this.vertx = Telemetry.newVertx();
-    this.app = new App(Config.from(all));
+    Config config = Config.from(all);
+    this.vertx = Telemetry.newVertx(config.eventLoops());
+    this.app = new App(config);
     vertx.deployVerticle(app).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
