@@ -3,8 +3,14 @@ package dev.streamchat.stream;
 /** Event-bus addresses, each defined once. */
 public final class Addresses {
 
-  /** Request/reply: start a generation (body: a {@link GenerationRequest}; reply: its id). */
+  /**
+   * Request/reply: start a generation (body: a {@link GenerationRequest}; reply: its id). Header
+   * {@link #START_NEAR_LOOP}: the position of the event loop the request was made on, if any.
+   */
   public static final String START = "generation.start";
+
+  /** Header of {@link #START}: where the starting request was served, among the event loops. */
+  static final String START_NEAR_LOOP = "near-loop";
 
   /**
    * Publish: live events of other instances may have been lost (their fan-out was cut off and

@@ -2,6 +2,7 @@ package dev.streamchat.stream;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.Collection;
@@ -19,9 +20,17 @@ public final class BusGenerations implements Generations {
     LocalCodecs.register(vertx);
   }
 
+  /**
+   * Asked on an event loop (a person's request), the generation runs on that loop too: its viewer
+   * most often follows it on the same connection (HTTP/2, or a kept-alive HTTP/1.1 one), and its
+   * chunks then go from the model to the viewer without crossing to another loop.
+   */
   @Override
   public Future<String> start(GenerationRequest request) {
-    return vertx.eventBus().<String>request(Addresses.START, request)
+    DeliveryOptions options = new DeliveryOptions();
+    int loop = EventLoops.indexOf(vertx, Vertx.currentContext());
+    if (loop >= 0) options.addHeader(Addresses.START_NEAR_LOOP, Integer.toString(loop));
+    return vertx.eventBus().<String>request(Addresses.START, request, options)
         .map(reply -> reply.body())
         .recover(err -> Future.failedFuture(err instanceof ReplyException re && re.failureCode() > 0
             ? new Refused(re.getMessage(), re.failureCode() == GenerationWorker.UNKNOWN_MODEL)

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * Where a generation is started, stopped and owned: takes {@link GenerationRequest}s from the
  * event bus, assembles each one's {@link Pipeline} and streams its model into it. Deployed as a
  * worker verticle; each generation's I/O (its model's HTTP stream, parsing, the pipeline) runs on
- * one of {@code lanes} event-loop contexts, taken in turn, so every event loop carries some.
+ * one of {@code lanes} event-loop contexts: the one on the event loop the start was asked from,
+ * else the next in turn, so every event loop carries some.
  * Nothing there blocks: the journal is written off the loop, and the journal writer pauses the
  * model's stream while the journal is behind.
  *
@@ -51,6 +52,8 @@ public final class GenerationWorker extends VerticleBase {
   private final Map<String, JournalWriter> running = new ConcurrentHashMap<>();
   private final int laneCount;
   private final List<Context> lanes = new CopyOnWriteArrayList<>();
+  /** A lane by the position of its event loop (the first, should two share one). */
+  private final Map<Integer, Context> laneOnLoop = new ConcurrentHashMap<>();
   private final AtomicInteger nextLane = new AtomicInteger();
   private volatile boolean stopping;
   private Future<?> handedOver;
@@ -126,7 +129,7 @@ public final class GenerationWorker extends VerticleBase {
         msg.fail(NOT_STORED, JournalWriter.diskFull(started.cause()) ? JournalWriter.DISK_FULL : JournalWriter.NOT_STORED);
         return;
       }
-      Context lane = lanes.get(Math.floorMod(nextLane.getAndIncrement(), lanes.size()));
+      Context lane = laneFor(msg.headers().get(Addresses.START_NEAR_LOOP));
       Pipeline pipeline = Pipeline.assemble(req, lane, store, stages, bounds);
       JournalWriter writer = pipeline.writer();
       running.put(info.id(), writer);
@@ -162,11 +165,18 @@ public final class GenerationWorker extends VerticleBase {
     });
   }
 
+  /** The lane on the loop the request came from, if there is one; else the next in turn. */
+  private Context laneFor(String nearLoop) {
+    Context near = nearLoop == null ? null : laneOnLoop.get(Integer.parseInt(nearLoop));
+    return near != null ? near : lanes.get(Math.floorMod(nextLane.getAndIncrement(), lanes.size()));
+  }
+
   /** An event-loop context that generations run on; it only lends its context. */
   private final class Lane extends VerticleBase {
     @Override
     public Future<?> start() {
       lanes.add(context);
+      laneOnLoop.putIfAbsent(EventLoops.indexOf(vertx, context), context);
       return Future.succeededFuture();
     }
   }
