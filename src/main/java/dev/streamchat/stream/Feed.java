@@ -1,14 +1,10 @@
 package dev.streamchat.stream;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.internal.buffer.BufferInternal;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -43,8 +39,6 @@ final class Feed {
   /** The most text one event carries when catching up. */
   static final int MAX_EVENT_CHARS = 16 * 1024;
   private static final int PREFIX_PAGE_CHARS = 1024 * 1024;
-  /** From this many sinks on a loop, a live event shared by them is written from outside the heap. */
-  static final int OFF_HEAP_FROM_SINKS = 8;
   /** How long a feed with no sink stays subscribed before the end. */
   static final long LINGER_MS = 10_000;
 
@@ -153,7 +147,6 @@ final class Feed {
     liveSeq = Math.max(liveSeq, last);
     Delta delta = null;
     Map<FeedView, Buffer> rendered = new IdentityHashMap<>(2);
-    boolean manySinks = subs.size() >= OFF_HEAP_FROM_SINKS;
     for (Sub s : List.copyOf(subs)) {
       if (s.closed || s.lastSent >= last) continue;
       if (!s.started || s.busy || s.lastSent != first - 1 || s.sink.writeQueueFull() || s.mustResume()) {
@@ -169,26 +162,12 @@ final class Feed {
         }
         if (delta == null) delta = Delta.of(chunks);
         bytes = head.rendering.next(delta);
-        if (manySinks) bytes = offHeap(bytes);
         head.seq = last;
         rendered.put(s.view, bytes);
       }
       s.own = null; // in step with the shared rendering now
       s.write(bytes, last);
     }
-  }
-
-  /**
-   * A copy of an event outside the heap, for writing to many sockets: the transport sends it as it
-   * is, where a heap buffer is copied into a direct one for every socket it is written to. Its
-   * memory is freed with the buffer by the garbage collector (nothing releases it: Vert.x never
-   * releases a buffer written to a response, and the feed does not know when the last write is done).
-   */
-  private static Buffer offHeap(Buffer heap) {
-    ByteBuf bytes = ((BufferInternal) heap).getByteBuf();
-    ByteBuffer direct = ByteBuffer.allocateDirect(bytes.readableBytes());
-    bytes.getBytes(bytes.readerIndex(), direct);
-    return BufferInternal.buffer(Unpooled.wrappedBuffer(direct.flip()));
   }
 
   /**
