@@ -17,7 +17,8 @@ import dev.streamchat.stream.GenerationState;
  * An answer says which model wrote it; one that was regenerated is version {@code version} of
  * {@code versions} (both 0 when it has a single version, or when it is not known which). An answer
  * asked for as JSON says so ({@code json}: the page shows it as a tree), from its stream log
- * while it runs and from the database once saved.
+ * while it runs and from the database once saved. A running answer also carries its growing part
+ * as the page first shows it ({@code streamTail}; {@code html} holds its finished blocks).
  */
 public record MessageView(
     String role,
@@ -36,7 +37,8 @@ public record MessageView(
     String messageId,
     int version,
     int versions,
-    boolean json) {
+    boolean json,
+    Tail streamTail) {
 
   public boolean isUser() {
     return role.equals("user");
@@ -93,13 +95,13 @@ public record MessageView(
   /** The same message, noting whether older turns were left out of what the model was sent. */
   MessageView withContext(boolean trimmed, boolean isLast) {
     return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
-        editUrl, trimmed, isLast, model, messageId, version, versions, json);
+        editUrl, trimmed, isLast, model, messageId, version, versions, json, streamTail);
   }
 
   /** The same answer, as version {@code number} of {@code count} of the message {@code id}. */
   MessageView withVersion(String id, int number, int count) {
     return new MessageView(role, text, html, reasoning, generationId, state, error, cursor, conversationId,
-        editUrl, historyTrimmed, last, model, id, number, count, json);
+        editUrl, historyTrimmed, last, model, id, number, count, json, streamTail);
   }
 
   /** Whether the answer has earlier versions to switch between (‹ 1/3 ›). */
@@ -124,29 +126,27 @@ public record MessageView(
 
   static MessageView user(Message m) {
     return new MessageView("user", m.content(), null, "", null, null, null, 0, m.conversationId(),
-        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false, null, m.id(), 0, 0, false);
+        "/c/" + m.conversationId() + "/m/" + m.id() + "/edit", false, false, null, m.id(), 0, 0, false, null);
   }
 
   /** An answer from its log (running, or ended but not yet saved): always the newest message. */
   static MessageView answer(Answer a) {
     GenerationStatus st = a.status();
     GenerationState s = st.state();
-    String html = s.isFinal() ? MarkdownRenderer.get().toHtml(a.text())
-        : String.join("", IncrementalMarkdown.of(a.text()).finishedBlocks());
+    // A running answer is parsed once: its finished blocks and its growing tail come from one pass
+    // (a long answer's reload spent as long again parsing it a second time for the tail).
+    IncrementalMarkdown running = s.isFinal() ? null : IncrementalMarkdown.of(a.text());
+    String html = running == null ? MarkdownRenderer.get().toHtml(a.text()) : String.join("", running.finishedBlocks());
     return new MessageView("assistant", a.text(), html,
         a.reasoning(), st.id(), s.wire(), st.error(), st.lastSeq(), st.info().conversationId(), null,
-        false, true, st.info().model(), null, 0, 0, st.info().responseFormat() != null);
-  }
-
-  /** A running answer's growing part as the page first shows it; {@link #html} holds its finished blocks. */
-  public Tail streamTail() {
-    return IncrementalMarkdown.of(text).tail();
+        false, true, st.info().model(), null, 0, 0, st.info().responseFormat() != null,
+        running == null ? null : running.tail());
   }
 
   /** An answer from the database, final. */
   static MessageView saved(Message m) {
     return new MessageView("assistant", m.content(), MarkdownRenderer.get().toHtml(m.content()),
         m.reasoning() == null ? "" : m.reasoning(), m.generationId(), m.state(), m.error(), 0, m.conversationId(),
-        null, false, false, m.model(), m.id(), 0, 0, m.responseFormat() != null);
+        null, false, false, m.model(), m.id(), 0, 0, m.responseFormat() != null, null);
   }
 }
