@@ -15,9 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded stream store: every record goes through a {@link Journal}. A running generation
- * costs only its counters here (its text is read back from the journal), so its memory does not
- * grow with its length. Ended generations that were read are kept in a cache bounded by the
+ * The embedded stream store: every record goes through a {@link Journal}. Reads of chunks come
+ * back from the journal. A running generation keeps its counters and its text so far (one or two
+ * bytes a character, no chunk objects), so that its whole answer (a page reload, the database save
+ * at its end) is not read back from the journal: the journal's records of all answers running at
+ * once lie between its own, and a whole read scans them all. Ended answers are kept a while for
+ * the save that follows; ended generations that were read are kept in a cache bounded by the
  * characters it holds, and ended statuses in a small one bounded by count (a status is a few
  * hundred bytes).
  */
@@ -27,6 +30,9 @@ public final class JournalStreamStore implements StreamStore {
   /** What the store keeps of ended answers it has read, in characters of text. */
   public static final long DEFAULT_CACHE_CHARS = 16L * 1024 * 1024;
   private static final int ENDED_STATUSES = 4096;
+  /** How many answers that just ended are kept whole, and how many characters of them at most. */
+  private static final int JUST_ENDED = 1024;
+  private static final long JUST_ENDED_CHARS = 8L * 1024 * 1024;
   /** A read of a whole answer: the answer byte cap bounds what this reads. */
   private static final int ALL = Integer.MAX_VALUE;
 
@@ -38,26 +44,45 @@ public final class JournalStreamStore implements StreamStore {
       return size() > ENDED_STATUSES;
     }
   };
+  /** The answers that ended last, whole, for the reads that follow an end (the database save). */
+  private final JustEnded justEnded = new JustEnded();
   private final EndedCache endedLogs;
   /** Ended logs being read into the cache after a read of a slice of them. */
   private final Set<String> caching = ConcurrentHashMap.newKeySet();
   /** Counts deletes, so a read that overlapped one does not put back what was deleted. */
   private final AtomicLong deletions = new AtomicLong();
 
-  /** The counters of a generation being written; its text is in the journal. */
+  /** The counters of a generation being written, and its text so far (what the journal holds of it). */
   private static final class Live {
     final GenerationInfo info;
     volatile long lastSeq;
     volatile long firstChunkAt;
     volatile long lastChunkAt;
+    /** Guarded by this: appended once durable, read whole with the status they agree with. */
+    private final StringBuilder text = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
+    /** Whether the text above is all of it: not for a log taken up after a restart. */
+    final boolean holdsAllText;
 
     Live(GenerationInfo info, long lastSeq) {
       this.info = info;
       this.lastSeq = lastSeq;
+      this.holdsAllText = lastSeq == 0;
     }
 
     GenerationStatus status(GenerationEnd end) {
       return new GenerationStatus(info, lastSeq, firstChunkAt, lastChunkAt, end);
+    }
+
+    synchronized void written(List<Chunk> chunks, long now) {
+      for (Chunk c : chunks) (c.kind() == Chunk.Kind.TEXT ? text : reasoning).append(c.text());
+      if (firstChunkAt == 0) firstChunkAt = now;
+      lastChunkAt = now;
+      lastSeq = chunks.get(chunks.size() - 1).seq();
+    }
+
+    synchronized Answer answer(GenerationEnd end) {
+      return new Answer(status(end), text.toString(), reasoning.toString());
     }
   }
 
@@ -83,10 +108,7 @@ public final class JournalStreamStore implements StreamStore {
     if (live == null) return Future.failedFuture(new IllegalStateException("generation " + generationId + " is not running"));
     if (chunks.isEmpty()) return Future.succeededFuture(live.lastSeq);
     return journal.append(generationId, chunks).map(v -> {
-      long now = System.currentTimeMillis();
-      if (live.firstChunkAt == 0) live.firstChunkAt = now;
-      live.lastChunkAt = now;
-      live.lastSeq = chunks.get(chunks.size() - 1).seq();
+      live.written(chunks, System.currentTimeMillis());
       return live.lastSeq;
     });
   }
@@ -104,12 +126,13 @@ public final class JournalStreamStore implements StreamStore {
         : new GenerationEnd(end.state(), end.error(), end.finishReason(), end.usage(), end.endedAt(), live.firstChunkAt);
     return journal.end(generationId, withFirst).transform(ar -> {
       if (ar.failed()) LOG.error("generation {}: its end record could not be written: {}", generationId, ar.cause().toString());
-      GenerationStatus status = live.status(withFirst);
+      Answer answer = live.answer(withFirst);
       synchronized (endedStatuses) {
-        endedStatuses.put(generationId, status);
+        endedStatuses.put(generationId, answer.status());
       }
+      if (live.holdsAllText) justEnded.put(generationId, answer);
       running.remove(generationId);
-      return Future.succeededFuture(status);
+      return Future.succeededFuture(answer.status());
     });
   }
 
@@ -145,8 +168,11 @@ public final class JournalStreamStore implements StreamStore {
 
   @Override
   public Future<Answer> answer(String generationId) {
-    Future<Slice> whole = running.containsKey(generationId) ? read(generationId, 0, ALL)
-        : ended(generationId).map(e -> e.slice(0, ALL));
+    Live live = running.get(generationId);
+    if (live != null && live.holdsAllText) return Future.succeededFuture(live.answer(null));
+    Answer answer = justEnded.get(generationId);
+    if (answer != null) return Future.succeededFuture(answer);
+    Future<Slice> whole = live != null ? read(generationId, 0, ALL) : ended(generationId).map(e -> e.slice(0, ALL));
     return whole.map(slice -> {
       StringBuilder text = new StringBuilder();
       StringBuilder reasoning = new StringBuilder();
@@ -255,6 +281,7 @@ public final class JournalStreamStore implements StreamStore {
       synchronized (endedStatuses) {
         endedStatuses.remove(id);
       }
+      justEnded.remove(id);
     }
     return journal.delete(ended);
   }
@@ -276,6 +303,36 @@ public final class JournalStreamStore implements StreamStore {
   }
 
   /** Ended logs that were read, least recently used first out, bounded by the characters they hold. */
+  /** Answers that just ended, the newest kept: at most {@value #JUST_ENDED} and {@value #JUST_ENDED_CHARS} characters. */
+  private static final class JustEnded {
+    private final LinkedHashMap<String, Answer> answers = new LinkedHashMap<>();
+    private long chars;
+
+    synchronized void put(String id, Answer answer) {
+      remove(id);
+      answers.put(id, answer);
+      chars += weight(answer);
+      var eldest = answers.entrySet().iterator();
+      while (answers.size() > JUST_ENDED || chars > JUST_ENDED_CHARS) {
+        chars -= weight(eldest.next().getValue());
+        eldest.remove();
+      }
+    }
+
+    synchronized Answer get(String id) {
+      return answers.get(id);
+    }
+
+    synchronized void remove(String id) {
+      Answer old = answers.remove(id);
+      if (old != null) chars -= weight(old);
+    }
+
+    private static long weight(Answer a) {
+      return a.text().length() + a.reasoning().length();
+    }
+  }
+
   private static final class EndedCache {
     record Entry(GenerationStatus status, List<Chunk> chunks, long weight) {
       Entry(GenerationStatus status, List<Chunk> chunks) {

@@ -1,6 +1,7 @@
 package dev.streamchat.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -186,14 +187,17 @@ class JournalStreamStoreTest {
 
   @Test
   void aDeleteDuringAReadOfTheSameAnswerIsNotUndoneByTheRead() throws Exception {
-    // The journal's reads wait at a gate, so the delete lands while a read of the answer is under way.
-    GatedJournal gated = new GatedJournal(journal(dir), (after, max) -> true);
-    JournalStreamStore store = new JournalStreamStore(gated);
-    await(store.start(info("g-4")));
-    await(store.append("g-4", List.of(new Chunk(1, Chunk.Kind.TEXT, "gone soon"))));
-    await(store.finish("g-4", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+    JournalStreamStore first = store();
+    await(first.start(info("g-4")));
+    await(first.append("g-4", List.of(new Chunk(1, Chunk.Kind.TEXT, "gone soon"))));
+    await(first.finish("g-4", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
         System.currentTimeMillis(), 0)));
-    Future<Answer> reading = store.answer("g-4"); // as saving a just-ended answer does
+    // After a restart the answer is read from the journal, whose reads wait at a gate, so the
+    // delete lands while a read of the answer is under way.
+    GatedJournal gated = new GatedJournal(journal(killedCopy()), (after, max) -> true);
+    JournalStreamStore store = new JournalStreamStore(gated);
+    await(store.recover());
+    Future<Answer> reading = store.answer("g-4"); // as saving an answer found at start does
     await(gated.read.future());                   // it has read the journal, and waits at the gate
     await(store.delete(List.of("g-4")));          // as deleting its conversation does, meanwhile
     gated.gate.complete();
@@ -203,6 +207,44 @@ class JournalStreamStoreTest {
     Throwable why = missing instanceof java.util.concurrent.CompletionException ? missing.getCause() : missing;
     assertTrue(why instanceof StreamStore.NotFound,
         "a deleted answer stays deleted: " + missing);
+  }
+
+  @Test
+  void aWholeAnswerWhileItRunsAndJustAfterItEndsIsNotReadBackFromTheJournal() throws Exception {
+    // Every journal read counts; a whole answer read back would scan the records of every answer
+    // written meanwhile (here a neighbour's, between each of its own).
+    GatedJournal counted = new GatedJournal(journal(dir), (after, max) -> false);
+    JournalStreamStore store = new JournalStreamStore(counted);
+    await(store.start(info("g-6")));
+    await(store.start(info("g-neighbour")));
+    for (long seq = 1; seq <= 3; seq++) {
+      await(store.append("g-6", List.of(new Chunk(seq, seq == 1 ? Chunk.Kind.REASONING : Chunk.Kind.TEXT, "t" + seq + " "))));
+      await(store.append("g-neighbour", List.of(new Chunk(seq, Chunk.Kind.TEXT, "n" + seq))));
+    }
+    Answer running = await(store.answer("g-6")); // a page reload
+    assertEquals("t2 t3 ", running.text());
+    assertEquals("t1 ", running.reasoning());
+    assertEquals(3, running.status().lastSeq());
+    assertNull(running.status().end());
+    await(store.finish("g-6", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
+        System.currentTimeMillis(), 0)));
+    Answer ended = await(store.answer("g-6")); // the database save
+    assertEquals("t2 t3 ", ended.text());
+    assertEquals(GenerationState.DONE, ended.status().state());
+    assertEquals(0, counted.reads.get(), "neither read went to the journal");
+
+    // What the journal holds is the same answer, as a restart reads it back.
+    JournalStreamStore restarted = new JournalStreamStore(journal(killedCopy()));
+    await(restarted.recover());
+    Answer fromJournal = await(restarted.answer("g-6"));
+    assertEquals(ended.text(), fromJournal.text());
+    assertEquals(ended.reasoning(), fromJournal.reasoning());
+    // A deleted answer is not served from memory.
+    await(store.delete(List.of("g-6")));
+    Throwable gone = store.answer("g-6").toCompletionStage().toCompletableFuture()
+        .handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
+    Throwable why = gone instanceof java.util.concurrent.CompletionException ? gone.getCause() : gone;
+    assertTrue(why instanceof StreamStore.NotFound, "deleted: " + gone);
   }
 
   @Test
