@@ -21,10 +21,8 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -86,19 +84,18 @@ class GenerationLaneTest {
   }
 
   /** The journal, noting the thread each generation's first append came from. */
-  private record Recording(Journal real, Map<String, Thread> appendedOn) implements Journal {
+  private static final class Recording extends ForwardingJournal {
+    private final Map<String, Thread> appendedOn;
+
+    Recording(Journal real, Map<String, Thread> appendedOn) {
+      super(real);
+      this.appendedOn = appendedOn;
+    }
+
     @Override
     public Future<Void> append(String id, List<Chunk> chunks) {
       appendedOn.putIfAbsent(id, Thread.currentThread());
       return real.append(id, chunks);
     }
-
-    @Override public Future<Void> end(String id, GenerationEnd end) { return real.end(id, end); }
-    @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
-    @Override public Future<Optional<Slice>> read(String id, long after, int max) { return real.read(id, after, max); }
-    @Override public Future<List<Unfinished>> recover() { return real.recover(); }
-    @Override public Future<Void> delete(Collection<String> ids) { return real.delete(ids); }
-    @Override public Future<Void> ping() { return real.ping(); }
-    @Override public Future<Void> close() { return real.close(); }
   }
 }

@@ -22,9 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -179,13 +177,12 @@ class GenerationWorkerTest {
   }
 
   /** A journal that, after some appends, fails every write as a full disk does. */
-  static final class FailingJournal implements Journal {
-    private final Journal real;
+  static final class FailingJournal extends ForwardingJournal {
     private final AtomicInteger appendsLeft;
     volatile boolean failing;
 
     FailingJournal(Journal real, int appendsBeforeFailing) {
-      this.real = real;
+      super(real);
       this.appendsLeft = new AtomicInteger(appendsBeforeFailing);
     }
 
@@ -204,12 +201,5 @@ class GenerationWorkerTest {
     public Future<Void> end(String id, GenerationEnd end) {
       return failing ? full() : real.end(id, end);
     }
-
-    @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
-    @Override public Future<Optional<Slice>> read(String id, long after, int max) { return real.read(id, after, max); }
-    @Override public Future<List<Unfinished>> recover() { return real.recover(); }
-    @Override public Future<Void> delete(Collection<String> ids) { return real.delete(ids); }
-    @Override public Future<Void> ping() { return real.ping(); }
-    @Override public Future<Void> close() { return real.close(); }
   }
 }

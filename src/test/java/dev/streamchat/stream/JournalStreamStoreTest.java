@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -314,30 +313,24 @@ class JournalStreamStoreTest {
   }
 
   /** A real journal whose reads the test picks wait at a gate after reading; it counts reads. */
-  private static final class GatedJournal implements Journal {
-    final Journal real;
+  private static final class GatedJournal extends ForwardingJournal {
     final BiPredicate<Long, Integer> held;
     final Promise<Void> gate = Promise.promise();
     final Promise<Void> read = Promise.promise();
     final AtomicInteger reads = new AtomicInteger();
 
     GatedJournal(Journal real, BiPredicate<Long, Integer> held) {
-      this.real = real;
+      super(real);
       this.held = held;
     }
 
-    @Override public Future<Void> start(GenerationInfo info) { return real.start(info); }
-    @Override public Future<Void> append(String id, List<Chunk> chunks) { return real.append(id, chunks); }
-    @Override public Future<Void> end(String id, GenerationEnd end) { return real.end(id, end); }
     @Override public Future<Optional<Journal.Slice>> read(String id, long after, int max) {
       if (max > 0) reads.incrementAndGet();
       Future<Optional<Journal.Slice>> found = real.read(id, after, max);
       if (!held.test(after, max)) return found;
       return found.andThen(ar -> read.tryComplete()).compose(f -> gate.future().map(f));
     }
-    @Override public Future<List<Journal.Unfinished>> recover() { return real.recover(); }
-    @Override public Future<Void> delete(Collection<String> ids) { return real.delete(ids); }
-    @Override public Future<Void> ping() { return real.ping(); }
+    /** The test closes the real journals it opened. */
     @Override public Future<Void> close() { return Future.succeededFuture(); }
   }
 }
