@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +46,10 @@ public final class JournalStreamStore implements StreamStore {
     }
   };
   /** The answers that ended last, whole, for the reads that follow an end (the database save). */
-  private final JustEnded justEnded = new JustEnded();
-  private final EndedCache endedLogs;
+  private final Bounded<Answer> justEnded = new Bounded<>(JUST_ENDED_CHARS, JUST_ENDED, false,
+      a -> a.text().length() + a.reasoning().length());
+  /** Ended logs that were read, whole. */
+  private final Bounded<EndedLog> endedLogs;
   /** Ended logs being read into the cache after a read of a slice of them. */
   private final Set<String> caching = ConcurrentHashMap.newKeySet();
   /** Counts deletes, so a read that overlapped one does not put back what was deleted. */
@@ -92,7 +95,7 @@ public final class JournalStreamStore implements StreamStore {
 
   public JournalStreamStore(Journal journal, long cacheChars) {
     this.journal = journal;
-    this.endedLogs = new EndedCache(cacheChars);
+    this.endedLogs = new Bounded<>(cacheChars, Integer.MAX_VALUE, true, EndedLog::weight);
   }
 
   @Override
@@ -144,7 +147,7 @@ public final class JournalStreamStore implements StreamStore {
       GenerationStatus s = endedStatuses.get(generationId);
       if (s != null) return Future.succeededFuture(s);
     }
-    EndedCache.Entry cached = endedLogs.get(generationId);
+    EndedLog cached = endedLogs.get(generationId);
     if (cached != null) return Future.succeededFuture(cached.status());
     return journal.read(generationId, Long.MAX_VALUE, 0).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
@@ -187,11 +190,11 @@ public final class JournalStreamStore implements StreamStore {
    * be read), and the whole log is cached afterwards for the reads that follow.
    */
   private Future<Slice> readEnded(String generationId, long afterSeq, int maxChars) {
-    EndedCache.Entry cached = endedLogs.get(generationId);
+    EndedLog cached = endedLogs.get(generationId);
     if (cached != null) return Future.succeededFuture(cached.slice(afterSeq, maxChars));
     return journal.read(generationId, afterSeq, maxChars).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
-      if (endedLogs.couldHold(s.lastSeq()) && caching.add(generationId)) {
+      if (endedLogs.fits(EndedLog.leastWeight(s.lastSeq())) && caching.add(generationId)) {
         // To the cache, for the next reads of this answer: one read however many readers come meanwhile.
         ended(generationId).onComplete(ar -> caching.remove(generationId));
       }
@@ -204,14 +207,14 @@ public final class JournalStreamStore implements StreamStore {
    * future of its own: one from the journal completes on the caller's context, which the caller
    * may rely on (a response is written on its connection's event loop).
    */
-  private Future<EndedCache.Entry> ended(String generationId) {
-    EndedCache.Entry cached = endedLogs.get(generationId);
+  private Future<EndedLog> ended(String generationId) {
+    EndedLog cached = endedLogs.get(generationId);
     if (cached != null) return Future.succeededFuture(cached);
     long deletionsBefore = deletions.get();
     return journal.read(generationId, 0, ALL).map(found -> {
       Journal.Slice s = found.orElseThrow(() -> new NotFound(generationId));
       GenerationStatus status = endedStatus(generationId, s);
-      EndedCache.Entry entry = new EndedCache.Entry(status, s.chunks());
+      EndedLog entry = new EndedLog(status, s.chunks());
       // A delete that ran while this read was under way must not be undone by caching what it read.
       if (status.ended() && deletions.get() == deletionsBefore) endedLogs.put(generationId, entry);
       return entry;
@@ -302,95 +305,80 @@ public final class JournalStreamStore implements StreamStore {
     return Future.join(ends).eventually(journal::close).mapEmpty();
   }
 
-  /** Ended logs that were read, least recently used first out, bounded by the characters they hold. */
-  /** Answers that just ended, the newest kept: at most {@value #JUST_ENDED} and {@value #JUST_ENDED_CHARS} characters. */
-  private static final class JustEnded {
-    private final LinkedHashMap<String, Answer> answers = new LinkedHashMap<>();
-    private long chars;
+  /** An ended generation's whole log, as the cache of ended logs keeps it. */
+  private record EndedLog(GenerationStatus status, List<Chunk> chunks, long weight) {
+    EndedLog(GenerationStatus status, List<Chunk> chunks) {
+      this(status, chunks, weigh(chunks));
+    }
 
-    synchronized void put(String id, Answer answer) {
-      remove(id);
-      answers.put(id, answer);
-      chars += weight(answer);
-      var eldest = answers.entrySet().iterator();
-      while (answers.size() > JUST_ENDED || chars > JUST_ENDED_CHARS) {
-        chars -= weight(eldest.next().getValue());
+    /** What a log of {@code chunks} chunks weighs at the least, whatever their text. */
+    static long leastWeight(long chunks) {
+      return 256 + 48 * chunks;
+    }
+
+    private static long weigh(List<Chunk> chunks) {
+      long w = leastWeight(chunks.size());
+      for (Chunk c : chunks) w += c.text().length();
+      return w;
+    }
+
+    Slice slice(long afterSeq, int maxChars) {
+      int from = (int) Math.max(0, Math.min(afterSeq, chunks.size()));
+      List<Chunk> out = new ArrayList<>();
+      long chars = 0;
+      for (int i = from; i < chunks.size() && (out.isEmpty() || chars + chunks.get(i).text().length() <= maxChars); i++) {
+        if (maxChars <= 0) break;
+        out.add(chunks.get(i));
+        chars += chunks.get(i).text().length();
+      }
+      return new Slice(status, out);
+    }
+  }
+
+  /**
+   * Values by generation, bounded by their weight (about their characters) and their number: the
+   * least recently used go first (with access order; else the oldest). A value heavier than a
+   * quarter of the budget is not kept: one huge answer would flush all the others.
+   */
+  private static final class Bounded<V> {
+    private final long budget;
+    private final int maxEntries;
+    private final ToLongFunction<V> weigh;
+    private final LinkedHashMap<String, V> entries;
+    private long used;
+
+    Bounded(long budget, int maxEntries, boolean accessOrder, ToLongFunction<V> weigh) {
+      this.budget = budget;
+      this.maxEntries = maxEntries;
+      this.weigh = weigh;
+      this.entries = new LinkedHashMap<>(64, 0.75f, accessOrder);
+    }
+
+    synchronized V get(String id) {
+      return entries.get(id);
+    }
+
+    /** Whether a value of this weight would be kept. */
+    boolean fits(long weight) {
+      return weight <= budget / 4;
+    }
+
+    synchronized void put(String id, V value) {
+      long w = weigh.applyAsLong(value);
+      if (!fits(w)) return;
+      V old = entries.put(id, value);
+      if (old != null) used -= weigh.applyAsLong(old);
+      used += w;
+      var eldest = entries.entrySet().iterator();
+      while ((used > budget || entries.size() > maxEntries) && eldest.hasNext()) {
+        used -= weigh.applyAsLong(eldest.next().getValue());
         eldest.remove();
       }
     }
 
-    synchronized Answer get(String id) {
-      return answers.get(id);
-    }
-
     synchronized void remove(String id) {
-      Answer old = answers.remove(id);
-      if (old != null) chars -= weight(old);
-    }
-
-    private static long weight(Answer a) {
-      return a.text().length() + a.reasoning().length();
-    }
-  }
-
-  private static final class EndedCache {
-    record Entry(GenerationStatus status, List<Chunk> chunks, long weight) {
-      Entry(GenerationStatus status, List<Chunk> chunks) {
-        this(status, chunks, weigh(chunks));
-      }
-
-      private static long weigh(List<Chunk> chunks) {
-        long w = 256;
-        for (Chunk c : chunks) w += 48 + c.text().length();
-        return w;
-      }
-
-      Slice slice(long afterSeq, int maxChars) {
-        int from = (int) Math.max(0, Math.min(afterSeq, chunks.size()));
-        List<Chunk> out = new ArrayList<>();
-        long chars = 0;
-        for (int i = from; i < chunks.size() && (out.isEmpty() || chars + chunks.get(i).text().length() <= maxChars); i++) {
-          if (maxChars <= 0) break;
-          out.add(chunks.get(i));
-          chars += chunks.get(i).text().length();
-        }
-        return new Slice(status, out);
-      }
-    }
-
-    private final long budget;
-    private long used;
-    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
-
-    EndedCache(long budget) {
-      this.budget = budget;
-    }
-
-    synchronized Entry get(String id) {
-      return entries.get(id);
-    }
-
-    /** False when a log of {@code chunks} chunks weighs too much to be kept, whatever their text. */
-    boolean couldHold(long chunks) {
-      return 256 + 48 * chunks <= budget / 4;
-    }
-
-    synchronized void put(String id, Entry e) {
-      long w = e.weight;
-      if (w > budget / 4) return; // one huge answer would flush everything else
-      Entry old = entries.put(id, e);
-      if (old != null) used -= old.weight;
-      used += w;
-      var it = entries.entrySet().iterator();
-      while (used > budget && it.hasNext()) {
-        used -= it.next().getValue().weight;
-        it.remove();
-      }
-    }
-
-    synchronized void remove(String id) {
-      Entry old = entries.remove(id);
-      if (old != null) used -= old.weight;
+      V old = entries.remove(id);
+      if (old != null) used -= weigh.applyAsLong(old);
     }
   }
 }
