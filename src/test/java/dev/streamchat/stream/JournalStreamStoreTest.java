@@ -64,6 +64,18 @@ class JournalStreamStoreTest {
     return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  /** An answer the model ended itself. */
+  private static GenerationEnd done() {
+    return new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN, System.currentTimeMillis(), 0);
+  }
+
+  /** {@code f} fails as the store says of an id it does not know. */
+  private static void assertNotFound(Future<?> f, String what) throws Exception {
+    Throwable failure = f.toCompletionStage().toCompletableFuture().handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
+    Throwable why = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+    assertTrue(why instanceof StreamStore.NotFound, what + ": " + failure);
+  }
+
   private static GenerationInfo info(String id) {
     return new GenerationInfo(id, "c-1", "owner", "demo", System.currentTimeMillis());
   }
@@ -189,8 +201,7 @@ class JournalStreamStoreTest {
     JournalStreamStore first = store();
     await(first.start(info("g-4")));
     await(first.append("g-4", List.of(new Chunk(1, Chunk.Kind.TEXT, "gone soon"))));
-    await(first.finish("g-4", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
-        System.currentTimeMillis(), 0)));
+    await(first.finish("g-4", done()));
     // After a restart the answer is read from the journal, whose reads wait at a gate, so the
     // delete lands while a read of the answer is under way.
     GatedJournal gated = new GatedJournal(journal(killedCopy()), (after, max) -> true);
@@ -201,11 +212,7 @@ class JournalStreamStoreTest {
     await(store.delete(List.of("g-4")));          // as deleting its conversation does, meanwhile
     gated.gate.complete();
     await(reading);
-    Throwable missing = store.status("g-4").toCompletionStage().toCompletableFuture()
-        .handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
-    Throwable why = missing instanceof java.util.concurrent.CompletionException ? missing.getCause() : missing;
-    assertTrue(why instanceof StreamStore.NotFound,
-        "a deleted answer stays deleted: " + missing);
+    assertNotFound(store.status("g-4"), "a deleted answer stays deleted");
   }
 
   @Test
@@ -225,8 +232,7 @@ class JournalStreamStoreTest {
     assertEquals("t1 ", running.reasoning());
     assertEquals(3, running.status().lastSeq());
     assertNull(running.status().end());
-    await(store.finish("g-6", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
-        System.currentTimeMillis(), 0)));
+    await(store.finish("g-6", done()));
     Answer ended = await(store.answer("g-6")); // the database save
     assertEquals("t2 t3 ", ended.text());
     assertEquals(GenerationState.DONE, ended.status().state());
@@ -240,10 +246,7 @@ class JournalStreamStoreTest {
     assertEquals(ended.reasoning(), fromJournal.reasoning());
     // A deleted answer is not served from memory.
     await(store.delete(List.of("g-6")));
-    Throwable gone = store.answer("g-6").toCompletionStage().toCompletableFuture()
-        .handle((ok, err) -> err).get(10, TimeUnit.SECONDS);
-    Throwable why = gone instanceof java.util.concurrent.CompletionException ? gone.getCause() : gone;
-    assertTrue(why instanceof StreamStore.NotFound, "deleted: " + gone);
+    assertNotFound(store.answer("g-6"), "deleted");
   }
 
   @Test
@@ -256,8 +259,7 @@ class JournalStreamStoreTest {
       for (int i = 0; i < 1000; i++) chunks.add(new Chunk(++seq, Chunk.Kind.TEXT, "w" + seq + " "));
       await(first.append("g-5", chunks));
     }
-    await(first.finish("g-5", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
-        System.currentTimeMillis(), 0)));
+    await(first.finish("g-5", done()));
     // After a restart: reads of the whole log wait at a gate; the resume's own read does not.
     GatedJournal gated = new GatedJournal(journal(killedCopy()), (after, max) -> after == 0 && max == Integer.MAX_VALUE);
     JournalStreamStore next = new JournalStreamStore(gated, 64L * 1024 * 1024);
@@ -283,8 +285,7 @@ class JournalStreamStoreTest {
     JournalStreamStore store = store();
     await(store.start(info("g-6")));
     await(store.append("g-6", List.of(new Chunk(1, Chunk.Kind.TEXT, "read twice"))));
-    await(store.finish("g-6", new GenerationEnd(GenerationState.DONE, null, FinishReason.STOP, Usage.UNKNOWN,
-        System.currentTimeMillis(), 0)));
+    await(store.finish("g-6", done()));
     VertxInternal internal = (VertxInternal) vertx;
     ContextInternal a = internal.createEventLoopContext();
     ContextInternal b = internal.createEventLoopContext();
